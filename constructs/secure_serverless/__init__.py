@@ -1,0 +1,66 @@
+"""Secure Serverless Kit: secure-by-default AWS CDK building blocks.
+
+Public API. Constructs are imported lazily, so that ``python -m secure_serverless.perimeter``
+and ``secure_serverless.access_levels`` work without importing aws-cdk-lib (and so without
+Node.js).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "ConfigurationError": "._validation",
+    "EncryptionKey": ".encryption_key",
+    "SecureTable": ".secure_table",
+    "TableIndex": ".secure_table",
+    "SecureBucket": ".secure_bucket",
+    "SecureFunction": ".secure_function",
+    "allow_bucket_prefix": ".secure_function",
+    "MINIMUM_LOG_RETENTION": ".secure_function",
+    "TableFunction": ".table_function",
+    "TABLE_ACCESS_LEVELS": ".table_function",
+    "SecureUserPool": ".user_pool",
+    "SecureRestApi": ".rest_api",
+    "ApiGatewayAccountLogging": ".api_gateway_account",
+    "SecurityAlarms": ".monitoring",
+    "register_compliance_checks": ".compliance",
+    "acknowledge": ".compliance",
+    "synth_with_checks": ".compliance",
+    "ComplianceReport": ".compliance",
+    "POWERTOOLS_LAYER_VERSION": ".powertools",
+    "ACCESS_LEVELS": ".access_levels",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'secure_serverless' has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._validation import ConfigurationError
+    from .access_levels import ACCESS_LEVELS
+    from .api_gateway_account import ApiGatewayAccountLogging
+    from .compliance import ComplianceReport, acknowledge, register_compliance_checks, synth_with_checks
+    from .encryption_key import EncryptionKey
+    from .monitoring import SecurityAlarms
+    from .powertools import POWERTOOLS_LAYER_VERSION
+    from .rest_api import SecureRestApi
+    from .secure_bucket import SecureBucket
+    from .secure_function import MINIMUM_LOG_RETENTION, SecureFunction, allow_bucket_prefix
+    from .secure_table import SecureTable, TableIndex
+    from .table_function import TABLE_ACCESS_LEVELS, TableFunction
+    from .user_pool import SecureUserPool

@@ -1,0 +1,82 @@
+"""Collect every configuration problem of a construct and fail once, at synth time.
+
+A construct validates its options in its constructor: each check adds a problem that names the
+option, the value received and the fix. ``raise_if_any`` raises one ``ConfigurationError``
+listing them all, so a user fixes everything in one pass instead of one error per synth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import aws_cdk as cdk
+
+
+class ConfigurationError(ValueError):
+    """Raised when a construct receives options it cannot build securely."""
+
+    def __init__(self, construct_path: str, problems: Iterable[str]) -> None:
+        self.construct_path = construct_path
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{construct_path}: invalid configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+def is_token(value: Any) -> bool:
+    """True when ``value`` is an unresolved CDK token: such values are checked at deploy time."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return cdk.Token.is_unresolved(value)
+    return False
+
+
+class Problems:
+    """An ordered list of configuration problems for one construct."""
+
+    def __init__(self, construct_path: str) -> None:
+        self._construct_path = construct_path
+        self._problems: list[str] = []
+
+    def add(self, option: str, value: Any, fix: str) -> None:
+        """Record that ``option`` got ``value``, and say how to fix it."""
+        self._problems.append(f"{option}={value!r}: {fix}")
+
+    def check_range(self, option: str, value: float | None, low: float, high: float, unit: str = "") -> None:
+        """Record a problem unless ``low <= value <= high`` (None and tokens are skipped)."""
+        if value is None or is_token(value):
+            return
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            suffix = f" {unit}" if unit else ""
+            self.add(option, value, f"must be a number between {low:g} and {high:g}{suffix}")
+
+    def check_choice(self, option: str, value: Any, choices: Iterable[Any]) -> None:
+        """Record a problem unless ``value`` is one of ``choices`` (tokens are skipped)."""
+        allowed = list(choices)
+        if is_token(value) or value in allowed:
+            return
+        self.add(option, value, f"must be one of {', '.join(map(str, allowed))}")
+
+    def raise_if_any(self) -> None:
+        """Raise one ConfigurationError listing every recorded problem."""
+        if self._problems:
+            raise ConfigurationError(self._construct_path, self._problems)
+
+    def __bool__(self) -> bool:
+        return bool(self._problems)
+
+
+_ORIGIN = re.compile(r"^(https://[A-Za-z0-9.-]+|http://(localhost|127\.0\.0\.1))(:[0-9]{1,5})?$")
+
+
+def origin_problem(origin: str) -> str | None:
+    """Why ``origin`` is not an acceptable CORS origin, or None when it is.
+
+    Accepted: ``https://host[:port]``, and ``http://localhost[:port]`` for development; no
+    wildcard, no path.
+    """
+    if "*" in origin:
+        return "wildcard origins let any site call with a user's browser; list exact origins"
+    if not _ORIGIN.match(origin):
+        return "use an origin like 'https://app.example.com' (scheme and host, optional port, no path)"
+    return None

@@ -1,0 +1,109 @@
+"""Named access levels: the exact IAM actions each level grants, per kind of resource.
+
+This module is the single source of truth shared by the constructs (which write IAM statements
+from it) and by the perimeter analyzer (which checks that a function's actions stay within the
+access level it declared). It is pure Python: no CDK import, so the analyzer runs without Node.js.
+
+Every list names exact actions. None contains a wildcard: CDK's ``grant_*`` helpers write
+``kms:GenerateDataKey*``, ``s3:GetObject*`` or ``dynamodb:Scan``; these levels never do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: Kind of a reachable resource, as recorded in the perimeter metadata ("kind" field).
+DYNAMODB_TABLE = "dynamodb-table"
+S3_PREFIX = "s3-prefix"
+KMS_KEY = "kms-key"
+SQS_QUEUE = "sqs-queue"
+LOG_GROUP = "log-group"
+SNS_TOPIC = "sns-topic"
+
+#: CloudFormation resource type of each kind.
+RESOURCE_TYPES: Mapping[str, str] = {
+    DYNAMODB_TABLE: "AWS::DynamoDB::Table",
+    S3_PREFIX: "AWS::S3::Bucket",
+    KMS_KEY: "AWS::KMS::Key",
+    SQS_QUEUE: "AWS::SQS::Queue",
+    LOG_GROUP: "AWS::Logs::LogGroup",
+    SNS_TOPIC: "AWS::SNS::Topic",
+}
+
+_DYNAMODB_READ = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+)
+# No Scan: a function reads its items by key. No streams: the table's own change feed is not
+# data access by the function that owns the table.
+_DYNAMODB_WRITE = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+
+_S3_READ = ("s3:GetObject",)
+_S3_WRITE = ("s3:PutObject",)
+_S3_DELETE = ("s3:DeleteObject",)
+
+_KMS_DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
+_KMS_ENCRYPT = ("kms:Encrypt", "kms:GenerateDataKey")
+
+#: access level -> exact actions, per kind. Keys are the public names of access levels.
+ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    DYNAMODB_TABLE: {
+        "read": _DYNAMODB_READ,
+        "write": _DYNAMODB_WRITE,
+        "read-write": _DYNAMODB_READ + _DYNAMODB_WRITE,
+    },
+    S3_PREFIX: {
+        "read": _S3_READ,
+        "write": _S3_WRITE,
+        "delete": _S3_DELETE,
+        "read-write": _S3_READ + _S3_WRITE,
+        "read-write-delete": _S3_READ + _S3_WRITE + _S3_DELETE,
+    },
+    KMS_KEY: {
+        "decrypt": _KMS_DECRYPT,
+        "encrypt": _KMS_ENCRYPT,
+        "encrypt-decrypt": _KMS_DECRYPT + _KMS_ENCRYPT,
+    },
+    SQS_QUEUE: {
+        "send": ("sqs:SendMessage",),
+        "consume": (
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",
+            "sqs:ReceiveMessage",
+        ),
+    },
+    LOG_GROUP: {
+        "write": ("logs:CreateLogStream", "logs:PutLogEvents"),
+    },
+    SNS_TOPIC: {
+        "publish": ("sns:Publish",),
+    },
+}
+
+
+def actions_for(kind: str, access: str) -> tuple[str, ...]:
+    """Return the exact actions of ``access`` on a resource of ``kind``.
+
+    Raises ``KeyError`` with a message naming the valid choices when either is unknown.
+    """
+    levels = ACCESS_LEVELS.get(kind)
+    if levels is None:
+        raise KeyError(f"unknown resource kind {kind!r}; expected one of {sorted(ACCESS_LEVELS)}")
+    actions = levels.get(access)
+    if actions is None:
+        raise KeyError(f"unknown access level {access!r} for {kind}; expected one of {sorted(levels)}")
+    return actions
+
+
+#: Template metadata key under which the library records a function's declared perimeter.
+PERIMETER_METADATA_KEY = "SecureServerless::Perimeter"

@@ -1,0 +1,107 @@
+"""EncryptionKey: a customer-managed KMS key with rotation, an alias and a scoped key policy."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from ._validation import Problems
+
+# What CloudWatch Logs needs to encrypt and read a log group's events. Exact actions: no
+# "kms:Encrypt*"-style wildcards, unlike the snippet in the CloudWatch Logs guide.
+_LOGS_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+
+
+class EncryptionKey(Construct):
+    """A symmetric KMS key for one service's data, logs and queues.
+
+    Secure by default: automatic yearly rotation, a 30-day deletion window, RETAIN on stack
+    deletion, and a key policy in which CloudWatch Logs may use the key only for log groups of
+    this account and region (condition on the ``aws:logs:arn`` encryption context).
+
+    :param alias: alias name without the ``alias/`` prefix. Default: no alias (CDK generates none).
+    :param description: key description. Default: "Secure Serverless Kit key for <construct path>".
+    :param allow_cloudwatch_logs: let CloudWatch Logs encrypt this account's log groups with the
+        key. Default: True (every SecureFunction log group is encrypted with its service key).
+    :param pending_window_days: days before a scheduled deletion takes effect, 7..30. Default: 30.
+    :param removal_policy: what happens on stack deletion. Default: RETAIN (data encrypted with a
+        deleted key is lost for good).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alias: str | None = None,
+        description: str | None = None,
+        allow_cloudwatch_logs: bool = True,
+        pending_window_days: int = 30,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self.node.path)
+        problems.check_range("pending_window_days", pending_window_days, 7, 30, "days")
+        if alias is not None and (alias.startswith("alias/aws") or not alias.strip()):
+            problems.add("alias", alias, "give a name of your own without the 'alias/' prefix (alias/aws* is reserved)")
+        problems.raise_if_any()
+
+        self.key = kms.Key(
+            self,
+            "Resource",
+            description=description or f"Secure Serverless Kit key for {self.node.path}",
+            enable_key_rotation=True,
+            pending_window=cdk.Duration.days(pending_window_days),
+            removal_policy=removal_policy,
+            alias=alias.removeprefix("alias/") if alias else None,
+        )
+        if allow_cloudwatch_logs:
+            stack = cdk.Stack.of(self)
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowCloudWatchLogsOfThisAccount",
+                    principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                    actions=list(_LOGS_ACTIONS),
+                    resources=["*"],  # in a key policy, "*" means this key
+                    conditions={
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                                service="logs",
+                                resource="log-group",
+                                resource_name="*",
+                                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        }
+                    },
+                )
+            )
+
+    @property
+    def key_arn(self) -> str:
+        return self.key.key_arn
+
+    def allow_service(self, *, service_principal: str, actions: list[str], source_arn: str | None = None) -> None:
+        """Let an AWS service use the key with exact ``actions`` (e.g. CloudWatch alarms -> SNS).
+
+        :param source_arn: when given, the statement only applies to requests on behalf of this
+            resource (``aws:SourceArn``), which closes the confused-deputy path.
+        """
+        conditions = {"ArnEquals": {"aws:SourceArn": source_arn}} if source_arn else None
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(service_principal)],
+                actions=actions,
+                resources=["*"],
+                conditions=conditions,
+            )
+        )
