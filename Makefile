@@ -1,0 +1,65 @@
+# Secure Serverless Kit: every target does its own set-up and is idempotent.
+# Prerequisites: Python 3.11+ and npm. Node.js 24 is installed into tools/node24 when the
+# system Node.js is older than 22 (jsii is end-of-life and twice as slow on Node 20).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+OUT ?= cdk.out
+
+# Project-local Node (when installed), the pinned CDK CLI and the venv come first on PATH.
+export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help setup synth test lint local deploy diff destroy clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: $(STAMPS)/python $(STAMPS)/node ## create .venv, install pinned Python deps, CDK CLI and (if needed) Node 24
+
+$(STAMPS)/python: requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json tools/node24/package.json tools/node24/package-lock.json
+	@major=$$(command -v node >/dev/null && node -p 'process.versions.node.split(".")[0]' || echo 0); \
+	if [ "$$major" -lt 22 ] && [ ! -x tools/node24/node_modules/.bin/node ]; then \
+	  echo "System Node.js is $${major:-missing} (< 22): installing a project-local Node 24"; \
+	  npm ci --prefix tools/node24 --no-audit --no-fund --loglevel=error; \
+	fi
+	npm ci --no-audit --no-fund --loglevel=error
+	@echo "Node.js for jsii: $$(node --version)"
+	@mkdir -p $(STAMPS) && touch $@
+
+synth: setup ## synthesize the reference app with cdk-nag and the perimeter check, print a summary
+	rm -rf $(OUT)
+	cdk synth --quiet --output $(OUT)
+	$(PY) -m secure_serverless.summary $(OUT)
+	$(PY) -m secure_serverless.perimeter $(OUT)
+
+test: setup ## run the whole test suite
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: setup ## ruff (lint + format check) and mypy on the library
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy constructs/secure_serverless
+
+deploy: setup ## deploy the reference app to the AWS account of your credentials
+	cdk deploy --all
+
+diff: setup ## show what a deploy would change
+	cdk diff --all
+
+destroy: setup ## delete the stacks (tables, buckets, keys and log groups are retained: see README)
+	cdk destroy --all
+
+clean: ## remove build output (keeps .venv and node_modules)
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
