@@ -322,3 +322,11 @@ def allow_bucket_prefix(function: SecureFunction, bucket: SecureBucket, *, prefi
     )
     key_access = "encrypt-decrypt" if access != "read" else "decrypt"
     function.allow_key(bucket.encryption_key, key_access, via_services=["s3"])
+
+
+def retention_from_days(days: int) -> logs.RetentionDays:
+    """The ``logs.RetentionDays`` member for ``days``; raises ConfigurationError naming the allowed values."""
+    problems = Problems("log retention")
+    member = _retention(days, problems)
+    problems.raise_if_any()
+    return member

@@ -8,8 +8,8 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sqs as sqs
-from cdk_support import nag_report, new_app
 
+from cdk_support import nag_report, new_app
 from secure_serverless.compliance import acknowledge, register_compliance_checks
 
 

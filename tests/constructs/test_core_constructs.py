@@ -7,10 +7,10 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import assertions
-from cdk_support import nag_report, only_resource, open_findings, resources, template
+from aws_cdk import aws_dynamodb as dynamodb
 
+from cdk_support import nag_report, only_resource, open_findings, resources, template
 from secure_serverless import ConfigurationError, EncryptionKey, SecureBucket, SecureTable, TableIndex
 
 PK = dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)

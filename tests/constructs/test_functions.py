@@ -7,12 +7,12 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import assertions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import assertions
-from cdk_support import as_list, nag_report, only_resource, open_findings, policy_statements, resources, template
 
+from cdk_support import as_list, nag_report, only_resource, open_findings, policy_statements, resources, template
 from secure_serverless import (
     ConfigurationError,
     SecureBucket,

@@ -1,0 +1,88 @@
+"""Print a short summary of a synthesized cloud assembly: stacks, resources, checks, findings.
+
+Usage: ``python -m secure_serverless.summary cdk.out``. Pure Python (reads the assembly's JSON
+files), so it needs neither CDK nor Node.js. Exit status 1 when cdk-nag left open findings.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+
+
+@dataclass
+class AssemblySummary:
+    stacks: dict[str, Counter[str]] = field(default_factory=dict)
+    packs: list[str] = field(default_factory=list)
+    open_findings: list[tuple[str, str]] = field(default_factory=list)
+    #: (stack, construct path, acknowledged id, reason)
+    acknowledgments: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def summarize(outdir: Path) -> AssemblySummary:
+    manifest = _read_json(outdir / "manifest.json")
+    summary = AssemblySummary()
+    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        template = _read_json(outdir / artifact["properties"]["templateFile"])
+        summary.stacks[name] = Counter(r["Type"] for r in template.get("Resources", {}).values())
+        metadata_file = outdir / f"{name}.metadata.json"
+        metadata = _read_json(metadata_file) if metadata_file.exists() else artifact.get("metadata", {})
+        for path, entries in sorted(metadata.items()):
+            for entry in entries:
+                if entry.get("type") == ACKNOWLEDGED_RULES:
+                    for rule, reason in sorted(entry["data"].items()):
+                        summary.acknowledgments.append((name, path, rule, reason))
+    report_file = outdir / "validation-report.json"
+    if report_file.exists():
+        for plugin in _read_json(report_file).get("pluginReports", []):
+            summary.packs.append(plugin["pluginName"])
+            for violation in plugin.get("violations", []):
+                for construct in violation.get("violatingConstructs", []):
+                    summary.open_findings.append((violation["ruleName"], construct["constructPath"]))
+    return summary
+
+
+def render(summary: AssemblySummary) -> str:
+    lines = ["Cloud assembly summary", ""]
+    for name, counts in summary.stacks.items():
+        lines.append(f"  {name}: {sum(counts.values())} resources")
+        for cfn_type, count in sorted(counts.items()):
+            lines.append(f"      {count:3d}  {cfn_type}")
+    packs = ", ".join(summary.packs) or "no validation report (no findings, no acknowledgments)"
+    lines += ["", f"  cdk-nag packs run: {packs}", f"  open findings: {len(summary.open_findings)}"]
+    lines += [f"      {rule} at {path}" for rule, path in summary.open_findings]
+    lines.append(f"  acknowledgments: {len(summary.acknowledgments)} (each with its reason)")
+    for stack, path, rule, reason in summary.acknowledgments:
+        lines.append(f"      {rule}  @ {path.removeprefix('/' + stack + '/')}")
+        lines.append(f"          reason: {reason}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m secure_serverless.summary <cdk.out>", file=sys.stderr)
+        return 2
+    outdir = Path(args[0])
+    if not (outdir / "manifest.json").exists():
+        print(f"error: {outdir} is not a cloud assembly (no manifest.json); run 'make synth' first", file=sys.stderr)
+        return 2
+    summary = summarize(outdir)
+    print(render(summary))
+    return 1 if summary.open_findings else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

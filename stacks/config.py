@@ -1,0 +1,119 @@
+"""The reference app's settings, read from CDK context (cdk.json or ``-c key=value``).
+
+Every key is documented in README.md with its default. A bad value fails the synth with one
+message listing every problem, the value received and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from constructs import Node
+
+from secure_serverless._validation import ConfigurationError, origin_problem
+
+_STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Settings of the reference app. Defaults are the secure ones."""
+
+    stage: str = "dev"
+    allowed_origins: tuple[str, ...] = ()
+    alarm_email: str | None = None
+    feature_plan: str = "PLUS"
+    feature_plan_reason: str | None = None
+    log_retention_days: int = 365
+    log_retention_reason: str | None = None
+    throttle_rate_limit: float = 50
+    throttle_burst_limit: int = 100
+    waf_rate_limit: int = 1000
+    manage_api_gateway_account: bool = True
+
+    @property
+    def stack_prefix(self) -> str:
+        return f"SecureServerlessKit-{self.stage}"
+
+
+def _parse(value: Any) -> Any:
+    """Context given with ``-c key=value`` arrives as a string; accept JSON there too."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def load_config(node: Node) -> AppConfig:
+    """Read and validate the app's context keys; raise one ConfigurationError listing all problems."""
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+
+    def read(key: str, attr: str, check: Callable[[Any], str | None]) -> None:
+        raw = node.try_get_context(key)
+        if raw is None:
+            return
+        value = _parse(raw)
+        problem = check(value)
+        if problem:
+            problems.append(f"context {key}={raw!r}: {problem}")
+        else:
+            values[attr] = value
+
+    def stage(value: Any) -> str | None:
+        ok = isinstance(value, str) and _STAGE.match(value)
+        return None if ok else "use 1-20 lower-case letters, digits or '-', starting with a letter (e.g. 'dev')"
+
+    def origins(value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
+            return 'give a JSON list of origins, e.g. ["https://app.example.com"]'
+        bad = [f"{o!r} ({origin_problem(o)})" for o in value if origin_problem(o)]
+        return "; ".join(bad) or None
+
+    def email(value: Any) -> str | None:
+        return (
+            None if isinstance(value, str) and _EMAIL.match(value) else "give one e-mail address, e.g. ops@example.com"
+        )
+
+    def plan(value: Any) -> str | None:
+        return None if value in ("PLUS", "ESSENTIALS") else "use PLUS (threat protection) or ESSENTIALS"
+
+    def text(value: Any) -> str | None:
+        return (
+            None if isinstance(value, str) and len(value.strip()) >= 20 else "give a reason of at least 20 characters"
+        )
+
+    def positive_number(value: Any) -> str | None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        return None if ok else "use a number greater than 0"
+
+    def positive_int(value: Any) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return None if ok else "use a whole number greater than 0"
+
+    def boolean(value: Any) -> str | None:
+        return None if isinstance(value, bool) else "use true or false"
+
+    read("stage", "stage", stage)
+    read("allowedOrigins", "allowed_origins", origins)
+    read("alarmEmail", "alarm_email", email)
+    read("featurePlan", "feature_plan", plan)
+    read("featurePlanReason", "feature_plan_reason", text)
+    read("logRetentionDays", "log_retention_days", positive_int)
+    read("logRetentionReason", "log_retention_reason", text)
+    read("throttleRateLimit", "throttle_rate_limit", positive_number)
+    read("throttleBurstLimit", "throttle_burst_limit", positive_int)
+    read("wafRateLimit", "waf_rate_limit", positive_int)
+    read("manageApiGatewayAccount", "manage_api_gateway_account", boolean)
+    if "allowed_origins" in values:
+        values["allowed_origins"] = tuple(values["allowed_origins"])
+    if problems:
+        raise ConfigurationError("reference app context", problems)
+    return AppConfig(**values)

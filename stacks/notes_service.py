@@ -1,0 +1,177 @@
+"""The reference stack: the article's architecture as a deployable notes service.
+
+Three services, one Lambda per DynamoDB table, each in its own perimeter (role, key, log group,
+dead-letter queue); a Cognito user pool; a REST API with WAF, a Cognito authorizer on every
+method, request validation and access logs; alarms to an encrypted topic. The stack only
+composes library constructs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from secure_serverless import (
+    ApiGatewayAccountLogging,
+    SecureBucket,
+    SecureRestApi,
+    SecureUserPool,
+    SecurityAlarms,
+    TableFunction,
+    allow_bucket_prefix,
+)
+from secure_serverless.secure_function import retention_from_days
+
+from .config import AppConfig
+
+LAMBDAS = Path(__file__).resolve().parents[1] / "lambdas"
+_ASSET_EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
+ADMIN_GROUP = "admins"
+FILES_PREFIX = "files/"
+
+
+def _string_key(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+def load_schema(service: str, name: str) -> dict[str, Any]:
+    """A request-body JSON schema shared by the API Gateway model and the handler's own check."""
+    schema: dict[str, Any] = json.loads((LAMBDAS / service / "schemas" / f"{name}.json").read_text())
+    return schema
+
+
+class ApiGatewayAccountStack(cdk.Stack):
+    """The account-level API Gateway CloudWatch role (one per account and region)."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.account_logging = ApiGatewayAccountLogging(self, "ApiGatewayAccount")
+
+
+class NotesServiceStack(cdk.Stack):
+    """Profiles, notes and files services behind one Cognito-protected REST API."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        retention = retention_from_days(config.log_retention_days)
+        retention_reason = config.log_retention_reason
+        common = lambda_.LayerVersion(
+            self,
+            "HandlerCommon",
+            code=lambda_.Code.from_asset(str(LAMBDAS / "common"), exclude=_ASSET_EXCLUDE),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_14],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="Shared handler code of the notes service (claims, errors, validation)",
+        )
+
+        def service(construct_id: str, folder: str, **options: Any) -> TableFunction:
+            return TableFunction(
+                self,
+                construct_id,
+                code=lambda_.Code.from_asset(str(LAMBDAS / folder), exclude=_ASSET_EXCLUDE),
+                handler="app.handler",
+                layers=[common],
+                log_retention=retention,
+                short_log_retention_reason=retention_reason,
+                **options,
+            )
+
+        self.users = SecureUserPool(
+            self,
+            "Users",
+            groups=(ADMIN_GROUP,),
+            feature_plan=config.feature_plan,
+            essentials_reason=config.feature_plan_reason,
+        )
+        self.profiles = service(
+            "Profiles",
+            "profiles",
+            partition_key=_string_key("userId"),
+            environment={"ADMIN_GROUP": ADMIN_GROUP},
+        )
+        self.notes = service(
+            "Notes",
+            "notes",
+            partition_key=_string_key("ownerId"),
+            sort_key=_string_key("noteId"),
+            environment={"MAX_PAGE_SIZE": "50"},
+        )
+        self.files_bucket = SecureBucket(self, "FilesBucket", cors_allowed_origins=list(config.allowed_origins))
+        self.files = service(
+            "Files",
+            "files",
+            partition_key=_string_key("ownerId"),
+            sort_key=_string_key("fileId"),
+            environment={
+                "BUCKET_NAME": self.files_bucket.bucket_name,
+                "OBJECT_PREFIX": FILES_PREFIX,
+                "MAX_UPLOAD_BYTES": str(10 * 1024 * 1024),
+                "URL_EXPIRY_SECONDS": "300",
+            },
+        )
+        allow_bucket_prefix(self.files.function, self.files_bucket, prefix=FILES_PREFIX, access="read-write-delete")
+
+        self.api = SecureRestApi(
+            self,
+            "Api",
+            user_pool=self.users.user_pool,
+            stage_name=config.stage,
+            throttle_rate_limit=config.throttle_rate_limit,
+            throttle_burst_limit=config.throttle_burst_limit,
+            cors_allowed_origins=list(config.allowed_origins),
+            waf_rate_limit=config.waf_rate_limit,
+            log_retention=retention,
+            short_log_retention_reason=retention_reason,
+        )
+        profiles, notes, files = (s.lambda_function for s in (self.profiles, self.notes, self.files))
+        self.api.add_route("GET", "/me", profiles)
+        self.api.add_route("PUT", "/me", profiles, request_schema=load_schema("profiles", "put_profile"))
+        self.api.add_route("GET", "/profiles/{userId}", profiles)
+        self.api.add_route("GET", "/notes", notes)
+        self.api.add_route("POST", "/notes", notes, request_schema=load_schema("notes", "create_note"))
+        self.api.add_route("GET", "/notes/{noteId}", notes)
+        self.api.add_route("PUT", "/notes/{noteId}", notes, request_schema=load_schema("notes", "update_note"))
+        self.api.add_route("DELETE", "/notes/{noteId}", notes)
+        self.api.add_route("POST", "/files", files, request_schema=load_schema("files", "create_upload"))
+        self.api.add_route("GET", "/files/{fileId}", files)
+        self.api.add_route("DELETE", "/files/{fileId}", files)
+
+        self.alarms = SecurityAlarms(self, "Alarms", alarm_email=config.alarm_email)
+        self.alarms.watch_api(self.api.api, config.stage)
+        for svc in (self.profiles, self.notes, self.files):
+            self.alarms.watch_function(svc.lambda_function)
+            self.alarms.watch_queue(svc.function.dead_letter_queue)
+            self.alarms.watch_table(svc.table.table)
+        if self.api.web_acl is not None:
+            self.alarms.watch_web_acl(self.api.web_acl)
+
+        cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
+        cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
+        cdk.CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
+
+
+def build_app(app: cdk.App, config: AppConfig) -> list[cdk.Stack]:
+    """Add the reference stacks to ``app``: the account-level logging role (unless switched off) and the service."""
+    stacks: list[cdk.Stack] = []
+    service = NotesServiceStack(
+        app,
+        f"{config.stack_prefix}-NotesService",
+        config=config,
+        description="Secure Serverless Kit reference: notes service behind Cognito, WAF and API Gateway",
+    )
+    if config.manage_api_gateway_account:
+        account = ApiGatewayAccountStack(
+            app,
+            f"{config.stack_prefix}-ApiGatewayAccount",
+            description="Secure Serverless Kit: account-level API Gateway CloudWatch Logs role (one per region)",
+        )
+        service.add_dependency(account, "API Gateway execution logging needs the account-level CloudWatch role")
+        stacks.append(account)
+    stacks.append(service)
+    return stacks
