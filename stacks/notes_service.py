@@ -145,9 +145,8 @@ class NotesServiceStack(cdk.Stack):
         self.alarms = SecurityAlarms(self, "Alarms", alarm_email=config.alarm_email)
         self.alarms.watch_api(self.api.api, config.stage)
         for svc in (self.profiles, self.notes, self.files):
-            self.alarms.watch_function(svc.lambda_function)
-            self.alarms.watch_queue(svc.function.dead_letter_queue)
-            self.alarms.watch_table(svc.table.table)
+            self.alarms.watch_function(svc)  # errors, throttles and its dead-letter queue
+            self.alarms.watch_table(svc)
         if self.api.web_acl is not None:
             self.alarms.watch_web_acl(self.api.web_acl)
 

@@ -51,16 +51,25 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._validation import ConfigurationError
-    from .access_levels import ACCESS_LEVELS
-    from .api_gateway_account import ApiGatewayAccountLogging
-    from .compliance import ComplianceReport, acknowledge, register_compliance_checks, synth_with_checks
-    from .encryption_key import EncryptionKey
-    from .monitoring import SecurityAlarms
-    from .powertools import POWERTOOLS_LAYER_VERSION
-    from .rest_api import SecureRestApi
-    from .secure_bucket import SecureBucket
-    from .secure_function import MINIMUM_LOG_RETENTION, SecureFunction, allow_bucket_prefix
-    from .secure_table import SecureTable, TableIndex
-    from .table_function import TABLE_ACCESS_LEVELS, TableFunction
-    from .user_pool import SecureUserPool
+    from ._validation import ConfigurationError as ConfigurationError
+    from .access_levels import ACCESS_LEVELS as ACCESS_LEVELS
+    from .api_gateway_account import ApiGatewayAccountLogging as ApiGatewayAccountLogging
+    from .compliance import (
+        ComplianceReport as ComplianceReport,
+        acknowledge as acknowledge,
+        register_compliance_checks as register_compliance_checks,
+        synth_with_checks as synth_with_checks,
+    )
+    from .encryption_key import EncryptionKey as EncryptionKey
+    from .monitoring import SecurityAlarms as SecurityAlarms
+    from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION
+    from .rest_api import SecureRestApi as SecureRestApi
+    from .secure_bucket import SecureBucket as SecureBucket
+    from .secure_function import (
+        MINIMUM_LOG_RETENTION as MINIMUM_LOG_RETENTION,
+        SecureFunction as SecureFunction,
+        allow_bucket_prefix as allow_bucket_prefix,
+    )
+    from .secure_table import SecureTable as SecureTable, TableIndex as TableIndex
+    from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS, TableFunction as TableFunction
+    from .user_pool import SecureUserPool as SecureUserPool

@@ -1,0 +1,55 @@
+"""The reference app, synthesized once per test session (synth costs seconds).
+
+Two apps, because a registered cdk-nag plugin makes ``Template.from_stack`` raise:
+``reference_templates`` (no plugins) for snapshots and assertions, ``reference_assembly``
+(packs registered, written to a temporary cloud assembly) for the compliance verdict and the
+perimeter check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from cdk_support import new_app
+
+from secure_serverless.compliance import ComplianceReport, register_compliance_checks, synth_with_checks
+from stacks.config import AppConfig
+from stacks.notes_service import build_app
+
+
+@dataclass
+class ReferenceTemplates:
+    stacks: list[cdk.Stack]
+    templates: dict[str, dict[str, Any]]
+
+    def service(self) -> dict[str, Any]:
+        (name,) = [n for n in self.templates if n.endswith("-NotesService")]
+        return self.templates[name]
+
+
+@dataclass
+class ReferenceAssembly:
+    outdir: Path
+    report: ComplianceReport
+
+
+@pytest.fixture(scope="session")
+def reference_templates() -> ReferenceTemplates:
+    app = new_app()
+    stacks = build_app(app, AppConfig())
+    assembly = app.synth()
+    templates = {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}
+    return ReferenceTemplates(stacks, templates)
+
+
+@pytest.fixture(scope="session")
+def reference_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAssembly:
+    outdir = tmp_path_factory.mktemp("reference-cdk-out")
+    app = new_app(outdir=str(outdir))
+    register_compliance_checks(app)
+    build_app(app, AppConfig())
+    return ReferenceAssembly(outdir, synth_with_checks(app))
