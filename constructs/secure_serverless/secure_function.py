@@ -251,11 +251,15 @@ class SecureFunction(Construct):
         self.policy.add_statements(statement)
         return statement
 
-    def allow_key(self, key: EncryptionKey, access: str, *, via_services: Sequence[str] = ()) -> None:
+    def allow_key(
+        self, key: EncryptionKey, access: str, *, via_services: Sequence[str] = (), shared: bool = False
+    ) -> None:
         """Let the function use ``key`` with an access level ("decrypt", "encrypt", "encrypt-decrypt").
 
         :param via_services: when given (e.g. ``["dynamodb"]``), the key can only be used through
             those services in this region (``kms:ViaService``), not called directly.
+        :param shared: the key is deliberately used by other functions too (e.g. a bucket key, when
+            several functions own disjoint prefixes of one bucket).
         """
         region = cdk.Stack.of(self).region
         conditions = (
@@ -271,6 +275,7 @@ class SecureFunction(Construct):
             access=access,
             resource_arns=[key.key_arn],
             conditions=conditions,
+            shared=shared,
         )
 
     def _allow_own_resources(self) -> None:
@@ -321,7 +326,8 @@ def allow_bucket_prefix(function: SecureFunction, bucket: SecureBucket, *, prefi
         prefix=prefix,
     )
     key_access = "encrypt-decrypt" if access != "read" else "decrypt"
-    function.allow_key(bucket.encryption_key, key_access, via_services=["s3"])
+    # The bucket key protects every prefix of the bucket: declared shared, isolation rests on the prefixes.
+    function.allow_key(bucket.encryption_key, key_access, via_services=["s3"], shared=True)
 
 
 def retention_from_days(days: int) -> logs.RetentionDays:

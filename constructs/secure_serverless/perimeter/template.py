@@ -1,0 +1,91 @@
+"""Read-only view of one template: resources by logical id, their types and physical names.
+
+Every other module asks questions of a template through this class so that the raw JSON is
+validated in one place and an unexpected shape becomes an input error, not a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import TemplateStructureError
+from .loader import check_template
+
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+IAM_ROLE = "AWS::IAM::Role"
+
+#: Property holding a resource's physical name, when the template sets one literally. A literal
+#: ARN such as ``arn:aws:dynamodb:*:*:table/notes`` then names the template's resource.
+_NAME_PROPERTIES: Mapping[str, str] = {
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    IAM_ROLE: "RoleName",
+}
+
+
+@dataclass(frozen=True)
+class TemplateIndex:
+    """One named template, validated, with lookups by logical id, type and physical name."""
+
+    name: str
+    template: Mapping[str, Any]
+    _by_name: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        check_template(self.template, self.name)
+        by_name: dict[tuple[str, str], str] = {}
+        for logical_id in self.resources:
+            resource_type = self.type_of(logical_id)
+            prop = _NAME_PROPERTIES.get(resource_type)
+            value = self.properties(logical_id).get(prop) if prop else None
+            if isinstance(value, str):
+                by_name[(resource_type, value)] = logical_id
+        object.__setattr__(self, "_by_name", by_name)
+
+    @property
+    def resources(self) -> Mapping[str, Mapping[str, Any]]:
+        resources: Mapping[str, Mapping[str, Any]] = self.template["Resources"]
+        return resources
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        parameters = self.template.get("Parameters")
+        return parameters if isinstance(parameters, dict) else {}
+
+    @property
+    def mappings(self) -> Mapping[str, Any]:
+        mappings = self.template.get("Mappings")
+        return mappings if isinstance(mappings, dict) else {}
+
+    def has(self, logical_id: str) -> bool:
+        return logical_id in self.resources
+
+    def type_of(self, logical_id: str) -> str:
+        """The resource's CloudFormation type, or "" when the template has no such resource."""
+        resource = self.resources.get(logical_id)
+        return str(resource["Type"]) if resource else ""
+
+    def properties(self, logical_id: str) -> Mapping[str, Any]:
+        resource = self.resources.get(logical_id) or {}
+        properties = resource.get("Properties", {})
+        if not isinstance(properties, dict):
+            raise TemplateStructureError(f"{self.name}: {logical_id}: 'Properties' is not an object")
+        return properties
+
+    def metadata(self, logical_id: str) -> Mapping[str, Any]:
+        resource = self.resources.get(logical_id) or {}
+        metadata = resource.get("Metadata", {})
+        return metadata if isinstance(metadata, dict) else {}
+
+    def of_type(self, resource_type: str) -> list[str]:
+        """Logical ids of every resource of ``resource_type``, sorted for stable output."""
+        return sorted(lid for lid in self.resources if self.type_of(lid) == resource_type)
+
+    def by_physical_name(self, resource_type: str, name: str) -> str | None:
+        """The logical id of the resource of ``resource_type`` whose literal name is ``name``."""
+        return self._by_name.get((resource_type, name))
