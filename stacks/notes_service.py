@@ -70,7 +70,9 @@ class NotesServiceStack(cdk.Stack):
             description="Shared handler code of the notes service (claims, errors, validation)",
         )
 
-        def service(construct_id: str, folder: str, **options: Any) -> TableFunction:
+        cors = {"CORS_ALLOWED_ORIGINS": ",".join(config.allowed_origins)} if config.allowed_origins else {}
+
+        def service(construct_id: str, folder: str, *, environment: dict[str, str], **options: Any) -> TableFunction:
             return TableFunction(
                 self,
                 construct_id,
@@ -79,6 +81,7 @@ class NotesServiceStack(cdk.Stack):
                 layers=[common],
                 log_retention=retention,
                 short_log_retention_reason=retention_reason,
+                environment={**environment, **cors},
                 **options,
             )
 

@@ -1,0 +1,205 @@
+"""Files function: uploads and downloads through short-lived presigned S3 requests.
+
+Routes (REST API v1, Cognito authorizer):
+- POST   /files           declare an upload (schemas/create_upload.json); 201 with a presigned POST
+                          bound to the exact key `<OBJECT_PREFIX><sub>/<fileId>`, the declared
+                          Content-Type and a content-length-range of [1, declared size]
+- GET    /files/{fileId}  a presigned GET (attachment) for the caller's own file
+- DELETE /files/{fileId}  delete the object and its record; 204
+
+The object key is always derived from the token's `sub` and a server-generated id: no client
+value (file name included) ever becomes part of a key. Another owner's file is a 404.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from boto3.dynamodb.conditions import Attr
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from kit_common import (
+    ORIGIN_PATTERN,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    create_resolver,
+    current_caller,
+    env_csv,
+    env_int,
+    env_str,
+    is_condition_check_failure,
+    is_valid_id,
+    json_response,
+    load_schema,
+    new_id,
+    no_content,
+    parse_json_body,
+    to_int,
+    utc_now_iso,
+)
+
+# S3 accepts at most 5 GiB in one POST upload.
+S3_MAX_POST_BYTES = 5 * 1024**3
+CONTENT_TYPE_PATTERN = r"[a-z0-9][a-z0-9!#&^_.+-]{0,62}/[a-z0-9][a-z0-9!#&^_.+-]{0,62}"
+
+TABLE_NAME = env_str("TABLE_NAME")
+# No dots: presigned URLs use virtual-hosted HTTPS, whose certificate does not cover dotted names.
+BUCKET_NAME = env_str("BUCKET_NAME", pattern=r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+# Relative, ends with "/", and no segment starts with "." (so no "." or ".." segments).
+OBJECT_PREFIX = env_str("OBJECT_PREFIX", pattern=r"([A-Za-z0-9_-][A-Za-z0-9_.-]*/)+")
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024, minimum=1, maximum=S3_MAX_POST_BYTES)
+ALLOWED_CONTENT_TYPES = frozenset(
+    env_csv(
+        "ALLOWED_CONTENT_TYPES",
+        default="image/png,image/jpeg,application/pdf,text/plain",
+        item_pattern=CONTENT_TYPE_PATTERN,
+        lowercase=True,
+    )
+)
+URL_EXPIRY_SECONDS = env_int("URL_EXPIRY_SECONDS", default=300, minimum=1, maximum=3600)
+CORS_ALLOWED_ORIGINS = env_csv("CORS_ALLOWED_ORIGINS", default="", item_pattern=ORIGIN_PATTERN, allow_empty=True)
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+CREATE_UPLOAD = load_schema(SCHEMAS / "create_upload.json")
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_resolver(logger=logger, cors_allowed_origins=CORS_ALLOWED_ORIGINS)
+table = boto3.resource("dynamodb").Table(TABLE_NAME)
+# SigV4 and virtual-hosted addressing: presigned requests work for KMS-encrypted objects
+# and in every region.
+s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+
+
+def new_file_id() -> str:
+    """The id of a new file (a seam for tests that simulate an id collision)."""
+    return new_id()
+
+
+def object_key(owner_id: str, file_id: str) -> str:
+    return f"{OBJECT_PREFIX}{owner_id}/{file_id}"
+
+
+def _file_id(raw: str) -> str:
+    if not is_valid_id(raw):
+        raise NotFoundError("malformed file id")
+    return raw
+
+
+def _own_file(owner_id: str, file_id: str) -> dict[str, Any]:
+    item = table.get_item(Key={"ownerId": owner_id, "fileId": file_id}, ConsistentRead=True).get("Item")
+    if item is None:
+        raise NotFoundError("no such file for caller")
+    return dict(item)
+
+
+@app.post("/files")
+def create_upload() -> Response[Any]:
+    caller = current_caller(app)
+    body = parse_json_body(app.current_event.raw_event, CREATE_UPLOAD)
+    content_type = body["contentType"].lower()
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        raise BadRequestError("content type not allowed")
+    size = body["size"]
+    if size > MAX_UPLOAD_BYTES:
+        raise BadRequestError("declared size above MAX_UPLOAD_BYTES")
+    file_id = new_file_id()
+    key = object_key(caller.sub, file_id)
+    item = {
+        "ownerId": caller.sub,
+        "fileId": file_id,
+        "fileName": body["fileName"],
+        "contentType": content_type,
+        "size": size,
+        "objectKey": key,
+        "createdAt": utc_now_iso(),
+    }
+    try:
+        table.put_item(Item=item, ConditionExpression=Attr("fileId").not_exists())
+    except ClientError as error:
+        if is_condition_check_failure(error):
+            raise ConflictError("file id collision") from None
+        raise
+    # boto3 adds the exact {"bucket"} and {"key"} conditions to the policy itself.
+    upload = s3.generate_presigned_post(
+        Bucket=BUCKET_NAME,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
+        ExpiresIn=URL_EXPIRY_SECONDS,
+    )
+    metrics.add_metric(name="UploadRequested", unit=MetricUnit.Count, value=1)
+    logger.info("Upload requested", extra={"file_id": file_id, "size": size})
+    return json_response(
+        201,
+        {
+            "fileId": file_id,
+            "upload": {"url": upload["url"], "fields": upload["fields"]},
+            "expiresIn": URL_EXPIRY_SECONDS,
+        },
+    )
+
+
+@app.get("/files/<fileId>")
+def get_download(fileId: str) -> Response[Any]:
+    caller = current_caller(app)
+    file_id = _file_id(fileId)
+    item = _own_file(caller.sub, file_id)
+    url = s3.generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": BUCKET_NAME,
+            "Key": object_key(caller.sub, file_id),
+            # Always a download, never rendered inline by the browser on the bucket's origin.
+            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(item['fileName'], safe='')}",
+            "ResponseContentType": item["contentType"],
+        },
+        ExpiresIn=URL_EXPIRY_SECONDS,
+    )
+    logger.info("Download link issued", extra={"file_id": file_id})
+    return json_response(
+        200,
+        {
+            "fileId": file_id,
+            "fileName": item["fileName"],
+            "contentType": item["contentType"],
+            "size": to_int(item["size"]),
+            "createdAt": item["createdAt"],
+            "downloadUrl": url,
+            "expiresIn": URL_EXPIRY_SECONDS,
+        },
+    )
+
+
+@app.delete("/files/<fileId>")
+def delete_file(fileId: str) -> Response[Any]:
+    caller = current_caller(app)
+    file_id = _file_id(fileId)
+    _own_file(caller.sub, file_id)
+    # Object first: if this fails the record stays, so the caller can retry the delete.
+    s3.delete_object(Bucket=BUCKET_NAME, Key=object_key(caller.sub, file_id))
+    try:
+        table.delete_item(Key={"ownerId": caller.sub, "fileId": file_id}, ConditionExpression=Attr("fileId").exists())
+    except ClientError as error:
+        # A concurrent delete got there first: the outcome the caller asked for.
+        if not is_condition_check_failure(error):
+            raise
+    logger.info("File deleted", extra={"file_id": file_id})
+    return no_content()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

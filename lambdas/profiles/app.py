@@ -1,0 +1,116 @@
+"""Profiles function: the caller's own profile, and an admin-only read of any profile.
+
+Routes (REST API v1, Cognito authorizer):
+- GET /me               the caller's profile; 404 until the caller has saved one with PUT /me
+- PUT /me               create or replace the caller's profile (schemas/put_profile.json)
+- GET /profiles/{userId} any user's profile, only for members of ADMIN_GROUP (403 otherwise)
+
+The profile's key is always the token's `sub`; no path or body value can choose it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from kit_common import (
+    ORIGIN_PATTERN,
+    ForbiddenError,
+    NotFoundError,
+    create_resolver,
+    current_caller,
+    env_csv,
+    env_str,
+    is_valid_sub,
+    json_response,
+    load_schema,
+    parse_json_body,
+    utc_now_iso,
+)
+
+TABLE_NAME = env_str("TABLE_NAME")
+ADMIN_GROUP = env_str("ADMIN_GROUP", default="admins", pattern=r"[^\s,\[\]\"']{1,128}")
+CORS_ALLOWED_ORIGINS = env_csv("CORS_ALLOWED_ORIGINS", default="", item_pattern=ORIGIN_PATTERN, allow_empty=True)
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+PUT_PROFILE = load_schema(SCHEMAS / "put_profile.json")
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_resolver(logger=logger, cors_allowed_origins=CORS_ALLOWED_ORIGINS)
+table = boto3.resource("dynamodb").Table(TABLE_NAME)
+
+
+def _profile(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "userId": item["userId"],
+        "displayName": item.get("displayName", ""),
+        "bio": item.get("bio", ""),
+        "createdAt": item.get("createdAt"),
+        "updatedAt": item.get("updatedAt"),
+    }
+
+
+def _read_profile(user_id: str) -> Response[Any]:
+    item = table.get_item(Key={"userId": user_id}).get("Item")
+    if item is None:
+        raise NotFoundError("no profile")
+    return json_response(200, _profile(item))
+
+
+@app.get("/me")
+def get_my_profile() -> Response[Any]:
+    return _read_profile(current_caller(app).sub)
+
+
+@app.put("/me")
+def put_my_profile() -> Response[Any]:
+    caller = current_caller(app)
+    body = parse_json_body(app.current_event.raw_event, PUT_PROFILE)
+    now = utc_now_iso()
+    names = {"#displayName": "displayName", "#updatedAt": "updatedAt", "#createdAt": "createdAt"}
+    values: dict[str, Any] = {":displayName": body["displayName"], ":now": now}
+    update = "SET #displayName = :displayName, #updatedAt = :now, #createdAt = if_not_exists(#createdAt, :now)"
+    names["#bio"] = "bio"
+    if "bio" in body:
+        update += ", #bio = :bio"
+        values[":bio"] = body["bio"]
+    else:
+        # PUT replaces the whole profile: an omitted bio is removed.
+        update += " REMOVE #bio"
+    item = table.update_item(
+        Key={"userId": caller.sub},
+        UpdateExpression=update,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    if item.get("createdAt") == now:
+        metrics.add_metric(name="ProfileCreated", unit=MetricUnit.Count, value=1)
+    logger.info("Profile saved")
+    return json_response(200, _profile(item))
+
+
+@app.get("/profiles/<userId>")
+def get_profile(userId: str) -> Response[Any]:
+    # Authorize before looking at the path: non-admins learn nothing about it.
+    if not current_caller(app).is_member(ADMIN_GROUP):
+        raise ForbiddenError("caller is not in the admin group")
+    if not is_valid_sub(userId):
+        raise NotFoundError("malformed user id")
+    logger.info("Admin profile read")
+    return _read_profile(userId)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
