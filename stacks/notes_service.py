@@ -151,7 +151,7 @@ class NotesServiceStack(cdk.Stack):
             self.alarms.watch_function(svc)  # errors, throttles and its dead-letter queue
             self.alarms.watch_table(svc)
         if self.api.web_acl is not None:
-            self.alarms.watch_web_acl(self.api.web_acl)
+            self.alarms.watch_web_acl(self.api.web_acl_name)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)

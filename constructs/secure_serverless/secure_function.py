@@ -325,6 +325,14 @@ def allow_bucket_prefix(function: SecureFunction, bucket: SecureBucket, *, prefi
         resource_arns=[f"{bucket.bucket_arn}/{prefix}*"],
         prefix=prefix,
     )
+    stack = cdk.Stack.of(function)
+    bucket_logical_id = stack.resolve(stack.get_logical_id(cfn_bucket))
+    acknowledge(
+        function.policy,
+        iam5_resource(f"<{bucket_logical_id}.Arn>/{prefix}*"),
+        f"Object actions are limited to the key prefix '{prefix}' of this one bucket: IAM can only express "
+        "'every object under a prefix' with a trailing '*'. No ListBucket, no other prefix, no other bucket.",
+    )
     key_access = "encrypt-decrypt" if access != "read" else "decrypt"
     # The bucket key protects every prefix of the bucket: declared shared, isolation rests on the prefixes.
     function.allow_key(bucket.encryption_key, key_access, via_services=["s3"], shared=True)

@@ -1,0 +1,696 @@
+"""SecureRestApi: the default, each option, each refusal, the synth-time authorizer check, cdk-nag.
+
+Synthesis is the slow part, so the module synthesizes two apps and many tests read them: the
+default API alone, and one stack holding one API per option (each test reads its own API by
+construct). Acknowledgments are read from the assembly metadata (``aws:cdk:acknowledged-rules``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+from cdk_support import nag_report, new_app, open_findings
+from secure_serverless import ConfigurationError, EncryptionKey, SecureFunction, SecureRestApi, SecureUserPool
+
+CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+NOTE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 200}},
+    "required": ["title"],
+    "additionalProperties": False,
+}
+OPEN_REASON = "Health probe of the uptime monitor; answers a constant and reads no user data."
+NO_WAF_REASON = "Private test stage reached only from the CI runner's fixed IPs via a resource policy."
+SHORT_LOGS_REASON = "Workshop sandbox torn down after each session; logs hold no production data."
+ORIGINS = ["https://app.example.com", "https://admin.example.com"]
+ROUTES_OF_THE_DEFAULT_API = {
+    ("GET", "/notes"),
+    ("POST", "/notes"),
+    ("GET", "/notes/{noteId}"),
+    ("PUT", "/notes/{noteId}"),
+    ("DELETE", "/notes/{noteId}"),
+}
+ACK_KEY = "aws:cdk:acknowledged-rules"
+
+
+# ---------------------------------------------------------------- synthesized once per module
+class Built:
+    """One synthesized stack: its template, its metadata, and the constructs that made it."""
+
+    def __init__(self, outdir: Path, stack: cdk.Stack, made: dict[str, Any]) -> None:
+        self.stack = stack
+        self.made = made
+        self.template: dict[str, Any] = json.loads((outdir / f"{stack.artifact_id}.template.json").read_text())
+        self.metadata: dict[str, Any] = json.loads((outdir / f"{stack.artifact_id}.metadata.json").read_text())
+        self.resources: dict[str, Any] = self.template["Resources"]
+
+    def logical_id(self, construct: Any) -> str:
+        cfn = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
+        assert isinstance(cfn, cdk.CfnResource)
+        return self.stack.get_logical_id(cfn)
+
+    def ref(self, construct: Any) -> dict[str, str]:
+        return {"Ref": self.logical_id(construct)}
+
+    def props(self, construct: Any) -> dict[str, Any]:
+        return self.resources[self.logical_id(construct)]["Properties"]  # type: ignore[no-any-return]
+
+    def resource(self, construct: Any) -> dict[str, Any]:
+        return self.resources[self.logical_id(construct)]  # type: ignore[no-any-return]
+
+    def of_type(self, cfn_type: str, under: SecureRestApi | None = None) -> dict[str, dict[str, Any]]:
+        """Resources of ``cfn_type``, only those inside ``under`` when given."""
+        found = {k: v for k, v in self.resources.items() if v["Type"] == cfn_type}
+        if under is None:
+            return found
+        inside = {
+            self.stack.get_logical_id(c)
+            for c in under.node.find_all()
+            if isinstance(c, cdk.CfnResource) and c.cfn_resource_type == cfn_type
+        }
+        return {k: v for k, v in found.items() if k in inside}
+
+    def acknowledgments(self, construct: Any) -> dict[str, str]:
+        """Rule id -> reason recorded on ``construct`` (an L2 is read at its default child too)."""
+        paths = {f"/{construct.node.path}"}
+        if construct.node.default_child is not None:
+            paths.add(f"/{construct.node.default_child.node.path}")
+        recorded: dict[str, str] = {}
+        for path in paths:
+            for entry in self.metadata.get(path, []):
+                if entry["type"] == ACK_KEY:
+                    recorded.update(entry["data"])
+        return recorded
+
+    def all_acknowledgments_under(self, construct: Any) -> dict[str, dict[str, str]]:
+        prefix = f"/{construct.node.path}/"
+        return {
+            path: {k: v for e in entries if e["type"] == ACK_KEY for k, v in e["data"].items()}
+            for path, entries in self.metadata.items()
+            if path.startswith(prefix) and any(e["type"] == ACK_KEY for e in entries)
+        }
+
+
+def synthesize(outdir: Path, build: Callable[[cdk.Stack, dict[str, Any]], None]) -> Built:
+    app = new_app(outdir=str(outdir))
+    stack = cdk.Stack(app, "Test")
+    made: dict[str, Any] = {}
+    build(stack, made)
+    app.synth()
+    return Built(outdir, stack, made)
+
+
+def handler(stack: cdk.Stack, construct_id: str = "Handler") -> lambda_.IFunction:
+    return lambda_.Function(
+        stack, construct_id, runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler", code=CODE
+    )
+
+
+def add_notes_routes(api: SecureRestApi, fn: lambda_.IFunction) -> None:
+    api.add_route("GET", "/notes", fn, request_parameters={"method.request.querystring.limit": False})
+    api.add_route("POST", "/notes", fn, request_schema=NOTE_SCHEMA)
+    api.add_route("GET", "/notes/{noteId}", fn)
+    api.add_route("PUT", "/notes/{noteId}", fn, request_schema=NOTE_SCHEMA)
+    api.add_route("DELETE", "/notes/{noteId}", fn)
+
+
+@pytest.fixture(scope="module")
+def default(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    def build(stack: cdk.Stack, made: dict[str, Any]) -> None:
+        pool = cognito.UserPool(stack, "Pool")
+        made["pool"] = pool
+        made["handler"] = fn = handler(stack)
+        made["api"] = api = SecureRestApi(stack, "Api", user_pool=pool)
+        add_notes_routes(api, fn)
+
+    return synthesize(tmp_path_factory.mktemp("default"), build)
+
+
+@pytest.fixture(scope="module")
+def options(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    def build(stack: cdk.Stack, made: dict[str, Any]) -> None:
+        pool = cognito.UserPool(stack, "Pool")
+        fn = handler(stack)
+        made["key"] = key = EncryptionKey(stack, "SharedKey")
+        variants: dict[str, dict[str, Any]] = {
+            "Staged": {"stage_name": "v1", "api_name": "notes-api"},
+            "Throttled": {"throttle_rate_limit": 10, "throttle_burst_limit": 20},
+            "Cors": {"cors_allowed_origins": ORIGINS},
+            "RateLimited": {"waf_rate_limit": 5000},
+            "NoWaf": {"waf": False, "no_waf_reason": NO_WAF_REASON},
+            "ShortLogs": {
+                "log_retention": logs.RetentionDays.ONE_MONTH,
+                "short_log_retention_reason": SHORT_LOGS_REASON,
+            },
+            "OwnKey": {"encryption_key": key},
+            "Routes": {},
+        }
+        apis = {name: SecureRestApi(stack, name, user_pool=pool, **kwargs) for name, kwargs in variants.items()}
+        made.update(apis)
+        cors = apis["Cors"]
+        cors.add_route("GET", "/notes", fn)
+        cors.add_route("POST", "/notes", fn, request_schema=NOTE_SCHEMA)
+        cors.add_route("DELETE", "/notes/{noteId}", fn)
+        routes = apis["Routes"]
+        made["open_route"] = routes.add_route("GET", "/health", fn, open_without_authorization_reason=OPEN_REASON)
+        made["scoped_route"] = routes.add_route("GET", "/admin/reports", fn, authorization_scopes=["notes/admin"])
+        made["greedy_route"] = routes.add_route("GET", "/files/{key+}", fn)
+        for name in ("Staged", "Throttled", "RateLimited", "NoWaf", "ShortLogs", "OwnKey"):
+            apis[name].add_route("GET", "/notes", fn)
+
+    return synthesize(tmp_path_factory.mktemp("options"), build)
+
+
+def methods(built: Built, api: SecureRestApi) -> dict[str, dict[str, Any]]:
+    return built.of_type("AWS::ApiGateway::Method", api)
+
+
+def stage_props(built: Built, api: SecureRestApi) -> dict[str, Any]:
+    return built.props(api.stage)
+
+
+def method_settings(built: Built, api: SecureRestApi) -> dict[str, Any]:
+    (settings,) = stage_props(built, api)["MethodSettings"]
+    return settings  # type: ignore[no-any-return]
+
+
+def path_of(built: Built, api: SecureRestApi, method_props: dict[str, Any]) -> str:
+    """The API path of a method, rebuilt from the template's resources."""
+    resource_id = method_props["ResourceId"]
+    if resource_id == {"Fn::GetAtt": [built.logical_id(api.api), "RootResourceId"]}:
+        return "/"
+    parts: list[str] = []
+    while "Ref" in resource_id:
+        resource = built.resources[resource_id["Ref"]]["Properties"]
+        parts.insert(0, resource["PathPart"])
+        resource_id = resource["ParentId"]
+    return "/" + "/".join(parts)
+
+
+# ---------------------------------------------------------------- defaults
+def test_default_endpoint_is_regional_and_no_account_role_is_created(default: Built) -> None:
+    api = default.made["api"]
+    assert default.props(api.api)["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert default.of_type("AWS::ApiGateway::Account") == {}
+    assert default.of_type("AWS::IAM::Role", api) == {}
+
+
+def test_default_stage_is_prod_throttled_logged_at_error_without_data_trace_and_traced(default: Built) -> None:
+    api = default.made["api"]
+    props = stage_props(default, api)
+    assert props["StageName"] == "prod"
+    assert props["TracingEnabled"] is True
+    assert method_settings(default, api) == {
+        "HttpMethod": "*",
+        "ResourcePath": "/*",
+        "LoggingLevel": "ERROR",
+        "DataTraceEnabled": False,
+        "MetricsEnabled": True,
+        "ThrottlingRateLimit": 50,
+        "ThrottlingBurstLimit": 100,
+    }
+
+
+def test_default_access_log_is_json_with_identity_and_error_fields(default: Built) -> None:
+    api = default.made["api"]
+    setting = stage_props(default, api)["AccessLogSetting"]
+    record = json.loads(setting["Format"])
+    values = set(record.values())
+    for field in (
+        "$context.requestId",
+        "$context.extendedRequestId",
+        "$context.identity.sourceIp",
+        "$context.identity.caller",
+        "$context.identity.user",
+        "$context.requestTime",
+        "$context.httpMethod",
+        "$context.resourcePath",
+        "$context.status",
+        "$context.protocol",
+        "$context.responseLength",
+        "$context.authorizer.claims.sub",
+        "$context.error.message",
+        "$context.error.responseType",
+        "$context.integration.error",
+        "$context.waf.error",
+        "$context.wafResponseCode",
+        "$context.authorize.error",
+        "$context.xrayTraceId",
+    ):
+        assert field in values, field
+    assert all(isinstance(value, str) for value in record.values())
+    assert default.ref(api.access_log_group) in setting["DestinationArn"]["Fn::Join"][1]
+
+
+def test_default_log_groups_are_encrypted_with_the_key_and_retained_one_year(default: Built) -> None:
+    api = default.made["api"]
+    log_groups = default.of_type("AWS::Logs::LogGroup", api)
+    assert len(log_groups) == 3  # access, execution, WAF
+    key_arn = {"Fn::GetAtt": [default.logical_id(api.encryption_key.key), "Arn"]}
+    for log_group in log_groups.values():
+        assert log_group["Properties"]["KmsKeyId"] == key_arn
+        assert log_group["Properties"]["RetentionInDays"] == 365
+        assert log_group["DeletionPolicy"] == "Retain"
+
+
+def test_default_execution_log_group_exists_before_the_stage(default: Built) -> None:
+    api = default.made["api"]
+    name = default.props(api.execution_log_group)["LogGroupName"]
+    assert name == {"Fn::Join": ["", ["API-Gateway-Execution-Logs_", default.ref(api.api), "/prod"]]}
+    assert default.logical_id(api.execution_log_group) in default.resource(api.stage)["DependsOn"]
+
+
+def test_default_web_acl_has_managed_rule_groups_and_a_per_ip_rate_rule(default: Built) -> None:
+    api = default.made["api"]
+    props = default.props(api.web_acl)
+    assert props["Scope"] == "REGIONAL"
+    assert props["DefaultAction"] == {"Allow": {}}
+    assert props["VisibilityConfig"]["CloudWatchMetricsEnabled"] is True
+    assert props["Name"] == api.web_acl_name
+    rules = {rule["Name"]: rule for rule in props["Rules"]}
+    for group in (
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    ):
+        assert rules[group]["Statement"] == {"ManagedRuleGroupStatement": {"Name": group, "VendorName": "AWS"}}
+        assert rules[group]["OverrideAction"] == {"None": {}}
+    rate = rules["RateLimitPerIp"]
+    assert rate["Action"] == {"Block": {}}
+    assert rate["Statement"]["RateBasedStatement"] == {
+        "AggregateKeyType": "IP",
+        "Limit": 1000,
+        "EvaluationWindowSec": 300,
+    }
+    assert all(rule["VisibilityConfig"]["CloudWatchMetricsEnabled"] for rule in rules.values())
+    assert len({rule["Priority"] for rule in rules.values()}) == len(rules)
+
+
+def test_default_web_acl_is_associated_with_the_stage(default: Built) -> None:
+    api = default.made["api"]
+    (association,) = default.of_type("AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [default.logical_id(api.web_acl), "Arn"]}
+    arn_parts = association["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert default.ref(api.api) in arn_parts
+    assert default.ref(api.stage) in arn_parts
+
+
+def test_default_waf_logs_go_to_an_aws_waf_logs_group_with_authorization_redacted(default: Built) -> None:
+    api = default.made["api"]
+    (logging,) = default.of_type("AWS::WAFv2::LoggingConfiguration").values()
+    props = logging["Properties"]
+    name = default.props(api.waf_log_group)["LogGroupName"]
+    assert name.startswith("aws-waf-logs-")
+    (destination,) = props["LogDestinationConfigs"]
+    assert destination["Fn::Join"][1][-1] == f":log-group:{name}"  # no ":*" suffix
+    assert props["ResourceArn"] == {"Fn::GetAtt": [default.logical_id(api.web_acl), "Arn"]}
+    assert props["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+
+
+def test_default_gateway_responses_are_generic_with_a_correlation_id(default: Built) -> None:
+    api = default.made["api"]
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in default.of_type("AWS::ApiGateway::GatewayResponse", api).values()
+    }
+    assert set(responses) == {
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "THROTTLED",
+        "BAD_REQUEST_BODY",
+        "BAD_REQUEST_PARAMETERS",
+        "REQUEST_TOO_LARGE",
+        "WAF_FILTERED",
+        "EXPIRED_TOKEN",
+        "INVALID_SIGNATURE",
+        "MISSING_AUTHENTICATION_TOKEN",
+    }
+    for response_type, props in responses.items():
+        template = props["ResponseTemplates"]["application/json"]
+        body = json.loads(template)
+        assert set(body) == {"message", "correlationId"}, response_type
+        assert body["correlationId"] == "$context.requestId"
+        assert "$context.error" not in template and "validationErrorString" not in template
+        assert "ResponseParameters" not in props  # no CORS origin without cors_allowed_origins
+
+
+def test_default_every_method_uses_the_cognito_authorizer(default: Built) -> None:
+    api = default.made["api"]
+    found = methods(default, api)
+    assert {(m["Properties"]["HttpMethod"], path_of(default, api, m["Properties"])) for m in found.values()} == (
+        ROUTES_OF_THE_DEFAULT_API
+    )
+    for method in found.values():
+        assert method["Properties"]["AuthorizationType"] == "COGNITO_USER_POOLS"
+        assert method["Properties"]["AuthorizerId"] == default.ref(api.authorizer)
+
+
+def test_default_authorizer_reads_the_authorization_header_against_the_user_pool(default: Built) -> None:
+    api, pool = default.made["api"], default.made["pool"]
+    props = default.props(api.authorizer)
+    assert props["Type"] == "COGNITO_USER_POOLS"
+    assert props["IdentitySource"] == "method.request.header.Authorization"
+    assert props["ProviderARNs"] == [{"Fn::GetAtt": [default.logical_id(pool), "Arn"]}]
+
+
+def test_default_request_validator_on_every_method_and_models_on_bodies(default: Built) -> None:
+    api = default.made["api"]
+    validator = default.props(api.request_validator)
+    assert validator["ValidateRequestBody"] is True and validator["ValidateRequestParameters"] is True
+    models = default.of_type("AWS::ApiGateway::Model", api)
+    for method in methods(default, api).values():
+        props = method["Properties"]
+        assert props["RequestValidatorId"] == default.ref(api.request_validator)
+        if props["HttpMethod"] in ("POST", "PUT"):
+            model_ref = props["RequestModels"]["application/json"]["Ref"]
+            model = models[model_ref]["Properties"]
+            assert model["ContentType"] == "application/json"
+            assert model["Schema"] == {"$schema": "http://json-schema.org/draft-04/schema#", **NOTE_SCHEMA}
+        else:
+            assert "RequestModels" not in props
+    params = {
+        (m["Properties"]["HttpMethod"], path_of(default, api, m["Properties"])): m["Properties"].get(
+            "RequestParameters"
+        )
+        for m in methods(default, api).values()
+    }
+    assert params[("GET", "/notes/{noteId}")] == {"method.request.path.noteId": True}
+    assert params[("GET", "/notes")] == {"method.request.querystring.limit": False}
+
+
+def test_default_lambda_permissions_name_the_stage_method_and_path_only(default: Built) -> None:
+    api = default.made["api"]
+    permissions = default.of_type("AWS::Lambda::Permission")
+    assert len(permissions) == len(ROUTES_OF_THE_DEFAULT_API)  # no test-invoke permissions
+    tails = set()
+    for permission in permissions.values():
+        parts = permission["Properties"]["SourceArn"]["Fn::Join"][1]
+        assert default.ref(api.stage) in parts, "scoped to the deployed stage, not every stage"
+        tails.add(parts[-1])
+        assert "test-invoke-stage" not in json.dumps(parts)
+    assert tails == {"/GET/notes", "/POST/notes", "/GET/notes/*", "/PUT/notes/*", "/DELETE/notes/*"}
+
+
+def test_default_attributes(default: Built) -> None:
+    api = default.made["api"]
+    assert isinstance(api.api, apigateway.RestApi)
+    assert api.stage.node.path == api.api.deployment_stage.node.path
+    assert isinstance(api.authorizer, apigateway.CognitoUserPoolsAuthorizer)
+    assert api.web_acl is not None
+    assert cdk.Token.is_unresolved(api.url)
+    assert set(api.routes) == ROUTES_OF_THE_DEFAULT_API
+    assert default.acknowledgments(api.stage) == {}
+    assert default.all_acknowledgments_under(api) == {}  # nothing weakened, nothing acknowledged
+
+
+# ---------------------------------------------------------------- options
+def test_stage_name_and_api_name(options: Built) -> None:
+    api = options.made["Staged"]
+    assert stage_props(options, api)["StageName"] == "v1"
+    assert options.props(api.api)["Name"] == "notes-api"
+    assert options.props(api.execution_log_group)["LogGroupName"]["Fn::Join"][1][-1] == "/v1"
+
+
+def test_throttling_limits(options: Built) -> None:
+    settings = method_settings(options, options.made["Throttled"])
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (10, 20)
+
+
+def test_cors_origins_add_preflights_with_exact_origins_and_route_methods(options: Built) -> None:
+    api = options.made["Cors"]
+    preflights = {
+        path_of(options, api, m["Properties"]): m["Properties"]
+        for m in methods(options, api).values()
+        if m["Properties"]["HttpMethod"] == "OPTIONS"
+    }
+    assert set(preflights) == {"/notes", "/notes/{noteId}"}  # only resources with routes
+    for path, expected_methods in (("/notes", "'GET,POST,OPTIONS'"), ("/notes/{noteId}", "'DELETE,OPTIONS'")):
+        props = preflights[path]
+        assert props["AuthorizationType"] == "NONE"
+        assert props["Integration"]["Type"] == "MOCK"
+        (response,) = props["Integration"]["IntegrationResponses"]
+        headers = response["ResponseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == f"'{ORIGINS[0]}'"
+        assert headers["method.response.header.Access-Control-Allow-Methods"] == expected_methods
+        assert headers["method.response.header.Access-Control-Allow-Headers"] == "'Authorization,Content-Type'"
+        assert headers["method.response.header.Access-Control-Max-Age"] == "'600'"
+        template = response["ResponseTemplates"]["application/json"]
+        assert f'$origin == "{ORIGINS[1]}"' in template  # the second origin is echoed only when it matches
+        assert "*" not in json.dumps(headers)
+
+
+def test_cors_origin_on_gateway_responses_is_the_first_configured_origin(options: Built) -> None:
+    api = options.made["Cors"]
+    for response in options.of_type("AWS::ApiGateway::GatewayResponse", api).values():
+        assert response["Properties"]["ResponseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": f"'{ORIGINS[0]}'",
+            "gatewayresponse.header.Vary": "'Origin'",
+        }
+
+
+def test_without_cors_origins_there_are_no_options_methods(options: Built) -> None:
+    for name in ("Routes", "Staged"):
+        api = options.made[name]
+        assert all(m["Properties"]["HttpMethod"] != "OPTIONS" for m in methods(options, api).values())
+
+
+def test_waf_rate_limit(options: Built) -> None:
+    api = options.made["RateLimited"]
+    rules = {rule["Name"]: rule for rule in options.props(api.web_acl)["Rules"]}
+    assert rules["RateLimitPerIp"]["Statement"]["RateBasedStatement"]["Limit"] == 5000
+
+
+def test_waf_disabled_with_a_reason_has_no_web_acl_and_records_apig3(options: Built) -> None:
+    api = options.made["NoWaf"]
+    assert api.web_acl is None and api.waf_log_group is None
+    assert options.of_type("AWS::WAFv2::WebACL", api) == {}
+    assert options.of_type("AWS::WAFv2::LoggingConfiguration", api) == {}
+    stage_ref = options.ref(api.stage)
+    for association in options.of_type("AWS::WAFv2::WebACLAssociation").values():
+        assert stage_ref not in association["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert options.acknowledgments(api.stage) == {
+        "AwsSolutions::AwsSolutions-APIG3": f"No WAF web ACL on this stage: {NO_WAF_REASON}"
+    }
+
+
+def test_open_route_with_a_reason_has_no_authorizer_and_records_apig4_and_cog4(options: Built) -> None:
+    route = options.made["open_route"]
+    props = options.props(route)
+    assert props["AuthorizationType"] == "NONE"
+    assert "AuthorizerId" not in props
+    reason = f"GET /health is public on purpose: {OPEN_REASON}"
+    assert options.acknowledgments(route) == {
+        "AwsSolutions::AwsSolutions-APIG4": reason,
+        "AwsSolutions::AwsSolutions-COG4": reason,
+    }
+    assert options.acknowledgments(options.made["scoped_route"]) == {}
+
+
+def test_authorization_scopes_are_required_on_the_method(options: Built) -> None:
+    props = options.props(options.made["scoped_route"])
+    assert props["AuthorizationType"] == "COGNITO_USER_POOLS"
+    assert props["AuthorizationScopes"] == ["notes/admin"]
+
+
+def test_greedy_path_parameter(options: Built) -> None:
+    props = options.props(options.made["greedy_route"])
+    assert props["RequestParameters"] == {"method.request.path.key": True}
+    assert path_of(options, options.made["Routes"], props) == "/files/{key+}"
+
+
+def test_short_log_retention_with_a_reason_is_recorded_on_each_log_group(options: Built) -> None:
+    api = options.made["ShortLogs"]
+    for log_group in (api.access_log_group, api.execution_log_group, api.waf_log_group):
+        assert options.props(log_group)["RetentionInDays"] == 30
+        assert options.acknowledgments(log_group) == {
+            "SecureServerless::SecureServerless-ShortLogRetention": SHORT_LOGS_REASON
+        }
+
+
+def test_encryption_key_option_is_used_for_every_log_group(options: Built) -> None:
+    api, key = options.made["OwnKey"], options.made["key"]
+    assert api.encryption_key is key
+    assert options.of_type("AWS::KMS::Key", api) == {}
+    key_arn = {"Fn::GetAtt": [options.logical_id(key.key), "Arn"]}
+    for log_group in options.of_type("AWS::Logs::LogGroup", api).values():
+        assert log_group["Properties"]["KmsKeyId"] == key_arn
+
+
+# ---------------------------------------------------------------- refusals
+def new_api(**options: Any) -> SecureRestApi:
+    stack = cdk.Stack(new_app(), "Test")
+    pool = cognito.UserPool(stack, "Pool")
+    return SecureRestApi(stack, "Api", user_pool=pool, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"throttle_rate_limit": 0}, "throttle_rate_limit=0: must be a number of requests per second above 0"),
+        ({"throttle_rate_limit": -5}, "throttle_rate_limit=-5: must be a number"),
+        ({"throttle_burst_limit": -1}, "throttle_burst_limit=-1: must be a whole number of requests, at least 1"),
+        ({"throttle_burst_limit": 0}, "throttle_burst_limit=0:"),
+        ({"cors_allowed_origins": ["app.example.com"]}, "cors_allowed_origins='app.example.com': use an origin like"),
+        ({"cors_allowed_origins": ["https://*.example.com"]}, "cors_allowed_origins='https://*.example.com': wildcard"),
+        ({"cors_allowed_origins": ["*"]}, "cors_allowed_origins='*': wildcard origins"),
+        ({"cors_allowed_origins": ["http://app.example.com"]}, "cors_allowed_origins='http://app.example.com'"),
+        ({"cors_allowed_origins": "https://app.example.com"}, "give a list of origins"),
+        ({"waf": False}, "waf=False: leaves the stage without a web ACL (APIG3); pass no_waf_reason="),
+        ({"waf": False, "no_waf_reason": "because"}, "waf=False: leaves the stage without a web ACL"),
+        ({"no_waf_reason": NO_WAF_REASON}, "only applies with waf=False; remove it"),
+        ({"waf_rate_limit": 99}, "waf_rate_limit=99: must be a number between 100 and 2e+09"),
+        ({"stage_name": "prod stage"}, "stage_name='prod stage': use 1-128 letters"),
+        ({"log_retention": logs.RetentionDays.ONE_WEEK}, "is shorter than 365 days; pass short_log_retention_reason="),
+        ({"log_retention": 45}, "log_retention=45: use a logs.RetentionDays member"),
+    ],
+)
+def test_refuses_an_invalid_option(options: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(expected)):
+        new_api(**options)
+
+
+def test_reports_every_problem_at_once() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        new_api(throttle_rate_limit=0, throttle_burst_limit=-1, cors_allowed_origins=["*"], waf=False)
+    assert error.value.construct_path == "Test/Api"
+    assert [problem.split("=", 1)[0] for problem in error.value.problems] == [
+        "throttle_rate_limit",
+        "throttle_burst_limit",
+        "cors_allowed_origins",
+        "waf",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options", "expected"),
+    [
+        ("FETCH", "/notes", {}, "method='FETCH': must be one of GET, POST, PUT, PATCH, DELETE, HEAD"),
+        ("ANY", "/notes", {}, "method='ANY': must be one of"),
+        ("OPTIONS", "/notes", {}, "method='OPTIONS': must be one of"),
+        ("GET", "notes", {}, "path='notes': must start with '/'"),
+        ("GET", "/notes/", {}, "segment '' is malformed"),
+        ("GET", "/notes//x", {}, "segment '' is malformed"),
+        ("GET", "/notes/{note id}", {}, "segment '{note id}' is malformed"),
+        ("GET", "/notes/{noteId", {}, "segment '{noteId' is malformed"),
+        ("GET", "/files/{key+}/meta", {}, "greedy segment '{key+}' must be the last one"),
+        ("GET", "/a/{id}/b/{id}", {}, "path parameter 'id' appears twice"),
+        ("GET", "/notes", {"request_schema": NOTE_SCHEMA}, "request_schema='...': GET requests carry no body"),
+        ("DELETE", "/notes", {"request_schema": NOTE_SCHEMA}, "DELETE requests carry no body"),
+        ("POST", "/notes", {"request_schema": {"properties": {}}}, 'give a JSON-schema object with a "type"'),
+        ("POST", "/notes", {"request_schema": "note.json"}, 'give a JSON-schema object with a "type"'),
+        (
+            "POST",
+            "/notes",
+            {"request_schema": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}},
+            "draft-04 only",
+        ),
+        (
+            "GET",
+            "/health",
+            {"open_without_authorization_reason": "public"},
+            "open_without_authorization_reason='public'",
+        ),
+        (
+            "GET",
+            "/health",
+            {"open_without_authorization_reason": OPEN_REASON, "authorization_scopes": ["a/b"]},
+            "authorization_scopes=['a/b']: an open route checks no token",
+        ),
+        ("GET", "/notes", {"authorization_scopes": ["notes read"]}, "authorization_scopes=['notes read']"),
+        ("GET", "/notes", {"request_parameters": {"limit": False}}, "request_parameters=['limit']"),
+    ],
+)
+def test_add_route_refuses_an_invalid_route(method: str, path: str, options: dict[str, Any], expected: str) -> None:
+    api = new_api()
+    fn = handler(cdk.Stack.of(api))
+    with pytest.raises(ConfigurationError, match=re.escape(expected)) as error:
+        api.add_route(method, path, fn, **options)
+    assert error.value.construct_path == f"Test/Api {method} {path}"
+
+
+def test_add_route_refuses_a_duplicate_route_and_reports_every_problem_at_once() -> None:
+    api = new_api()
+    fn = handler(cdk.Stack.of(api))
+    api.add_route("POST", "/notes", fn, request_schema=NOTE_SCHEMA)
+    with pytest.raises(ConfigurationError) as error:
+        api.add_route("post", "/notes", fn, request_schema={"title": "no type"}, request_parameters={"x": True})
+    assert error.value.construct_path == "Test/Api POST /notes"
+    assert len(error.value.problems) == 3
+    assert "this route exists already" in error.value.problems[0]
+
+
+def test_synth_fails_for_a_method_added_without_the_authorizer(tmp_path: Path) -> None:
+    def build(stack: cdk.Stack, made: dict[str, Any]) -> None:
+        api = SecureRestApi(stack, "Api", user_pool=cognito.UserPool(stack, "Pool"), cors_allowed_origins=ORIGINS)
+        fn = handler(stack)
+        api.add_route("GET", "/notes", fn)  # its CORS preflight is exempt
+        raw = api.api.root.add_resource("raw")
+        raw.add_method("GET", apigateway.LambdaIntegration(fn))
+        raw.add_method("POST", apigateway.LambdaIntegration(fn), authorizer=api.authorizer)
+        raw.add_method("OPTIONS", apigateway.LambdaIntegration(fn))  # not a preflight: reaches a function
+
+    with pytest.raises(RuntimeError) as error:
+        synthesize(tmp_path, build)
+    message = str(error.value)
+    assert "method GET /raw has no Cognito authorizer" in message
+    assert "method OPTIONS /raw has no Cognito authorizer" in message
+    assert "open_without_authorization_reason" in message
+    assert "POST /raw" not in message and "/notes" not in message
+
+
+# ---------------------------------------------------------------- cdk-nag
+def nag_apis(stack: cdk.Stack, apis: dict[str, dict[str, Any]], *, open_route: bool = False) -> None:
+    """A SecureUserPool, a SecureFunction, and one SecureRestApi per entry of ``apis``."""
+    users = SecureUserPool(stack, "Users")
+    fn = SecureFunction(stack, "Notes", code=CODE, handler="index.handler")
+    for name, api_options in apis.items():
+        api = SecureRestApi(stack, name, user_pool=users.user_pool, **api_options)
+        add_notes_routes(api, fn.function)
+        if open_route:
+            api.add_route("GET", "/health", fn.function, open_without_authorization_reason=OPEN_REASON)
+
+
+@pytest.mark.slow
+def test_nag_default_api_has_no_open_findings_and_acknowledges_nothing(tmp_path: Path) -> None:
+    report = nag_report(
+        lambda stack: nag_apis(stack, {"Api": {}, "CorsApi": {"cors_allowed_origins": ORIGINS}}), tmp_path
+    )
+    assert report.packs, "the packs ran"
+    assert report.findings == [], open_findings(report)
+    assert [a for a in report.acknowledged if a.path.startswith(("Test/Api/", "Test/CorsApi/"))] == []
+
+
+@pytest.mark.slow
+def test_nag_weakened_api_records_exactly_the_findings_it_triggers(tmp_path: Path) -> None:
+    weakened = {
+        "waf": False,
+        "no_waf_reason": NO_WAF_REASON,
+        "log_retention": logs.RetentionDays.ONE_MONTH,
+        "short_log_retention_reason": SHORT_LOGS_REASON,
+    }
+    report = nag_report(lambda stack: nag_apis(stack, {"Api": weakened}, open_route=True), tmp_path)
+    assert report.findings == [], open_findings(report)
+    open_reason = f"GET /health is public on purpose: {OPEN_REASON}"
+    assert sorted((a.rule, a.path, a.reason) for a in report.acknowledged if a.path.startswith("Test/Api/")) == [
+        (
+            "AwsSolutions-APIG3",
+            "Test/Api/Resource/DeploymentStage.prod/Resource",
+            f"No WAF web ACL on this stage: {NO_WAF_REASON}",
+        ),
+        ("AwsSolutions-APIG4", "Test/Api/Resource/Default/health/GET/Resource", open_reason),
+        ("AwsSolutions-COG4", "Test/Api/Resource/Default/health/GET/Resource", open_reason),
+    ]
+    assert re.search(r"SecureServerless-ShortLogRetention", (tmp_path / "Test.metadata.json").read_text())
