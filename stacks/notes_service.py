@@ -173,7 +173,7 @@ def build_app(app: cdk.App, config: AppConfig) -> list[cdk.Stack]:
             f"{config.stack_prefix}-ApiGatewayAccount",
             description="Secure Serverless Kit: account-level API Gateway CloudWatch Logs role (one per region)",
         )
-        service.add_dependency(account, "API Gateway execution logging needs the account-level CloudWatch role")
+        service.add_stack_dependency(account, "API Gateway execution logging needs the account-level CloudWatch role")
         stacks.append(account)
     stacks.append(service)
     return stacks

@@ -10,6 +10,9 @@ from ._validation import Problems, origin_problem
 from .encryption_key import EncryptionKey
 
 
+_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+
 class SecureBucket(Construct):
     """An S3 bucket that blocks all public access and refuses plain HTTP and TLS < 1.2.
 
@@ -43,6 +46,10 @@ class SecureBucket(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Log delivery through a bucket policy, not the LogDeliveryWrite ACL, so ACLs can stay
+        # disabled (bucket owner enforced). Set here so the construct works in any app, with or
+        # without the recommended feature flags in its cdk.json.
+        self.node.set_context(_LOGS_USE_BUCKET_POLICY, True)
         problems = Problems(self.node.path)
         problems.check_range("access_log_retention_days", access_log_retention_days, 1, 3650, "days")
         problems.check_range("noncurrent_version_expiration_days", noncurrent_version_expiration_days, 1, 3650, "days")
