@@ -56,8 +56,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .api_gateway_account import ApiGatewayAccountLogging as ApiGatewayAccountLogging
     from .compliance import (
         ComplianceReport as ComplianceReport,
+    )
+    from .compliance import (
         acknowledge as acknowledge,
+    )
+    from .compliance import (
         register_compliance_checks as register_compliance_checks,
+    )
+    from .compliance import (
         synth_with_checks as synth_with_checks,
     )
     from .encryption_key import EncryptionKey as EncryptionKey
@@ -67,9 +73,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .secure_bucket import SecureBucket as SecureBucket
     from .secure_function import (
         MINIMUM_LOG_RETENTION as MINIMUM_LOG_RETENTION,
+    )
+    from .secure_function import (
         SecureFunction as SecureFunction,
+    )
+    from .secure_function import (
         allow_bucket_prefix as allow_bucket_prefix,
     )
-    from .secure_table import SecureTable as SecureTable, TableIndex as TableIndex
-    from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS, TableFunction as TableFunction
+    from .secure_table import SecureTable as SecureTable
+    from .secure_table import TableIndex as TableIndex
+    from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
+    from .table_function import TableFunction as TableFunction
     from .user_pool import SecureUserPool as SecureUserPool

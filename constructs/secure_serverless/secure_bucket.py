@@ -9,7 +9,6 @@ from constructs import Construct
 from ._validation import Problems, origin_problem
 from .encryption_key import EncryptionKey
 
-
 _LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 

@@ -208,3 +208,8 @@ def emitted_metrics(captured_out: str) -> list[str]:
             for directive in json.loads(line)["_aws"]["CloudWatchMetrics"]:
                 names.extend(metric["Name"] for metric in directive["Metrics"])
     return names
+
+
+#: A well-formed id (UUID v7) that no test creates: fixed, so test ids are the same in every
+#: pytest-xdist worker.
+UNKNOWN_ID = "0190f0c2-7a6b-7c3d-8e4f-a1b2c3d4e5f6"

@@ -18,6 +18,7 @@ from lambda_helpers import (
     FILES_BUCKET,
     FILES_TABLE,
     OBJECT_PREFIX,
+    UNKNOWN_ID,
     USER_A,
     USER_B,
     Function,
@@ -248,7 +249,7 @@ def test_download_of_another_users_file_is_404(files: Function) -> None:
     assert "downloadUrl" not in json.dumps(result.body)
 
 
-@pytest.mark.parametrize("file_id", [new_id(), "not-an-id", "..%2F..%2Fother"])
+@pytest.mark.parametrize("file_id", [UNKNOWN_ID, "not-an-id", "..%2F..%2Fother"])
 def test_download_of_a_missing_or_malformed_id_is_404(files: Function, file_id: str) -> None:
     event = file_event("GET", file_id)
     assert_generic_error(files.call(event), 404, event)
@@ -287,7 +288,7 @@ def test_delete_of_another_users_file_is_404_and_keeps_object_and_record(files: 
     assert object_exists(key)
 
 
-@pytest.mark.parametrize("file_id", [new_id(), "garbage"])
+@pytest.mark.parametrize("file_id", [UNKNOWN_ID, "garbage"])
 def test_delete_of_a_missing_or_malformed_id_is_404(files: Function, file_id: str) -> None:
     event = file_event("DELETE", file_id)
     assert_generic_error(files.call(event), 404, event)

@@ -29,7 +29,7 @@ from kit_common import (
     parse_limit,
 )
 
-from lambda_helpers import LAMBDAS, USER_A, USER_B
+from lambda_helpers import LAMBDAS, UNKNOWN_ID, USER_A, USER_B
 
 SCHEMA_FILES = sorted(LAMBDAS.glob("*/schemas/*.json"))
 KEY_NAMES = ("ownerId", "noteId")
@@ -154,7 +154,7 @@ def test_new_ids_are_valid_unique_and_time_ordered() -> None:
     assert [value[:13] for value in ids] == sorted(value[:13] for value in ids)
 
 
-@pytest.mark.parametrize("value", ["", "abc", new_id().upper(), new_id() + "x", None, 5])
+@pytest.mark.parametrize("value", ["", "abc", UNKNOWN_ID.upper(), UNKNOWN_ID + "x", None, 5])
 def test_is_valid_id_rejects(value: Any) -> None:
     assert not is_valid_id(value)
 

@@ -10,6 +10,7 @@ from kit_common import encode_cursor, new_id
 
 from lambda_helpers import (
     NOTES_TABLE,
+    UNKNOWN_ID,
     USER_A,
     USER_B,
     Function,
@@ -164,7 +165,7 @@ def test_get_of_another_users_note_is_404(notes: Function) -> None:
     assert_generic_error(notes.call(event), 404, event)
 
 
-@pytest.mark.parametrize("note_id", [new_id(), "not-an-id", "x" * 2000, "..%2F.."])
+@pytest.mark.parametrize("note_id", [UNKNOWN_ID, "not-an-id", "x" * 2000, "..%2F.."])
 def test_get_of_a_missing_or_malformed_id_is_404(notes: Function, note_id: str) -> None:
     event = note_event("GET", note_id)
     assert_generic_error(notes.call(event), 404, event)

@@ -8,33 +8,13 @@ perimeter check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import aws_cdk as cdk
 import pytest
-from cdk_support import new_app
 
-from secure_serverless.compliance import ComplianceReport, register_compliance_checks, synth_with_checks
+from cdk_support import new_app
+from reference_support import ReferenceAssembly, ReferenceTemplates
+from secure_serverless.compliance import register_compliance_checks, synth_with_checks
 from stacks.config import AppConfig
 from stacks.notes_service import build_app
-
-
-@dataclass
-class ReferenceTemplates:
-    stacks: list[cdk.Stack]
-    templates: dict[str, dict[str, Any]]
-
-    def service(self) -> dict[str, Any]:
-        (name,) = [n for n in self.templates if n.endswith("-NotesService")]
-        return self.templates[name]
-
-
-@dataclass
-class ReferenceAssembly:
-    outdir: Path
-    report: ComplianceReport
 
 
 @pytest.fixture(scope="session")
