@@ -78,3 +78,28 @@ def as_list(value: Any) -> list[Any]:
 def open_findings(report: ComplianceReport) -> list[str]:
     """Open findings as readable lines, for assertion messages."""
     return [f"{finding.rule} at {finding.path}" for finding in report.findings]
+
+
+class StackResources:
+    """A synthesized stack's resources, looked up by the constructs that made them."""
+
+    def __init__(self, stack: cdk.Stack, resources: dict[str, Any]) -> None:
+        self.stack = stack
+        self.resources = resources
+
+    def logical_id(self, construct: Any) -> str:
+        cfn = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
+        assert isinstance(cfn, cdk.CfnResource)
+        return self.stack.get_logical_id(cfn)
+
+    def ref(self, construct: Any) -> dict[str, str]:
+        return {"Ref": self.logical_id(construct)}
+
+    def arn(self, construct: Any) -> dict[str, list[str]]:
+        return {"Fn::GetAtt": [self.logical_id(construct), "Arn"]}
+
+    def resource(self, construct: Any) -> dict[str, Any]:
+        return self.resources[self.logical_id(construct)]  # type: ignore[no-any-return]
+
+    def props(self, construct: Any) -> dict[str, Any]:
+        return self.resource(construct)["Properties"]  # type: ignore[no-any-return]

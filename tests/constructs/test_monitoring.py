@@ -17,7 +17,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
-from cdk_support import as_list, nag_report, new_app, open_findings, resources
+from cdk_support import StackResources, as_list, nag_report, new_app, open_findings, resources
 from secure_serverless import ConfigurationError, EncryptionKey, SecurityAlarms, TableFunction
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return {}\n")
@@ -34,32 +34,17 @@ def _notes(stack: cdk.Stack) -> TableFunction:
     )
 
 
-class Built:
+class Built(StackResources):
     def __init__(self, stack: cdk.Stack, made: dict[str, Any]) -> None:
-        self.stack = stack
         self.made = made
         self.template = assertions.Template.from_stack(stack)
-        self.resources: dict[str, Any] = self.template.to_json()["Resources"]
-
-    def logical_id(self, construct: Any) -> str:
-        cfn = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
-        assert isinstance(cfn, cdk.CfnResource)
-        return self.stack.get_logical_id(cfn)
-
-    def ref(self, construct: Any) -> dict[str, str]:
-        return {"Ref": self.logical_id(construct)}
-
-    def arn(self, construct: Any) -> dict[str, list[str]]:
-        return {"Fn::GetAtt": [self.logical_id(construct), "Arn"]}
-
-    def properties(self, construct: Any) -> dict[str, Any]:
-        return self.resources[self.logical_id(construct)]["Properties"]  # type: ignore[no-any-return]
+        super().__init__(stack, self.template.to_json()["Resources"])
 
     def key_statements(self, key: EncryptionKey) -> list[dict[str, Any]]:
-        return self.properties(key.key)["KeyPolicy"]["Statement"]  # type: ignore[no-any-return]
+        return self.props(key.key)["KeyPolicy"]["Statement"]  # type: ignore[no-any-return]
 
     def alarm(self, alarms: SecurityAlarms, construct_id: str) -> dict[str, Any]:
-        return self.properties(alarms.node.find_child(construct_id))
+        return self.props(alarms.node.find_child(construct_id))
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +85,7 @@ def built() -> Built:
 # ---------------------------------------------------------------------------- default
 def test_default_topic_is_encrypted_ssl_only_and_only_this_accounts_alarms_may_publish(built: Built) -> None:
     bare: SecurityAlarms = built.made["bare"]
-    assert built.properties(bare.topic)["KmsMasterKeyId"] == built.arn(bare.encryption_key.key)
+    assert built.props(bare.topic)["KmsMasterKeyId"] == built.arn(bare.encryption_key.key)
     assert bare.encryption_key.node.path == "Test/Bare/Key"
     assert bare.topic.node.id == "Topic"
 
@@ -156,7 +141,7 @@ def test_alarm_email_subscribes_with_an_encrypted_ssl_only_dead_letter_queue(bui
     assert subscription["Endpoint"] == "security@example.com"
     assert subscription["RedrivePolicy"] == {"deadLetterTargetArn": built.arn(queue)}
 
-    assert built.properties(queue)["KmsMasterKeyId"] == built.arn(alarms.encryption_key.key)
+    assert built.props(queue)["KmsMasterKeyId"] == built.arn(alarms.encryption_key.key)
     [queue_policy] = [
         p["Properties"]
         for p in resources(built.template, "AWS::SQS::QueuePolicy").values()
@@ -183,7 +168,7 @@ def test_encryption_key_is_used_and_given_the_cloudwatch_statement(built: Built)
     key: EncryptionKey = built.made["key"]
     assert tuned.encryption_key is key
     assert tuned.node.try_find_child("Key") is None
-    assert built.properties(tuned.topic)["KmsMasterKeyId"] == built.arn(key.key)
+    assert built.props(tuned.topic)["KmsMasterKeyId"] == built.arn(key.key)
     cloudwatch = [s for s in built.key_statements(key) if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
     assert len(cloudwatch) == 1
 
@@ -198,7 +183,7 @@ def test_every_alarm_notifies_its_topic_and_ignores_missing_data(built: Built) -
         owner: SecurityAlarms = built.made[name]
         assert owner.alarms
         for alarm in owner.alarms:
-            props = built.properties(alarm)
+            props = built.props(alarm)
             assert props["AlarmActions"] == [built.ref(owner.topic)], alarm.node.path
             assert props["TreatMissingData"] == "notBreaching"
             assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"

@@ -20,7 +20,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
-from cdk_support import nag_report, new_app, open_findings
+from cdk_support import StackResources, nag_report, new_app, open_findings
 from secure_serverless import ConfigurationError, EncryptionKey, SecureFunction, SecureRestApi, SecureUserPool
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
@@ -45,29 +45,14 @@ ACK_KEY = "aws:cdk:acknowledged-rules"
 
 
 # ---------------------------------------------------------------- synthesized once per module
-class Built:
+class Built(StackResources):
     """One synthesized stack: its template, its metadata, and the constructs that made it."""
 
     def __init__(self, outdir: Path, stack: cdk.Stack, made: dict[str, Any]) -> None:
-        self.stack = stack
         self.made = made
         self.template: dict[str, Any] = json.loads((outdir / f"{stack.artifact_id}.template.json").read_text())
         self.metadata: dict[str, Any] = json.loads((outdir / f"{stack.artifact_id}.metadata.json").read_text())
-        self.resources: dict[str, Any] = self.template["Resources"]
-
-    def logical_id(self, construct: Any) -> str:
-        cfn = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
-        assert isinstance(cfn, cdk.CfnResource)
-        return self.stack.get_logical_id(cfn)
-
-    def ref(self, construct: Any) -> dict[str, str]:
-        return {"Ref": self.logical_id(construct)}
-
-    def props(self, construct: Any) -> dict[str, Any]:
-        return self.resources[self.logical_id(construct)]["Properties"]  # type: ignore[no-any-return]
-
-    def resource(self, construct: Any) -> dict[str, Any]:
-        return self.resources[self.logical_id(construct)]  # type: ignore[no-any-return]
+        super().__init__(stack, self.template["Resources"])
 
     def of_type(self, cfn_type: str, under: SecureRestApi | None = None) -> dict[str, dict[str, Any]]:
         """Resources of ``cfn_type``, only those inside ``under`` when given."""

@@ -13,32 +13,20 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
 
-from cdk_support import nag_report, new_app, open_findings, resources, template
+from cdk_support import StackResources, nag_report, new_app, open_findings, resources, template
 from secure_serverless import ConfigurationError, SecureUserPool
 
 ESSENTIALS_REASON = "Workshop pool for throw-away accounts; Plus pricing is not justified for it."
 OPTIONAL_MFA_REASON = "Pilot users enrol their TOTP device in the first week; REQUIRED after the pilot."
 
 
-class Built:
+class Built(StackResources):
     """A synthesized template plus the constructs that produced it."""
 
     def __init__(self, tmpl: assertions.Template, stack: cdk.Stack, pools: dict[str, SecureUserPool]) -> None:
         self.template = tmpl
-        self.stack = stack
         self.pools = pools
-        self.resources: dict[str, Any] = tmpl.to_json()["Resources"]
-
-    def logical_id(self, construct: Any) -> str:
-        cfn = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
-        assert isinstance(cfn, cdk.CfnResource)
-        return self.stack.get_logical_id(cfn)
-
-    def ref(self, construct: Any) -> dict[str, str]:
-        return {"Ref": self.logical_id(construct)}
-
-    def resource(self, construct: Any) -> dict[str, Any]:
-        return self.resources[self.logical_id(construct)]  # type: ignore[no-any-return]
+        super().__init__(stack, tmpl.to_json()["Resources"])
 
     def pool(self, name: str) -> dict[str, Any]:
         return self.resource(self.pools[name].user_pool)
