@@ -35,7 +35,8 @@ def reference_totp(secret: str) -> str:
     if 30 - time.time() % 30 < 2:
         time.sleep(2.1)
     key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    return TOTP(key, 6, SHA1(), 30, enforce_key_length=False).generate(time.time()).decode()
+    totp = TOTP(key, 6, SHA1(), 30, enforce_key_length=False)  # noqa: S303 - RFC 6238 / Cognito use HMAC-SHA1
+    return totp.generate(time.time()).decode()
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Terminal:
         self.prompts.append(prompt)
         if not self.passwords:
             raise AssertionError(f"unexpected password prompt {prompt!r}")
+        self.screen += "\n"  # getpass ends the line; the password itself is not echoed
         return self.passwords.pop(0)
 
     def input(self, prompt: str = "") -> str:
@@ -85,7 +87,9 @@ class Terminal:
         if not self.codes:
             raise AssertionError(f"unexpected input prompt {self.prompts[-1]!r}")
         answer = self.codes.pop(0)
-        return answer(self) if callable(answer) else answer
+        typed = answer(self) if callable(answer) else answer
+        self.screen += typed + "\n"  # the terminal echoes what was typed
+        return typed
 
     def secret_on_screen(self) -> str:
         match = re.search(r"secret: (\S+)", self.screen)
