@@ -11,6 +11,7 @@ import pytest
 
 from reference_support import ReferenceAssembly, ReferenceTemplates
 from secure_serverless._validation import ConfigurationError
+from secure_serverless.perimeter import analyze, load_path
 from secure_serverless.summary import summarize
 from stacks.config import AppConfig, load_config
 
@@ -77,6 +78,21 @@ def test_acknowledgments_equal_the_reviewed_list_in_docs(reference_assembly: Ref
 
 
 # ---------------------------------------------------------------- perimeters
+def test_the_perimeter_check_passes_on_the_reference_assembly(reference_assembly: ReferenceAssembly) -> None:
+    report = analyze(load_path(reference_assembly.outdir))
+    assert [violation.to_line() for violation in report.violations] == []
+    assert sorted(function.function.split("Function")[0] for function in report.matrix) == sorted(SERVICES)
+    for function in report.matrix:
+        assert function.declared
+        service = function.function.split("Function")[0]
+        reached = {row.resource for row in function.reach}
+        assert any(r.startswith(f"{service}Table") for r in reached)
+        others = [s for s in SERVICES if s != service]
+        assert not any(
+            r.startswith(f"{other}Table") or r.startswith(f"{other}Key") for r in reached for other in others
+        )
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_function_reaches_only_its_own_table(reference_templates: ReferenceTemplates, service: str) -> None:
     template = reference_templates.service()
