@@ -26,7 +26,7 @@ from secure_serverless import (
     TableFunction,
     allow_bucket_prefix,
 )
-from secure_serverless.secure_function import retention_from_days
+from secure_serverless._log_retention import retention_from_days
 
 from .config import AppConfig
 

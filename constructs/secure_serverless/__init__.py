@@ -21,7 +21,7 @@ _EXPORTS = {
     "SecureBucket": ".secure_bucket",
     "SecureFunction": ".secure_function",
     "allow_bucket_prefix": ".secure_function",
-    "MINIMUM_LOG_RETENTION": ".secure_function",
+    "MINIMUM_LOG_RETENTION": "._log_retention",
     "TableFunction": ".table_function",
     "TABLE_ACCESS_LEVELS": ".table_function",
     "SecureUserPool": ".user_pool",
@@ -51,6 +51,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._log_retention import MINIMUM_LOG_RETENTION as MINIMUM_LOG_RETENTION
     from ._validation import ConfigurationError as ConfigurationError
     from .access_levels import ACCESS_LEVELS as ACCESS_LEVELS
     from .api_gateway_account import ApiGatewayAccountLogging as ApiGatewayAccountLogging
@@ -71,9 +72,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
-    from .secure_function import (
-        MINIMUM_LOG_RETENTION as MINIMUM_LOG_RETENTION,
-    )
     from .secure_function import (
         SecureFunction as SecureFunction,
     )

@@ -13,6 +13,14 @@ from typing import Any
 
 import aws_cdk as cdk
 
+#: Shortest reason accepted for an acknowledgment or a weakened default.
+MIN_REASON_LENGTH = 20
+
+
+def has_reason(reason: str | None) -> bool:
+    """True when ``reason`` is long enough to be a reason a security reviewer can check."""
+    return len((reason or "").strip()) >= MIN_REASON_LENGTH
+
 
 class ConfigurationError(ValueError):
     """Raised when a construct receives options it cannot build securely."""
@@ -56,6 +64,32 @@ class Problems:
         if is_token(value) or value in allowed:
             return
         self.add(option, value, f"must be one of {', '.join(map(str, allowed))}")
+
+    def require_reason(
+        self,
+        *,
+        option: str,
+        value: Any,
+        weakened: bool,
+        reason_option: str,
+        reason: str | None,
+        what: str,
+        weak_setting: str = "",
+    ) -> None:
+        """A weakened default needs a real reason; a reason without a weakening is a mistake.
+
+        :param weak_setting: the setting the reason belongs to (e.g. "waf=False"), for the message.
+        """
+        if weakened and not has_reason(reason):
+            self.add(
+                option,
+                value,
+                f"{what}; pass {reason_option}='...' (at least {MIN_REASON_LENGTH} characters a security reviewer "
+                "can check) to record why, or keep the secure default",
+            )
+        if not weakened and (reason or "").strip():
+            setting = weak_setting or f"a weaker {option}"
+            self.add(reason_option, reason, f"only applies with {setting}; remove it (nothing is weakened)")
 
     def raise_if_any(self) -> None:
         """Raise one ConfigurationError listing every recorded problem."""

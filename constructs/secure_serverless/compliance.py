@@ -18,6 +18,8 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
+from ._validation import MIN_REASON_LENGTH, has_reason
+
 #: Packs every app built with this kit registers: they are the kit's pass/fail verdict.
 DEFAULT_PACKS = ("AwsSolutions", "Serverless")
 #: Packs the kit is also measured against (docs/compliance.md lists what remains and why).
@@ -31,7 +33,6 @@ _PACK_CLASSES: dict[str, Any] = {
     "PCI.DSS.321": cdk_nag.PCIDSS321Checks,
 }
 
-_MIN_REASON_LENGTH = 20
 _RULE_ID = re.compile(r"^(?P<pack>[A-Za-z0-9.]+)-[A-Za-z0-9]+(\[.+\])?$")
 
 
@@ -65,9 +66,9 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     Granular findings (``AwsSolutions-IAM5[...]``) must be acknowledged one by one with their
     whole id. The reason must say why the finding is acceptable, in words a reviewer can check.
     """
-    if len(reason.strip()) < _MIN_REASON_LENGTH:
+    if not has_reason(reason):
         raise ValueError(
-            f"reason={reason!r} for {rule_id}: give a real reason (at least {_MIN_REASON_LENGTH} characters) "
+            f"reason={reason!r} for {rule_id}: give a real reason (at least {MIN_REASON_LENGTH} characters) "
             "that a security reviewer can check"
         )
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=_qualified(rule_id), reason=reason.strip()))

@@ -23,10 +23,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IValidation
 
-from ._validation import Problems, is_token, origin_problem
-from .compliance import _MIN_REASON_LENGTH, acknowledge
+from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
+from ._validation import Problems, has_reason, is_token, origin_problem
+from .compliance import acknowledge
 from .encryption_key import EncryptionKey
-from .secure_function import MINIMUM_LOG_RETENTION, RETENTION_DAYS, _is_shorter, _retention
 
 #: Methods a route may use. OPTIONS is the CORS preflight's (``cors_allowed_origins``); ANY is
 #: not offered: each method is declared, authorized and validated on its own.
@@ -98,17 +98,6 @@ _REQUEST_PARAMETER = re.compile(
     r"^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[A-Za-z0-9._-]+$"
 )
 _SCOPE = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 scope-token characters
-
-
-def _reason_given(reason: str | None) -> bool:
-    return len((reason or "").strip()) >= _MIN_REASON_LENGTH
-
-
-def _reason_fix(option: str, what: str) -> str:
-    return (
-        f"{what}; pass {option}='...' (at least {_MIN_REASON_LENGTH} characters a security reviewer can check) "
-        "to record why, or keep the secure default"
-    )
 
 
 def _path_problems(path: str) -> tuple[list[str], list[str]]:
@@ -304,20 +293,16 @@ class SecureRestApi(Construct):
                 problems.add("cors_allowed_origins", origin, problem)
         if len(set(cors_allowed_origins)) != len(cors_allowed_origins):
             problems.add("cors_allowed_origins", list(cors_allowed_origins), "list each origin once")
-        retention = _retention(log_retention, problems)
-        if _is_shorter(retention) and not _reason_given(short_log_retention_reason):
-            problems.add(
-                "log_retention",
-                retention,
-                _reason_fix(
-                    "short_log_retention_reason",
-                    f"is shorter than {RETENTION_DAYS[MINIMUM_LOG_RETENTION.name]} days",
-                ),
-            )
-        if not waf and not _reason_given(no_waf_reason):
-            problems.add("waf", waf, _reason_fix("no_waf_reason", "leaves the stage without a web ACL (APIG3)"))
-        if waf and no_waf_reason:
-            problems.add("no_waf_reason", no_waf_reason, "only applies with waf=False; remove it")
+        retention = checked_retention(problems, log_retention, short_log_retention_reason)
+        problems.require_reason(
+            option="waf",
+            value=waf,
+            weakened=not waf,
+            reason_option="no_waf_reason",
+            reason=no_waf_reason,
+            what="leaves the stage without a web ACL (APIG3)",
+            weak_setting="waf=False",
+        )
         if waf:
             problems.check_range("waf_rate_limit", waf_rate_limit, 100, 2_000_000_000, "requests per 5 minutes")
         problems.raise_if_any()
@@ -427,11 +412,14 @@ class SecureRestApi(Construct):
         bad_scopes = [s for s in authorization_scopes if not isinstance(s, str) or not _SCOPE.match(s)]
         if bad_scopes:
             problems.add("authorization_scopes", bad_scopes, "use OAuth scope names like 'notes/read' (no spaces)")
-        if open_without_authorization_reason is not None and not _reason_given(open_without_authorization_reason):
-            problems.add(
-                "open_without_authorization_reason",
-                open_without_authorization_reason,
-                _reason_fix("open_without_authorization_reason", "opens the route to anyone"),
+        if open_without_authorization_reason is not None and not has_reason(open_without_authorization_reason):
+            problems.require_reason(
+                option="open_without_authorization_reason",
+                value=open_without_authorization_reason,
+                weakened=True,
+                reason_option="open_without_authorization_reason",
+                reason=open_without_authorization_reason,
+                what="opens the route to anyone",
             )
         if open_without_authorization_reason is not None and authorization_scopes:
             problems.add(
@@ -516,8 +504,7 @@ class SecureRestApi(Construct):
             encryption_key=self.encryption_key.key,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        if _is_shorter(self._retention):
-            acknowledge(log_group, "SecureServerless-ShortLogRetention", self._short_log_retention_reason or "")
+        record_short_retention(log_group, self._retention, self._short_log_retention_reason)
         return log_group
 
     def _add_gateway_responses(self) -> None:

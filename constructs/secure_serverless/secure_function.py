@@ -18,6 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from . import access_levels
+from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._perimeter_intent import PerimeterDeclaration
 from ._validation import Problems
 from .compliance import acknowledge, iam5_resource
@@ -25,42 +26,12 @@ from .encryption_key import EncryptionKey
 from .powertools import POWERTOOLS_LAYER_VERSION, powertools_layer
 from .secure_bucket import SecureBucket
 
-#: Retention below this needs ``short_log_retention_reason`` (recorded as an acknowledgment).
-MINIMUM_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
-#: Days of each logs.RetentionDays member (jsii enums carry names, not numbers).
-RETENTION_DAYS: dict[str, int] = {
-    "ONE_DAY": 1, "THREE_DAYS": 3, "FIVE_DAYS": 5, "ONE_WEEK": 7, "TWO_WEEKS": 14, "ONE_MONTH": 30,
-    "TWO_MONTHS": 60, "THREE_MONTHS": 90, "FOUR_MONTHS": 120, "FIVE_MONTHS": 150, "SIX_MONTHS": 180,
-    "ONE_YEAR": 365, "THIRTEEN_MONTHS": 400, "EIGHTEEN_MONTHS": 545, "TWO_YEARS": 731,
-    "THREE_YEARS": 1096, "FIVE_YEARS": 1827, "SIX_YEARS": 2192, "SEVEN_YEARS": 2557,
-    "EIGHT_YEARS": 2922, "NINE_YEARS": 3288, "TEN_YEARS": 3653, "INFINITE": 9999,
-}  # fmt: skip
-_RETENTION_BY_DAYS = {RETENTION_DAYS[member.name]: member for member in logs.RetentionDays}
 _XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 _XRAY_REASON = (
     "X-Ray trace ingestion (PutTraceSegments, PutTelemetryRecords) supports no resource-level "
     "permissions: AWS documents Resource '*' as the only form."
 )
 _LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-
-
-def _retention(value: Any, problems: Problems) -> logs.RetentionDays:
-    if isinstance(value, logs.RetentionDays):
-        return value
-    member = _RETENTION_BY_DAYS.get(value) if isinstance(value, int) and not isinstance(value, bool) else None
-    if member is None:
-        problems.add(
-            "log_retention",
-            value,
-            "use a logs.RetentionDays member; CloudWatch Logs accepts only "
-            f"{sorted(d for d in _RETENTION_BY_DAYS if d != 9999)} days, or INFINITE",
-        )
-        return MINIMUM_LOG_RETENTION
-    return member
-
-
-def _is_shorter(retention: logs.RetentionDays) -> bool:
-    return RETENTION_DAYS[retention.name] < RETENTION_DAYS[MINIMUM_LOG_RETENTION.name]
 
 
 class SecureFunction(Construct):
@@ -131,14 +102,7 @@ class SecureFunction(Construct):
         reserved = sorted(k for k in (environment or {}) if k.startswith("AWS_") or k.startswith("_"))
         if reserved:
             problems.add("environment", reserved, "names starting with AWS_ or _ are reserved by Lambda; rename them")
-        retention = _retention(log_retention, problems)
-        if _is_shorter(retention) and not (short_log_retention_reason or "").strip():
-            problems.add(
-                "log_retention",
-                retention,
-                f"is shorter than {RETENTION_DAYS[MINIMUM_LOG_RETENTION.name]} days; pass short_log_retention_reason='...' "
-                "to record why, or keep the default",
-            )
+        retention = checked_retention(problems, log_retention, short_log_retention_reason)
         problems.raise_if_any()
 
         self.encryption_key = encryption_key or EncryptionKey(self, "Key")
@@ -149,8 +113,7 @@ class SecureFunction(Construct):
             encryption_key=self.encryption_key.key,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        if _is_shorter(retention):
-            acknowledge(self.log_group, "SecureServerless-ShortLogRetention", short_log_retention_reason or "")
+        record_short_retention(self.log_group, retention, short_log_retention_reason)
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",
@@ -336,11 +299,3 @@ def allow_bucket_prefix(function: SecureFunction, bucket: SecureBucket, *, prefi
     key_access = "encrypt-decrypt" if access != "read" else "decrypt"
     # The bucket key protects every prefix of the bucket: declared shared, isolation rests on the prefixes.
     function.allow_key(bucket.encryption_key, key_access, via_services=["s3"], shared=True)
-
-
-def retention_from_days(days: int) -> logs.RetentionDays:
-    """The ``logs.RetentionDays`` member for ``days``; raises ConfigurationError naming the allowed values."""
-    problems = Problems("log retention")
-    member = _retention(days, problems)
-    problems.raise_if_any()
-    return member

@@ -16,9 +16,10 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from . import access_levels
+from ._log_retention import MINIMUM_LOG_RETENTION
 from ._validation import Problems
 from .encryption_key import EncryptionKey
-from .secure_function import MINIMUM_LOG_RETENTION, SecureFunction
+from .secure_function import SecureFunction
 from .secure_table import SecureTable, TableIndex
 
 #: Access levels a function may hold on its table.

@@ -17,7 +17,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from ._validation import Problems, is_token
-from .compliance import _MIN_REASON_LENGTH, acknowledge
+from .compliance import acknowledge
 
 #: Feature plans a SecureUserPool accepts. LITE has no threat protection and is not offered.
 FEATURE_PLANS = ("PLUS", "ESSENTIALS")
@@ -62,26 +62,6 @@ def _check_token_validity(
                     f"must be longer than {option} ({minutes:g} minutes); a refresh token that expires first "
                     "forces users to sign in again for every token",
                 )
-
-
-def _check_reason(
-    problems: Problems, *, option: str, value: str, weak: str, reason_option: str, reason: str | None, rule: str
-) -> None:
-    """A weaker ``value`` needs a real reason; a reason without the weaker value is a mistake."""
-    given = (reason or "").strip()
-    if value == weak and len(given) < _MIN_REASON_LENGTH:
-        problems.add(
-            option,
-            value,
-            f"weakens a secure default ({rule} fires); pass {reason_option}='...' (at least {_MIN_REASON_LENGTH} "
-            "characters a security reviewer can check) to record why, or keep the default",
-        )
-    if value != weak and given:
-        problems.add(
-            reason_option,
-            reason,
-            f"is only used with {option}={weak!r}; remove it (nothing is weakened, nothing to acknowledge)",
-        )
 
 
 def group_construct_id(name: str) -> str:
@@ -186,23 +166,23 @@ class SecureUserPool(Construct):
         problems.check_range("password_minimum_length", password_minimum_length, 8, 99, "characters")
         problems.check_choice("mfa", mfa, MFA_SETTINGS)
         problems.check_choice("feature_plan", feature_plan, FEATURE_PLANS)
-        _check_reason(
-            problems,
+        problems.require_reason(
             option="mfa",
             value=mfa,
-            weak="OPTIONAL",
+            weakened=mfa == "OPTIONAL",
+            weak_setting="mfa='OPTIONAL'",
             reason_option="optional_mfa_reason",
             reason=optional_mfa_reason,
-            rule="AwsSolutions-COG2",
+            what="weakens a secure default (AwsSolutions-COG2 fires)",
         )
-        _check_reason(
-            problems,
+        problems.require_reason(
             option="feature_plan",
             value=feature_plan,
-            weak="ESSENTIALS",
+            weakened=feature_plan == "ESSENTIALS",
+            weak_setting="feature_plan='ESSENTIALS'",
             reason_option="essentials_reason",
             reason=essentials_reason,
-            rule="AwsSolutions-COG8",
+            what="weakens a secure default (AwsSolutions-COG8 fires)",
         )
         _check_groups(problems, groups)
         _check_token_validity(
