@@ -15,10 +15,10 @@ OUT ?= cdk.out
 # Project-local Node (when installed), the pinned CDK CLI and the venv come first on PATH.
 export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup synth test lint local deploy diff destroy clean
+.PHONY: help setup synth test lint local local-serve deploy diff destroy clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(STAMPS)/python $(STAMPS)/node ## create .venv, install pinned Python deps, CDK CLI and (if needed) Node 24
 
@@ -51,6 +51,12 @@ lint: setup ## ruff (lint + format check) and mypy on the library
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/secure_serverless
+
+local: setup ## run the stack on loopback, no AWS account: deploy, run every scenario, exit (0 = all as expected)
+	$(PY) -m localmode demo
+
+local-serve: setup ## keep the local stack serving on 127.0.0.1 (PORT=8080 fixes the port); prints how to get a token
+	$(PY) -m localmode serve $(if $(PORT),--port $(PORT),)
 
 deploy: setup ## deploy the reference app to the AWS account of your credentials
 	cdk deploy --all

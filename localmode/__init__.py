@@ -1,0 +1,284 @@
+"""Local mode: the reference architecture on loopback, with no AWS account.
+
+``start_local()`` does what ``make local`` needs, in this order, and stops at the first problem:
+
+1. synthesize ``app.py`` (with cdk-nag) into a cloud assembly, unless one is given;
+2. check every resource type against ``localmode.deploy.HANDLING`` (fail closed);
+3. start moto's server on 127.0.0.1 in its own process (``localmode.emulator``), with the
+   DynamoDB authorization patch (``localmode.iam_patch``);
+4. deploy the assembly (``localmode.deploy``), then switch IAM enforcement on;
+5. run the start-up self-test (a canary role: own table allowed, another table denied) and
+   refuse to start if the emulator would not stop a cross-table read;
+6. start one worker process per function, with its role's credentials (``localmode.workers``);
+7. serve the REST API through the local API gateway (``localmode.gateway``) on loopback.
+
+``python -m localmode demo`` then runs the scenarios of ``localmode.scenarios``.
+This module imports only the standard library at import time: the emulator and worker
+processes import the package too.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .deploy import Assembly, DeployedStack
+    from .emulator import Emulator, SelfTestReport
+    from .gateway import LocalGatewayServer, LocalRestApi
+    from .workers import FunctionSpec, WorkerPool
+
+__all__ = ["Clock", "LocalEnvironment", "LocalModeError", "start_local"]
+
+
+class LocalModeError(RuntimeError):
+    """Local mode cannot start; the message says why and what to do."""
+
+
+class Clock:
+    """The gateway's clock: real time, shiftable by the demo to present a token after its expiry."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    @contextmanager
+    def shifted(self, seconds: float) -> Iterator[None]:
+        with self._lock:
+            self.offset += seconds
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.offset -= seconds
+
+
+@dataclass
+class LocalEnvironment:
+    """Everything local mode started; ``stop()`` (or ``with``) ends all of it."""
+
+    workdir: Path
+    assembly: Assembly
+    emulator: Emulator
+    stacks: dict[str, DeployedStack]
+    service: DeployedStack
+    self_test: SelfTestReport
+    specs: dict[str, FunctionSpec]
+    workers: WorkerPool
+    api: LocalRestApi
+    server: LocalGatewayServer | None
+    clock: Clock
+    user_pool_id: str
+    client_id: str
+    issuer: str
+    timings: dict[str, float] = field(default_factory=dict)
+    # Signed-in demo users, shared by every ``scenarios.Demo`` of this environment.
+    users: dict[str, Any] = field(default_factory=dict)
+    _owns_workdir: bool = False
+    _stopped: bool = False
+
+    @property
+    def url(self) -> str:
+        """The stage URL on loopback, e.g. ``http://127.0.0.1:51234/dev/``."""
+        if self.server is None:
+            raise LocalModeError("the gateway is not served over HTTP (serve_http=False)")
+        return self.server.url
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.server is not None:
+            with suppress(Exception):  # best effort: the rest must stop anyway
+                self.server.shutdown()
+        self.workers.stop()
+        self.emulator.stop()
+        if self._owns_workdir and os.environ.get("LOCALMODE_KEEP_WORKDIR") != "1":
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> LocalEnvironment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _loopback_only() -> None:
+    """Make sure no proxy setting sends a loopback request elsewhere."""
+    for name in ("NO_PROXY", "no_proxy"):
+        current = [item for item in os.environ.get(name, "").split(",") if item]
+        for host in ("127.0.0.1", "localhost"):
+            if host not in current:
+                current.append(host)
+        os.environ[name] = ",".join(current)
+
+
+def _single(stack: DeployedStack, resource_type: str) -> str:
+    found = stack.of_type(resource_type)
+    if len(found) != 1:
+        raise LocalModeError(f"stack {stack.name} has {len(found)} {resource_type}; local mode serves exactly one")
+    return found[0]
+
+
+def start_local(
+    *,
+    assembly_dir: Path | None = None,
+    workdir: Path | None = None,
+    emulator_port: int = 0,
+    gateway_port: int = 0,
+    serve_http: bool = True,
+    patch_dynamodb: bool = True,
+    allow_probes: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> LocalEnvironment:
+    """Bring the reference architecture up on loopback (see the module docstring).
+
+    ``assembly_dir``: deploy this cloud assembly instead of synthesizing ``app.py``.
+    ``patch_dynamodb=False`` only exists to prove that the self-test then refuses to start.
+    ``allow_probes``: let the demo run code inside a function's sandbox (local workers only).
+    Raises ``LocalModeError`` (or a subclass of ``localmode.deploy.DeployError`` /
+    ``localmode.emulator.EmulatorError``) with the reason when anything is off.
+    """
+    from .deploy import check_resource_types, deploy_assembly, load_assembly, synthesize
+    from .emulator import Emulator, SelfTestFailed, self_test
+    from .gateway import GatewayConfig, LocalRestApi
+    from .workers import LocalFunction, WorkerPool, function_specs
+
+    say = progress or (lambda message: None)
+    _loopback_only()
+    timings: dict[str, float] = {}
+    owns_workdir = workdir is None
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="localmode-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.monotonic() - started, 2)
+
+    try:
+        if assembly_dir is None:
+            say("synthesizing app.py (cdk-nag on) ...")
+            assembly_dir = synthesize(workdir / "cdk.out")
+            lap("synth")
+        assembly = load_assembly(Path(assembly_dir))
+        check_resource_types(assembly)  # fail closed before anything starts
+        emulator = Emulator.start(port=emulator_port, patch_dynamodb=patch_dynamodb, log_dir=workdir)
+    except BaseException:
+        if owns_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    workers: WorkerPool | None = None
+    server = None
+    try:
+        say(f"emulator: moto {emulator.moto_version} on {emulator.url} (loopback only)")
+        emulator.create_operator()
+        stacks = deploy_assembly(emulator, assembly)
+        lap("deploy")
+        counts = Counter(r.how for stack in stacks.values() for r in stack.resources.values())
+        say(
+            f"deployed {', '.join(stacks)}: {sum(counts.values())} resources, "
+            + ", ".join(f"{count} {how}" for how, count in counts.most_common())
+        )
+        emulator.enforce_iam()
+        say("IAM enforcement on")
+        report = self_test(emulator)
+        lap("self-test")
+        if not report.ok:
+            raise SelfTestFailed("start-up self-test failed:\n" + report.explain())
+        say("self-test: a role reads its own table, and is denied another table: enforced")
+
+        services = [s for s in stacks.values() if s.of_type("AWS::ApiGateway::RestApi")]
+        if len(services) != 1:
+            raise LocalModeError(f"local mode serves exactly one stack with a REST API, found {len(services)}")
+        service = services[0]
+        specs = function_specs(service)
+
+        def credentials_for(spec: FunctionSpec) -> Callable[[], Any]:
+            return lambda: emulator.assume_role_for_lambda(spec.role_arn, spec.function_name)
+
+        workers = WorkerPool(
+            {
+                logical_id: LocalFunction(
+                    spec,
+                    credentials=credentials_for(spec),
+                    endpoint_url=emulator.url,
+                    region=emulator.region,
+                    log_dir=workdir,
+                    allow_probes=allow_probes,
+                )
+                for logical_id, spec in specs.items()
+            }
+        )
+        workers.start()
+        lap("workers")
+        say(f"workers: {', '.join(f'{s.logical_id} ({s.handler})' for s in specs.values())}")
+        runtimes = sorted({s.runtime for s in specs.values()})
+        say(f"handlers run on the local Python {platform.python_version()} (the stack declares {', '.join(runtimes)})")
+
+        pool_id = service.physical_id(_single(service, "AWS::Cognito::UserPool"))
+        client_ids = {service.physical_id(lid) for lid in service.of_type("AWS::Cognito::UserPoolClient")}
+        if not client_ids:
+            raise LocalModeError(f"stack {service.name} has no user pool client")
+        issuer = f"https://cognito-idp.{emulator.region}.amazonaws.com/{pool_id}"
+        clock = Clock()
+        api = LocalRestApi.from_template(
+            service.template,
+            GatewayConfig(
+                region=emulator.region,
+                user_pool_id=pool_id,
+                client_ids=client_ids,
+                jwks=emulator.jwks(pool_id),
+                issuer=issuer,
+                invoke=workers.invoke,
+                now=clock.now,
+            ),
+        )
+        missing = api.function_ids - set(specs)
+        if missing:
+            raise LocalModeError(f"the API integrates functions that have no local worker: {sorted(missing)}")
+        if serve_http:
+            server = api.serve(host="127.0.0.1", port=gateway_port)
+            say(f"gateway: {server.url}")
+        lap("ready")
+        return LocalEnvironment(
+            workdir=workdir,
+            assembly=assembly,
+            emulator=emulator,
+            stacks=stacks,
+            service=service,
+            self_test=report,
+            specs=specs,
+            workers=workers,
+            api=api,
+            server=server,
+            clock=clock,
+            user_pool_id=pool_id,
+            client_id=sorted(client_ids)[0],
+            issuer=issuer,
+            timings=timings,
+            _owns_workdir=owns_workdir,
+        )
+    except BaseException:
+        if server is not None:
+            server.shutdown()
+        if workers is not None:
+            workers.stop()
+        emulator.stop()
+        if owns_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise

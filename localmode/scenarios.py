@@ -1,0 +1,836 @@
+"""The guided demo: the reference architecture used as a client would, then attacked.
+
+Each scenario sends real requests over loopback HTTP to the local API gateway (and, for the
+sandbox scenario, runs one SDK call inside a function's worker) and records, per step, what was
+sent, what came back, what was expected and which control is responsible. A scenario behaves as
+expected only if every step does. ``run_all`` prints them and ends with the line
+``N/N scenarios behaved as expected``; the e2e suite runs the same scenarios one test each.
+
+Sign-in uses the operator's admin APIs (``AdminInitiateAuth`` with a password, then the TOTP
+challenge): moto does not verify SRP proofs, so an SRP client would prove nothing more here.
+The TOTP codes are computed from the secret Cognito hands out (RFC 6238), and moto verifies them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import secrets
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from . import LocalEnvironment
+
+__all__ = [
+    "SCENARIOS",
+    "Demo",
+    "Reply",
+    "Scenario",
+    "ScenarioResult",
+    "Step",
+    "run_all",
+    "run_scenario",
+    "totp",
+]
+
+ALICE = "alice@example.com"
+BOB = "bob@example.com"
+ADMIN_GROUP = "admins"
+TOKEN_LIFETIME_SHIFT = 2 * 3600  # the stack's ID tokens live 60 minutes
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def totp(secret: str, at: float | None = None, *, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 TOTP code of a base32 secret, as an authenticator app computes it."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    counter = int((time.time() if at is None else at) // step)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return f"{code:0{digits}d}"
+
+
+def _fresh_totp(secret: str) -> str:
+    """A code that stays valid long enough to be checked (moto allows no clock window)."""
+    if 30 - time.time() % 30 < 2:
+        time.sleep(30 - time.time() % 30 + 0.05)
+    return totp(secret)
+
+
+def strong_password() -> str:
+    """A password that satisfies the pool's policy (14+ characters, all four classes)."""
+    return f"Kit-{secrets.token_urlsafe(12)}-9a!Z"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    header, payload, _ = token.split(".")
+
+    def decode(part: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        return data
+
+    return decode(header), decode(payload)
+
+
+def forge_token(token: str) -> str:
+    """The same header and claims, signed with an attacker's own RSA key (same ``kid``)."""
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    header, claims = jwt_parts(token)
+    attacker_key = RSAKey.generate_key(2048)
+    return jwt.encode({"alg": "RS256", "kid": header.get("kid", "")}, claims, attacker_key)
+
+
+def tamper_token(token: str, **changes: Any) -> str:
+    """The token with some claims changed and the original signature kept."""
+    header, _payload, signature = token.split(".")
+    _, claims = jwt_parts(token)
+    claims.update(changes)
+    return ".".join([header, _b64url(json.dumps(claims, separators=(",", ":")).encode()), signature])
+
+
+def _error_text(error: Exception) -> str:
+    """``Code: message`` of an AWS error, else the exception's text."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        details = response["Error"]
+        return _short(f"{details.get('Code', '')}: {details.get('Message', '')}", 120)
+    return _short(f"{type(error).__name__}: {error}", 120)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _token_label(token: str) -> str:
+    try:
+        header, claims = jwt_parts(token)
+    except ValueError:
+        return "<not a JWT>"
+    return f"<JWT token_use={claims.get('token_use')} sub={str(claims.get('sub'))[:8]}... kid={header.get('kid')}>"
+
+
+@dataclass
+class Reply:
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    sent: str
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except ValueError:
+            return None
+
+    def received(self) -> str:
+        return f"{self.status} {_short(self.body.decode('utf-8', errors='replace'))}"
+
+
+@dataclass
+class DemoUser:
+    email: str
+    password: str
+    sub: str
+    id_token: str
+    access_token: str
+    mfa_secret: str
+
+
+@dataclass
+class Step:
+    sent: str
+    received: str
+    expected: str
+    ok: bool
+
+
+@dataclass
+class ScenarioResult:
+    key: str
+    title: str
+    control: str
+    steps: list[Step] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.steps) and all(step.ok for step in self.steps)
+
+    def failures(self) -> str:
+        lines = [f"{self.title}: NOT as expected"]
+        if self.error:
+            lines.append(f"  error: {self.error}")
+        for step in self.steps:
+            if not step.ok:
+                lines.append(f"  sent: {step.sent}\n  received: {step.received}\n  expected: {step.expected}")
+        return "\n".join(lines)
+
+
+class Run:
+    """Collects the steps of one scenario."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        self.result = result
+
+    def http(self, reply: Reply, expected_status: int, *, also: bool = True, expected: str = "") -> Reply:
+        self.result.steps.append(
+            Step(
+                sent=reply.sent,
+                received=reply.received(),
+                expected=expected or str(expected_status),
+                ok=reply.status == expected_status and also,
+            )
+        )
+        return reply
+
+    def check(self, sent: str, received: str, expected: str, ok: bool) -> None:
+        self.result.steps.append(Step(sent=sent, received=received, expected=expected, ok=ok))
+
+
+# --------------------------------------------------------------------------- the demo context
+
+
+class Demo:
+    """A client of the local stack: users, tokens and HTTP calls (over loopback)."""
+
+    def __init__(self, env: LocalEnvironment) -> None:
+        self.env = env
+        self.cognito = env.emulator.client("cognito-idp")
+        self._users: dict[str, DemoUser] = env.users
+        split = urlsplit(env.url)
+        self._host, self._port = split.hostname or "127.0.0.1", split.port or 80
+        self.stage_path = split.path.rstrip("/")  # "/dev"
+
+    # -- functions and resources, found through the API's own routes
+    def function_for(self, method: str, path: str) -> str:
+        for route in self.env.api.routes:
+            if route.http_method == method and route.resource_path == path and route.function_id:
+                return route.function_id
+        raise LookupError(f"no function behind {method} {path}")
+
+    def declared(self, function_id: str, kind: str) -> dict[str, dict[str, Any]]:
+        """The function's declared reach of ``kind`` (template metadata ``SecureServerless::Perimeter``).
+
+        Without metadata, the table in its ``TABLE_NAME`` is its only declared table.
+        """
+        resource = self.env.service.template["Resources"][function_id]
+        perimeter = resource.get("Metadata", {}).get("SecureServerless::Perimeter")
+        if perimeter is not None:
+            return {reach["resource"]: reach for reach in perimeter.get("reach", []) if reach.get("kind") == kind}
+        if kind != "dynamodb-table":
+            return {}
+        table = self.env.specs[function_id].environment.get("TABLE_NAME")
+        service = self.env.service
+        return {
+            lid: {"resource": lid}
+            for lid in service.of_type("AWS::DynamoDB::Table")
+            if service.physical_id(lid) == table
+        }
+
+    def any_key(self, table_id: str, value: str) -> dict[str, Any]:
+        """A full primary key of ``table_id`` (every key attribute set to ``value``)."""
+        schema = self.env.service.template["Resources"][table_id]["Properties"]["KeySchema"]
+        return {part["AttributeName"]: {"S": value} for part in schema}
+
+    def invocations(self) -> int:
+        return sum(function.invocations for function in self.env.workers.functions.values())
+
+    # -- users
+    def create_user(self, email: str, *, groups: tuple[str, ...] = ()) -> tuple[str, str]:
+        temporary = strong_password()
+        user = self.cognito.admin_create_user(
+            UserPoolId=self.env.user_pool_id,
+            Username=email,
+            TemporaryPassword=temporary,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        )["User"]
+        for group in groups:
+            self.cognito.admin_add_user_to_group(UserPoolId=self.env.user_pool_id, Username=email, GroupName=group)
+        sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+        return sub, temporary
+
+    def _initiate(self, email: str, password: str) -> dict[str, Any]:
+        answer: dict[str, Any] = self.cognito.admin_initiate_auth(
+            UserPoolId=self.env.user_pool_id,
+            ClientId=self.env.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
+        return answer
+
+    def _respond(self, challenge: str, session: str, responses: dict[str, str]) -> dict[str, Any]:
+        answer: dict[str, Any] = self.cognito.admin_respond_to_auth_challenge(
+            UserPoolId=self.env.user_pool_id,
+            ClientId=self.env.client_id,
+            ChallengeName=challenge,
+            Session=session,
+            ChallengeResponses=responses,
+        )
+        return answer
+
+    def first_sign_in(self, email: str, temporary: str, new_password: str) -> tuple[dict[str, Any], str]:
+        """Temporary password -> NEW_PASSWORD_REQUIRED -> MFA_SETUP (TOTP enrolment) -> tokens."""
+        answer = self._initiate(email, temporary)
+        if answer.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
+            raise AssertionError(f"expected NEW_PASSWORD_REQUIRED, got {answer.get('ChallengeName')}")
+        answer = self._respond(
+            "NEW_PASSWORD_REQUIRED", answer["Session"], {"USERNAME": email, "NEW_PASSWORD": new_password}
+        )
+        if answer.get("ChallengeName") != "MFA_SETUP":
+            raise AssertionError(f"MFA is required by the pool: expected MFA_SETUP, got {answer.get('ChallengeName')}")
+        association = self.cognito.associate_software_token(Session=answer["Session"])
+        secret = association["SecretCode"]
+        verified = self.cognito.verify_software_token(Session=association["Session"], UserCode=_fresh_totp(secret))
+        answer = self._respond("MFA_SETUP", verified["Session"], {"USERNAME": email})
+        # What Cognito records after a successful MFA_SETUP: TOTP on and preferred.
+        self.cognito.admin_set_user_mfa_preference(
+            UserPoolId=self.env.user_pool_id,
+            Username=email,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+        return answer["AuthenticationResult"], secret
+
+    def sign_in(self, email: str, password: str, code: str) -> dict[str, Any]:
+        """Password, then the SOFTWARE_TOKEN_MFA challenge with ``code``."""
+        answer = self._initiate(email, password)
+        if answer.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
+            raise AssertionError(f"expected the TOTP challenge, got {answer.get('ChallengeName') or 'tokens'}")
+        answer = self._respond(
+            "SOFTWARE_TOKEN_MFA", answer["Session"], {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code}
+        )
+        return dict(answer["AuthenticationResult"])
+
+    def user(self, email: str) -> DemoUser:
+        """A signed-in user (created, enrolled in TOTP and signed in on first use)."""
+        if email not in self._users:
+            sub, temporary = self.create_user(email, groups=(ADMIN_GROUP,) if email == ALICE else ())
+            password = strong_password()
+            _, secret = self.first_sign_in(email, temporary, password)
+            tokens = self.sign_in(email, password, _fresh_totp(secret))
+            self._users[email] = DemoUser(email, password, sub, tokens["IdToken"], tokens["AccessToken"], secret)
+        return self._users[email]
+
+    # -- HTTP
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: Any = None,
+        raw_body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        label: str = "",
+    ) -> Reply:
+        """One HTTP request to the gateway on loopback; ``path`` is within the stage ("/notes")."""
+        send_headers = {"Accept": "application/json", "User-Agent": "localmode-demo"}
+        payload: bytes | None = raw_body
+        if body is not None:
+            payload = json.dumps(body).encode("utf-8")
+        if payload is not None:
+            send_headers["Content-Type"] = "application/json"
+        if token is not None:
+            send_headers["Authorization"] = token
+        send_headers.update(headers or {})
+        connection = http.client.HTTPConnection(self._host, self._port, timeout=60)
+        try:
+            connection.request(method, self.stage_path + path, body=payload, headers=send_headers)
+            response = connection.getresponse()
+            data = response.read()
+            reply_headers = {k: v for k, v in response.getheaders()}
+            status = response.status
+        finally:
+            connection.close()
+        described = f"{method} {self.stage_path}{path}"
+        described += f"  Authorization: {label or _token_label(token)}" if token is not None else "  (no Authorization)"
+        if payload is not None:
+            described += f"  body: {_short(payload.decode('utf-8', errors='replace'), 90)} ({len(payload)} bytes)"
+        return Reply(method, path, status, reply_headers, data, described)
+
+    def new_note(self, user: DemoUser, title: str = "Groceries", content: str = "milk, eggs") -> dict[str, Any]:
+        reply = self.call("POST", "/notes", token=user.id_token, body={"title": title, "content": content})
+        if reply.status != 201:
+            raise AssertionError(f"could not create a note: {reply.received()}")
+        note: dict[str, Any] = reply.json()
+        return note
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    control: str
+    run: Callable[[Demo, Run], None]
+
+
+def _sign_in(demo: Demo, run: Run) -> None:
+    email = f"carol-{secrets.token_hex(3)}@example.com"
+    sub, temporary = demo.create_user(email)
+    run.check(
+        f"AdminCreateUser {email} (operator; the pool allows no self sign-up)",
+        f"user {sub[:8]}... with a temporary password, status FORCE_CHANGE_PASSWORD",
+        "user created",
+        bool(sub),
+    )
+    password = strong_password()
+    tokens, secret = demo.first_sign_in(email, temporary, password)
+    run.check(
+        "first sign-in: temporary password -> new password -> TOTP enrolment (MFA is ON)",
+        f"tokens: {sorted(tokens)}",
+        "NEW_PASSWORD_REQUIRED, then MFA_SETUP, then tokens",
+        "IdToken" in tokens,
+    )
+    answer = demo._initiate(email, password)
+    challenge = answer.get("ChallengeName")
+    run.check(
+        "sign-in with the right password only",
+        f"challenge {challenge}",
+        "the TOTP challenge, no tokens yet",
+        challenge == "SOFTWARE_TOKEN_MFA" and "AuthenticationResult" not in answer,
+    )
+    wrong = f"{(int(totp(secret)) + 1) % 10**6:06d}"
+    try:
+        demo._respond("SOFTWARE_TOKEN_MFA", answer["Session"], {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": wrong})
+        outcome = "tokens issued"
+    except Exception as error:  # botocore ClientError
+        outcome = _error_text(error)
+    run.check(
+        "answer the TOTP challenge with a wrong code", outcome, "CodeMismatchException", "CodeMismatch" in outcome
+    )
+    tokens = demo.sign_in(email, password, _fresh_totp(secret))
+    header, claims = jwt_parts(tokens["IdToken"])
+    run.check(
+        "sign-in: password + the current TOTP code",
+        f"ID token {header.get('alg')} iss={claims.get('iss')} token_use={claims.get('token_use')}",
+        "an RS256 ID token issued by the pool",
+        header.get("alg") == "RS256" and claims.get("iss") == demo.env.issuer and claims.get("token_use") == "id",
+    )
+
+
+def _weak_password(demo: Demo, run: Run) -> None:
+    email = f"dave-{secrets.token_hex(3)}@example.com"
+    _, temporary = demo.create_user(email)
+    answer = demo._initiate(email, temporary)
+    for weak in ("password", "Password1234", "alllowercase-but-long-1!"):
+        try:
+            demo._respond("NEW_PASSWORD_REQUIRED", answer["Session"], {"USERNAME": email, "NEW_PASSWORD": weak})
+            outcome = "accepted"
+        except Exception as error:
+            outcome = _error_text(error)
+        run.check(
+            f"choose the new password {weak!r}", outcome, "InvalidPasswordException", "InvalidPassword" in outcome
+        )
+
+
+def _profiles(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    reply = run.http(demo.call("PUT", "/me", token=alice.id_token, body={"displayName": "Alice", "bio": "hi"}), 200)
+    mine = demo.call("GET", "/me", token=alice.id_token)
+    data = mine.json() or {}
+    run.http(
+        mine,
+        200,
+        also=data.get("userId") == alice.sub and data.get("displayName") == "Alice",
+        expected="200, the caller's own profile (key = token sub)",
+    )
+    del reply
+
+
+def _notes(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    created = run.http(demo.call("POST", "/notes", token=alice.id_token, body={"title": "Plan", "content": "v1"}), 201)
+    note = created.json() or {}
+    note_id = note.get("noteId", "missing")
+    listing = demo.call("GET", "/notes?limit=10", token=alice.id_token)
+    ids = [item.get("noteId") for item in (listing.json() or {}).get("items", [])]
+    run.http(listing, 200, also=note_id in ids, expected="200, listing the new note")
+    run.http(demo.call("GET", f"/notes/{note_id}", token=alice.id_token), 200)
+    updated = demo.call(
+        "PUT", f"/notes/{note_id}", token=alice.id_token, body={"title": "Plan", "content": "v2", "version": 1}
+    )
+    run.http(updated, 200, also=(updated.json() or {}).get("version") == 2, expected="200, version 2")
+    run.http(demo.call("DELETE", f"/notes/{note_id}", token=alice.id_token), 204)
+    run.http(demo.call("GET", f"/notes/{note_id}", token=alice.id_token), 404, expected="404 after the delete")
+
+
+def _files(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    created = demo.call(
+        "POST",
+        "/files",
+        token=alice.id_token,
+        body={"fileName": "report.pdf", "contentType": "application/pdf", "size": 2048},
+    )
+    data = created.json() or {}
+    key = (data.get("upload") or {}).get("fields", {}).get("key", "")
+    run.http(
+        created,
+        201,
+        also=key.startswith(f"files/{alice.sub}/"),
+        expected=f"201, a presigned POST bound to files/{alice.sub[:8]}.../<fileId>",
+    )
+    file_id = data.get("fileId", "missing")
+    download = demo.call("GET", f"/files/{file_id}", token=alice.id_token)
+    run.http(download, 200, also=bool((download.json() or {}).get("downloadUrl")), expected="200, a download link")
+    run.http(demo.call("DELETE", f"/files/{file_id}", token=alice.id_token), 204)
+
+
+def _admin_route(demo: Demo, run: Run) -> None:
+    alice, bob = demo.user(ALICE), demo.user(BOB)
+    run.http(demo.call("PUT", "/me", token=bob.id_token, body={"displayName": "Bob"}), 200)
+    run.http(
+        demo.call("GET", f"/profiles/{alice.sub}", token=bob.id_token),
+        403,
+        expected="403: Bob is not in the admins group (cognito:groups claim)",
+    )
+    read = demo.call("GET", f"/profiles/{bob.sub}", token=alice.id_token)
+    run.http(read, 200, also=(read.json() or {}).get("displayName") == "Bob", expected="200: Alice is an admin")
+
+
+def _gateway_rejects(demo: Demo, run: Run, reply: Reply, before: int, expected: str, status: int = 401) -> None:
+    run.http(reply, status, expected=expected)
+    run.check(
+        "(the function behind the route)",
+        f"{demo.invocations() - before} invocation(s)",
+        "not invoked: the gateway answered",
+        demo.invocations() == before,
+    )
+
+
+def _no_token(demo: Demo, run: Run) -> None:
+    before = demo.invocations()
+    _gateway_rejects(demo, run, demo.call("GET", "/notes"), before, "401 Unauthorized")
+
+
+def _forged_token(demo: Demo, run: Run) -> None:
+    alice, bob = demo.user(ALICE), demo.user(BOB)
+    before = demo.invocations()
+    forged = forge_token(alice.id_token)
+    reply = demo.call("GET", "/notes", token=forged, label="<Alice's claims, RS256, signed by an attacker's key>")
+    _gateway_rejects(demo, run, reply, before, "401: the signature does not verify against the pool's JWKS")
+    before = demo.invocations()
+    tampered = tamper_token(bob.id_token, sub=alice.sub)
+    reply = demo.call("GET", "/notes", token=tampered, label="<Bob's ID token with sub changed to Alice's>")
+    _gateway_rejects(demo, run, reply, before, "401: the claims no longer match the signature")
+
+
+def _expired_token(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    run.http(demo.call("GET", "/notes", token=alice.id_token), 200, expected="200 while the token is valid")
+    _, claims = jwt_parts(alice.id_token)
+    with demo.env.clock.shifted(TOKEN_LIFETIME_SHIFT):
+        before = demo.invocations()
+        reply = demo.call(
+            "GET", "/notes", token=alice.id_token, label=f"<the same ID token, 2 h later (exp was {claims.get('exp')})>"
+        )
+        _gateway_rejects(demo, run, reply, before, "401: the token has expired")
+
+
+def _wrong_token_type(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    before = demo.invocations()
+    reply = demo.call("GET", "/notes", token=alice.access_token)
+    _gateway_rejects(demo, run, reply, before, "401: methods without OAuth scopes accept ID tokens only")
+
+
+def _cross_user_read(demo: Demo, run: Run) -> None:
+    alice, bob = demo.user(ALICE), demo.user(BOB)
+    note = demo.new_note(alice, "Alice's secret", "do not share")
+    run.http(
+        demo.call("GET", f"/notes/{note['noteId']}", token=bob.id_token),
+        404,
+        expected="404 (indistinguishable from a missing note)",
+    )
+    listing = demo.call("GET", "/notes", token=bob.id_token)
+    ids = [item.get("noteId") for item in (listing.json() or {}).get("items", [])]
+    run.http(listing, 200, also=note["noteId"] not in ids, expected="200, Bob's own notes only")
+
+
+def _cross_user_update(demo: Demo, run: Run) -> None:
+    alice, bob = demo.user(ALICE), demo.user(BOB)
+    note = demo.new_note(alice, "Alice's plan", "original")
+    path = f"/notes/{note['noteId']}"
+    run.http(
+        demo.call("PUT", path, token=bob.id_token, body={"title": "pwned", "content": "by bob", "version": 1}),
+        404,
+        expected="404: the key is (token sub, noteId), Bob's sub finds nothing",
+    )
+    run.http(demo.call("DELETE", path, token=bob.id_token), 404)
+    after = demo.call("GET", path, token=alice.id_token)
+    data = after.json() or {}
+    run.http(
+        after,
+        200,
+        also=data.get("title") == "Alice's plan" and data.get("content") == "original" and data.get("version") == 1,
+        expected="200, unchanged (title, content, version 1)",
+    )
+
+
+def _probe_outcome(answer: dict[str, Any]) -> str:
+    if answer["allowed"]:
+        return "allowed"
+    return f"{answer['code']}: {_short(answer['message'], 150)}"
+
+
+def _cross_table(demo: Demo, run: Run) -> None:
+    """Every function's sandbox tries GetItem on every table; only the tables it declares may answer."""
+    alice = demo.user(ALICE)
+    demo.call("PUT", "/me", token=alice.id_token, body={"displayName": "Alice"})  # something to steal
+    service = demo.env.service
+    tables = {lid: service.physical_id(lid) for lid in service.of_type("AWS::DynamoDB::Table")}
+    for function_id in sorted(demo.env.workers.functions):
+        declared = demo.declared(function_id, "dynamodb-table")
+        worker = demo.env.workers.functions[function_id]
+        for table_id, table_name in sorted(tables.items()):
+            key = demo.any_key(table_id, alice.sub)
+            answer = worker.probe("dynamodb", "get_item", {"TableName": table_name, "Key": key})
+            mine = table_id in declared
+            run.check(
+                f"inside {function_id} (its role's credentials): dynamodb:GetItem on {table_id}",
+                _probe_outcome(answer),
+                "allowed (its own table)" if mine else "AccessDeniedException (not its table)",
+                answer["allowed"]
+                if mine
+                else (not answer["allowed"] and answer.get("code") == "AccessDeniedException"),
+            )
+
+
+def _bucket_perimeter(demo: Demo, run: Run) -> None:
+    """Every function's sandbox reads an object inside and outside the files prefix."""
+    alice = demo.user(ALICE)
+    service = demo.env.service
+    buckets = {lid: service.physical_id(lid) for lid in service.of_type("AWS::S3::Bucket")}
+    declared_anywhere = {
+        reach["resource"]: reach.get("prefix", "")
+        for function_id in demo.env.workers.functions
+        for reach in demo.declared(function_id, "s3-prefix").values()
+    }
+    for function_id in sorted(demo.env.workers.functions):
+        declared = demo.declared(function_id, "s3-prefix")
+        worker = demo.env.workers.functions[function_id]
+        for bucket_id, prefix in sorted(declared_anywhere.items()):
+            for key in (f"{prefix}{alice.sub}/missing-file", f"private/{alice.sub}/secret"):
+                answer = worker.probe("s3", "get_object", {"Bucket": buckets[bucket_id], "Key": key})
+                allowed = answer["allowed"] or answer.get("code") in ("NoSuchKey", "404")  # IAM let it through
+                mine = bucket_id in declared and key.startswith(declared[bucket_id].get("prefix", ""))
+                run.check(
+                    f"inside {function_id}: s3:GetObject {bucket_id}/{key[:24]}...",
+                    "allowed by IAM (NoSuchKey)" if allowed and not answer["allowed"] else _probe_outcome(answer),
+                    "allowed (its own prefix)" if mine else "AccessDenied (outside its perimeter)",
+                    allowed if mine else (not allowed and answer.get("code") in ("AccessDenied", "403")),
+                )
+
+
+def _invalid_body(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    before = demo.invocations()
+    reply = demo.call("POST", "/notes", token=alice.id_token, body={"title": "", "ownerId": "someone-else"})
+    _gateway_rejects(demo, run, reply, before, "400: body violates the CreateNote model", status=400)
+    before = demo.invocations()
+    reply = demo.call("POST", "/notes", token=alice.id_token, raw_body=b'{"title": "x", "content": ')
+    _gateway_rejects(demo, run, reply, before, "400: body is not JSON", status=400)
+
+
+def _oversized_field(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    before = demo.invocations()
+    reply = demo.call("POST", "/notes", token=alice.id_token, body={"title": "big", "content": "x" * 8001})
+    _gateway_rejects(demo, run, reply, before, "400: content longer than the model's maxLength 8000", status=400)
+
+
+def _oversized_body(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    before = demo.invocations()
+    padding = "y" * (9 * 1024)
+    reply = demo.call(
+        "POST", "/notes", token=alice.id_token, raw_body=json.dumps({"title": "t", "content": padding}).encode()
+    )
+    _gateway_rejects(demo, run, reply, before, "403: a body over 8 KB is blocked by the web ACL", status=403)
+
+
+def _stale_update(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    note = demo.new_note(alice, "Shared plan", "first")
+    path = f"/notes/{note['noteId']}"
+    run.http(
+        demo.call("PUT", path, token=alice.id_token, body={"title": "Shared plan", "content": "second", "version": 1}),
+        200,
+        expected="200, version 2 (tab A saves)",
+    )
+    run.http(
+        demo.call("PUT", path, token=alice.id_token, body={"title": "Shared plan", "content": "stale", "version": 1}),
+        409,
+        expected="409: tab B still holds version 1",
+    )
+    after = demo.call("GET", path, token=alice.id_token)
+    data = after.json() or {}
+    run.http(
+        after,
+        200,
+        also=data.get("content") == "second" and data.get("version") == 2,
+        expected="200, still 'second', version 2: nothing overwritten",
+    )
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "sign-in",
+        "Sign-in: new user, forced password change, TOTP MFA",
+        "Cognito user pool (admin-only sign-up, MFA required)",
+        _sign_in,
+    ),
+    Scenario(
+        "weak-password",
+        "A weak password is refused",
+        "Cognito password policy (14+ chars, four character classes)",
+        _weak_password,
+    ),
+    Scenario("profiles", "Profiles service: save and read my profile", "profiles function, key = token sub", _profiles),
+    Scenario(
+        "notes", "Notes service: create, list, read, update, delete", "notes function with optimistic locking", _notes
+    ),
+    Scenario(
+        "files",
+        "Files service: presigned upload, download link, delete",
+        "files function, keys under files/<sub>/",
+        _files,
+    ),
+    Scenario(
+        "admin-route",
+        "Admin-only route: GET /profiles/{userId}",
+        "profiles function checks the admins group claim",
+        _admin_route,
+    ),
+    Scenario("no-token", "Attack: call the API without a token", "API Gateway Cognito authorizer", _no_token),
+    Scenario(
+        "forged-token",
+        "Attack: forged and tampered tokens",
+        "API Gateway Cognito authorizer (RS256 signature, pool JWKS)",
+        _forged_token,
+    ),
+    Scenario(
+        "expired-token", "Attack: replay an expired token", "API Gateway Cognito authorizer (exp)", _expired_token
+    ),
+    Scenario(
+        "wrong-token-type",
+        "Attack: access token instead of ID token",
+        "API Gateway Cognito authorizer (token_use)",
+        _wrong_token_type,
+    ),
+    Scenario(
+        "cross-user-read",
+        "Attack: Bob reads Alice's note",
+        "notes function: owner = token sub, never the path",
+        _cross_user_read,
+    ),
+    Scenario(
+        "cross-user-update",
+        "Attack: Bob updates and deletes Alice's note",
+        "notes function: conditional writes keyed by token sub",
+        _cross_user_update,
+    ),
+    Scenario(
+        "cross-table",
+        "Attack: code in a function reads another service's table",
+        "each function's own IAM role (exact actions on its own table), enforced by the emulator",
+        _cross_table,
+    ),
+    Scenario(
+        "bucket-perimeter",
+        "Attack: code in a function reads the files bucket outside its prefix",
+        "each function's own IAM role (files: <bucket>/files/* only), enforced by the emulator",
+        _bucket_perimeter,
+    ),
+    Scenario(
+        "invalid-body",
+        "Attack: malformed and over-posted bodies",
+        "API Gateway request validator + JSON-schema model",
+        _invalid_body,
+    ),
+    Scenario(
+        "oversized-field",
+        "Attack: a field longer than the model allows",
+        "API Gateway model (maxLength)",
+        _oversized_field,
+    ),
+    Scenario(
+        "oversized-body",
+        "Attack: a 9 KB body",
+        "WAF web ACL (AWS managed common rule set, SizeRestrictions_BODY), emulated by the local gateway",
+        _oversized_body,
+    ),
+    Scenario(
+        "stale-update",
+        "A stale update does not overwrite a newer one",
+        "notes function: conditional write on version (409)",
+        _stale_update,
+    ),
+)
+SCENARIO_KEYS = tuple(scenario.key for scenario in SCENARIOS)
+
+
+def run_scenario(demo: Demo, key: str) -> ScenarioResult:
+    scenario = next((s for s in SCENARIOS if s.key == key), None)
+    if scenario is None:
+        raise KeyError(f"no scenario {key!r}; known: {', '.join(SCENARIO_KEYS)}")
+    result = ScenarioResult(scenario.key, scenario.title, scenario.control)
+    try:
+        scenario.run(demo, Run(result))
+    except Exception as error:  # a scenario that crashes did not behave as expected
+        result.error = f"{type(error).__name__}: {_short(str(error), 300)}"
+    return result
+
+
+def print_result(result: ScenarioResult, index: int, total: int, out: Callable[[str], None]) -> None:
+    out(f"\n[{index}/{total}] {result.title}")
+    for step in result.steps:
+        out(f"  sent:     {step.sent}")
+        out(f"  received: {step.received}")
+        out(f"  expected: {step.expected}{'' if step.ok else '   <-- NOT as expected'}")
+    out(f"  control:  {result.control}")
+    if result.error:
+        out(f"  error:    {result.error}")
+    out("  => behaved as expected" if result.ok else "  => NOT as expected")
+
+
+def run_all(
+    env: LocalEnvironment, *, keys: tuple[str, ...] | None = None, out: Callable[[str], None] = print
+) -> list[ScenarioResult]:
+    """Run the scenarios (all, or ``keys``), print each, and end with the summary line."""
+    demo = Demo(env)
+    selected = [s.key for s in SCENARIOS if keys is None or s.key in keys]
+    results = []
+    for index, key in enumerate(selected, start=1):
+        result = run_scenario(demo, key)
+        print_result(result, index, len(selected), out)
+        results.append(result)
+    passed = sum(result.ok for result in results)
+    out("")
+    for result in results:
+        if not result.ok:
+            out(f"NOT as expected: {result.title} ({result.key})")
+    out(f"{passed}/{len(results)} scenarios behaved as expected")
+    return results
