@@ -181,7 +181,7 @@ def _token(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import EndpointConnectionError
 
-    from .scenarios import _fresh_totp
+    from scripts.kit_auth.totp import current_code
 
     state = json.loads(Path(args.state).read_text())
     user = state["users"].get(args.user)
@@ -210,7 +210,7 @@ def _token(args: argparse.Namespace) -> int:
         ClientId=state["client_id"],
         ChallengeName="SOFTWARE_TOKEN_MFA",
         Session=answer["Session"],
-        ChallengeResponses={"USERNAME": user["email"], "SOFTWARE_TOKEN_MFA_CODE": _fresh_totp(user["mfa_secret"])},
+        ChallengeResponses={"USERNAME": user["email"], "SOFTWARE_TOKEN_MFA_CODE": current_code(user["mfa_secret"])},
     )
     print(answer["AuthenticationResult"]["AccessToken" if args.access else "IdToken"])
     return EXIT_OK

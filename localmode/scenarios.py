@@ -14,17 +14,17 @@ The TOTP codes are computed from the secret Cognito hands out (RFC 6238), and mo
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import http.client
 import json
 import secrets
-import struct
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from scripts.kit_auth.cognito import generate_temporary_password
+from scripts.kit_auth.totp import current_code, totp
+from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
 
 if TYPE_CHECKING:
     from . import LocalEnvironment
@@ -48,28 +48,6 @@ TOKEN_LIFETIME_SHIFT = 2 * 3600  # the stack's ID tokens live 60 minutes
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def totp(secret: str, at: float | None = None, *, step: int = 30, digits: int = 6) -> str:
-    """RFC 6238 TOTP code of a base32 secret, as an authenticator app computes it."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
-    counter = int((time.time() if at is None else at) // step)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
-    return f"{code:0{digits}d}"
-
-
-def _fresh_totp(secret: str) -> str:
-    """A code that stays valid long enough to be checked (moto allows no clock window)."""
-    if 30 - time.time() % 30 < 2:
-        time.sleep(30 - time.time() % 30 + 0.05)
-    return totp(secret)
-
-
-def strong_password() -> str:
-    """A password that satisfies the pool's policy (14+ characters, all four classes)."""
-    return f"Kit-{secrets.token_urlsafe(12)}-9a!Z"
 
 
 def _b64url(data: bytes) -> str:
@@ -233,10 +211,10 @@ class Demo:
         Without metadata, the table in its ``TABLE_NAME`` is its only declared table.
         """
         resource = self.env.service.template["Resources"][function_id]
-        perimeter = resource.get("Metadata", {}).get("SecureServerless::Perimeter")
+        perimeter = resource.get("Metadata", {}).get(PERIMETER_METADATA_KEY)
         if perimeter is not None:
             return {reach["resource"]: reach for reach in perimeter.get("reach", []) if reach.get("kind") == kind}
-        if kind != "dynamodb-table":
+        if kind != DYNAMODB_TABLE:
             return {}
         table = self.env.specs[function_id].environment.get("TABLE_NAME")
         service = self.env.service
@@ -256,7 +234,7 @@ class Demo:
 
     # -- users
     def create_user(self, email: str, *, groups: tuple[str, ...] = ()) -> tuple[str, str]:
-        temporary = strong_password()
+        temporary = generate_temporary_password()
         user = self.cognito.admin_create_user(
             UserPoolId=self.env.user_pool_id,
             Username=email,
@@ -300,7 +278,7 @@ class Demo:
             raise AssertionError(f"MFA is required by the pool: expected MFA_SETUP, got {answer.get('ChallengeName')}")
         association = self.cognito.associate_software_token(Session=answer["Session"])
         secret = association["SecretCode"]
-        verified = self.cognito.verify_software_token(Session=association["Session"], UserCode=_fresh_totp(secret))
+        verified = self.cognito.verify_software_token(Session=association["Session"], UserCode=current_code(secret))
         answer = self._respond("MFA_SETUP", verified["Session"], {"USERNAME": email})
         # What Cognito records after a successful MFA_SETUP: TOTP on and preferred.
         self.cognito.admin_set_user_mfa_preference(
@@ -324,9 +302,9 @@ class Demo:
         """A signed-in user (created, enrolled in TOTP and signed in on first use)."""
         if email not in self._users:
             sub, temporary = self.create_user(email, groups=(ADMIN_GROUP,) if email == ALICE else ())
-            password = strong_password()
+            password = generate_temporary_password()
             _, secret = self.first_sign_in(email, temporary, password)
-            tokens = self.sign_in(email, password, _fresh_totp(secret))
+            tokens = self.sign_in(email, password, current_code(secret))
             self._users[email] = DemoUser(email, password, sub, tokens["IdToken"], tokens["AccessToken"], secret)
         return self._users[email]
 
@@ -395,7 +373,7 @@ def _sign_in(demo: Demo, run: Run) -> None:
         "user created",
         bool(sub),
     )
-    password = strong_password()
+    password = generate_temporary_password()
     tokens, secret = demo.first_sign_in(email, temporary, password)
     run.check(
         "first sign-in: temporary password -> new password -> TOTP enrolment (MFA is ON)",
@@ -420,7 +398,7 @@ def _sign_in(demo: Demo, run: Run) -> None:
     run.check(
         "answer the TOTP challenge with a wrong code", outcome, "CodeMismatchException", "CodeMismatch" in outcome
     )
-    tokens = demo.sign_in(email, password, _fresh_totp(secret))
+    tokens = demo.sign_in(email, password, current_code(secret))
     header, claims = jwt_parts(tokens["IdToken"])
     run.check(
         "sign-in: password + the current TOTP code",
@@ -602,7 +580,7 @@ def _cross_table(demo: Demo, run: Run) -> None:
     service = demo.env.service
     tables = {lid: service.physical_id(lid) for lid in service.of_type("AWS::DynamoDB::Table")}
     for function_id in sorted(demo.env.workers.functions):
-        declared = demo.declared(function_id, "dynamodb-table")
+        declared = demo.declared(function_id, DYNAMODB_TABLE)
         worker = demo.env.workers.functions[function_id]
         for table_id, table_name in sorted(tables.items()):
             key = demo.any_key(table_id, alice.sub)
@@ -626,10 +604,10 @@ def _bucket_perimeter(demo: Demo, run: Run) -> None:
     declared_anywhere = {
         reach["resource"]: reach.get("prefix", "")
         for function_id in demo.env.workers.functions
-        for reach in demo.declared(function_id, "s3-prefix").values()
+        for reach in demo.declared(function_id, S3_PREFIX).values()
     }
     for function_id in sorted(demo.env.workers.functions):
-        declared = demo.declared(function_id, "s3-prefix")
+        declared = demo.declared(function_id, S3_PREFIX)
         worker = demo.env.workers.functions[function_id]
         for bucket_id, prefix in sorted(declared_anywhere.items()):
             for key in (f"{prefix}{alice.sub}/missing-file", f"private/{alice.sub}/secret"):
