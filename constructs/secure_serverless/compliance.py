@@ -7,18 +7,30 @@ cdk-nag 3 runs as CDK validation plugins: a violation makes ``app.synth()`` rais
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
+from ._nag_report import ComplianceReport, Finding, read_validation_report
 from ._validation import MIN_REASON_LENGTH, has_reason
+
+__all__ = [
+    "DEFAULT_PACKS",
+    "EXTENDED_PACKS",
+    "ComplianceReport",
+    "Finding",
+    "acknowledge",
+    "acknowledge_all",
+    "iam5_action",
+    "iam5_resource",
+    "read_validation_report",
+    "register_compliance_checks",
+    "synth_with_checks",
+]
 
 #: Packs every app built with this kit registers: they are the kit's pass/fail verdict.
 DEFAULT_PACKS = ("AwsSolutions", "Serverless")
@@ -88,56 +100,6 @@ def iam5_action(action: str) -> str:
 def iam5_resource(resource: str) -> str:
     """Granular id of an IAM5 finding about a wildcard resource (use ``<Logical.Arn>`` forms)."""
     return f"AwsSolutions-IAM5[Resource::{resource}]"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One cdk-nag finding in a cloud assembly."""
-
-    rule: str
-    path: str
-    description: str
-    reason: str | None = None
-
-
-@dataclass
-class ComplianceReport:
-    """What cdk-nag said about a cloud assembly: open findings and acknowledged ones."""
-
-    packs: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    acknowledged: list[Finding] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.findings
-
-
-def read_validation_report(outdir: str | Path) -> ComplianceReport:
-    """Read ``validation-report.json`` written by a synth with plugins registered."""
-    path = Path(outdir) / "validation-report.json"
-    report = ComplianceReport()
-    if not path.exists():
-        return report
-    data = json.loads(path.read_text())
-    for plugin in data.get("pluginReports", []):
-        report.packs.append(plugin["pluginName"])
-        for violation in plugin.get("violations", []):
-            for construct in violation.get("violatingConstructs", []):
-                report.findings.append(
-                    Finding(violation["ruleName"], construct["constructPath"], violation["description"])
-                )
-        for violation in plugin.get("suppressedViolations", []):
-            for construct in violation.get("violatingConstructs", []):
-                report.acknowledged.append(
-                    Finding(
-                        violation["ruleName"],
-                        construct["constructPath"],
-                        violation["description"],
-                        violation.get("reason"),
-                    )
-                )
-    return report
 
 
 def synth_with_checks(app: cdk.App) -> ComplianceReport:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._nag_report import read_validation_report
+
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 
 
@@ -44,13 +46,9 @@ def summarize(outdir: Path) -> AssemblySummary:
                 if entry.get("type") == ACKNOWLEDGED_RULES:
                     for rule, reason in sorted(entry["data"].items()):
                         summary.acknowledgments.append((name, path, rule, reason))
-    report_file = outdir / "validation-report.json"
-    if report_file.exists():
-        for plugin in _read_json(report_file).get("pluginReports", []):
-            summary.packs.append(plugin["pluginName"])
-            for violation in plugin.get("violations", []):
-                for construct in violation.get("violatingConstructs", []):
-                    summary.open_findings.append((violation["ruleName"], construct["constructPath"]))
+    report = read_validation_report(outdir)
+    summary.packs = report.packs
+    summary.open_findings = [(finding.rule, finding.path) for finding in report.findings]
     return summary
 
 
