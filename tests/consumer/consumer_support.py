@@ -23,11 +23,13 @@ class ConsumerVenv:
     python: Path
     site: Path
 
-    def run(self, script: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, script: str, folder: Path, *args: str, outdir: Path | None = None) -> subprocess.CompletedProcess[str]:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "app.py").write_text(script)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env["CDK_DISABLE_STACK_TRACE"] = "1"
+        if outdir is not None:
+            env["CDK_OUTDIR"] = str(outdir)  # what `cdk synth` tells an app that calls cdk.App()
         return subprocess.run(
             [str(self.python), "app.py", *args], cwd=folder, capture_output=True, text=True, env=env, check=False
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
-from consumer_support import ConsumerVenv
+from consumer_support import ROOT, ConsumerVenv
 
 CONSUMER_APP = textwrap.dedent(
     """
@@ -42,3 +43,24 @@ def test_wheel_installs_into_a_clean_venv_and_works_in_a_new_app(consumer: Consu
     verdict = json.loads(result.stdout.strip().splitlines()[-1])
     assert verdict["findings"] == 0
     assert str(consumer.site) in verdict["file"]
+
+
+def _readme_library_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Using the library in your own CDK app", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```python\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 1, "the README's library section shows one python example"
+    return str(blocks[0])
+
+
+def test_the_readme_library_example_synthesizes_with_every_check(consumer: ConsumerVenv, tmp_path: Path) -> None:
+    script = _readme_library_example() + textwrap.dedent(
+        """
+        import secure_serverless, json
+        print(json.dumps({"file": secure_serverless.__file__}))
+        """
+    )
+    result = consumer.run(script, tmp_path / "readme-app", outdir=tmp_path / "readme-app" / "cdk.out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert str(consumer.site) in json.loads(result.stdout.strip().splitlines()[-1])["file"]
+    assert (tmp_path / "readme-app" / "cdk.out" / "Orders.template.json").exists()
