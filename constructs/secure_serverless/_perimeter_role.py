@@ -98,6 +98,8 @@ class PerimeterRole(iam.Role):
     _mode: _Mode
     _kit_policy: iam.ManagedPolicy | None
     foreign_grants: list[ForeignGrant]
+    #: the SecureFunction this role belongs to (set by SecureFunction; how grants find the kit function)
+    kit_function: Any = None
 
     def _state(self) -> tuple[_Mode, list[ForeignGrant]]:
         # jsii may call an override before __init__ finished; the defaults describe that moment.
@@ -207,16 +209,14 @@ def _render(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
-        (name, argument), = value.items()
+        ((name, argument),) = value.items()
         if name == "Fn::GetAtt" and isinstance(argument, list):
             return ".".join(map(str, argument))
         if name == "Ref":
             return str(argument)
         if name == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
             separator, parts = argument
-            return str(separator).join(
-                part if isinstance(part, str) else "${" + _render(part) + "}" for part in parts
-            )
+            return str(separator).join(part if isinstance(part, str) else "${" + _render(part) + "}" for part in parts)
     return str(value)
 
 

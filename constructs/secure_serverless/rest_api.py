@@ -25,9 +25,9 @@ from constructs import Construct, IValidation
 
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._validation import Problems, has_reason, is_token, origin_problem
-from .secure_function import Invocation, SecureFunction, kit_function_of
 from .compliance import acknowledge
 from .encryption_key import EncryptionKey
+from .secure_function import Invocation, SecureFunction, kit_function_of
 
 #: Methods a route may use. OPTIONS is the CORS preflight's (``cors_allowed_origins``); ANY is
 #: not offered: each method is declared, authorized and validated on its own.

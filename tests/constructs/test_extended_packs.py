@@ -15,8 +15,8 @@ from cdk_support import ROOT, nag_report
 from secure_serverless import (
     ApiGatewayAccountLogging,
     EncryptionKey,
-    SecureBucket,
     Invocation,
+    SecureBucket,
     SecureFunction,
     SecureRestApi,
     SecureTable,

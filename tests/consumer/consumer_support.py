@@ -23,7 +23,9 @@ class ConsumerVenv:
     python: Path
     site: Path
 
-    def run(self, script: str, folder: Path, *args: str, outdir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, script: str, folder: Path, *args: str, outdir: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "app.py").write_text(script)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

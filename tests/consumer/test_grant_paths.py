@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from consumer_support import ConsumerVenv
 
 APP = textwrap.dedent(
-    '''
+    """
     import json, sys, traceback
     from pathlib import Path
     import aws_cdk as cdk
@@ -104,7 +103,7 @@ APP = textwrap.dedent(
     out = Path(sys.argv[1])
     results = {name: run(name, build, out / name) for name, build in CASES.items()}
     print(json.dumps(results))
-    '''
+    """
 )
 
 #: path -> the kit method its failure message must name.
@@ -173,6 +172,8 @@ def test_kit_grant_takes_effect_and_shows_in_the_matrix(verdicts: dict[str, Any]
 def test_a_shared_table_is_reached_by_both_and_passes_only_because_both_declare_it(verdicts: dict[str, Any]) -> None:
     """The perimeter check fails (P13) unless every function reaching a data resource declares it shared."""
     verdict = verdicts["kit-shared-table"]
-    reached_by = {r["function"].split("Function")[0] for r in verdict["rows"] if r["resource"].startswith("OrdersTable")}
+    reached_by = {
+        r["function"].split("Function")[0] for r in verdict["rows"] if r["resource"].startswith("OrdersTable")
+    }
     assert reached_by == {"Reporting", "Orders"}
     assert verdict["violations"] == []
