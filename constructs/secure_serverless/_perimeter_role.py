@@ -119,21 +119,18 @@ class PerimeterRole(iam.Role):
         self._state()
         self._mode = _Mode.SEALED
 
-    @contextlib.contextmanager
-    def building(self) -> Iterator[None]:
+    def building(self) -> contextlib.AbstractContextManager[None]:
         """Drop CDK's automatic statements while the kit wires something whose exact statements it writes."""
-        previous, _ = self._state()
-        self._mode = _Mode.BUILDING
-        try:
-            yield
-        finally:
-            self._mode = previous
+        return self._in_mode(_Mode.BUILDING)
+
+    def kit_grant(self) -> contextlib.AbstractContextManager[None]:
+        """Route statements into the function's own managed policy (used by the kit's grant methods)."""
+        return self._in_mode(_Mode.KIT_GRANT)
 
     @contextlib.contextmanager
-    def kit_grant(self) -> Iterator[None]:
-        """Route statements into the function's own managed policy (used by the kit's grant methods)."""
+    def _in_mode(self, mode: _Mode) -> Iterator[None]:
         previous, _ = self._state()
-        self._mode = _Mode.KIT_GRANT
+        self._mode = mode
         try:
             yield
         finally:
