@@ -202,8 +202,11 @@ class _Analysis:
             )
         for finding in self._role_findings(role_key):
             self._report(key, finding.rule, finding.resource, (), finding.message)
-        grants = list(self.policies.grants[role_key]) + [
-            grant for grant, spared in self.policies.everyone_grants if role_key not in spared
+        grants = [
+            grant
+            for grant in list(self.policies.grants[role_key])
+            + [grant for grant, spared in self.policies.everyone_grants if role_key not in spared]
+            if not _is_own_role(grant.target, role_key, template)  # assuming itself adds nothing
         ]
         reach = self._judge_grants(key, perimeter, grants)
         role_label = role.logical_id if role_key[0] == template else f"{role_key[0]}/{role.logical_id}"
@@ -413,6 +416,10 @@ _WILDCARD_RESOURCE_MESSAGE = (
     "wildcard resource: name the exact resources (only actions without resource-level permissions may be "
     "recorded under 'wildcards' on '*')"
 )
+
+
+def _is_own_role(target: Target, role: RoleKey, template: str) -> bool:
+    return target.status == "resource" and (target.template or template, target.logical_id) == role
 
 
 def _order(violation: Violation) -> tuple[str, ...]:

@@ -81,6 +81,8 @@ def load_template_file(path: Path) -> Template:
         raise TemplateFormatError(
             f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from error
+    except RecursionError:
+        raise TemplateFormatError(f"{path}: JSON nested too deeply to be a CloudFormation template") from None
     check_template(document, str(path))
     return dict(document)
 
@@ -143,7 +145,7 @@ def _load_assembly(directory: Path, prefix: str = "") -> list[Loaded]:
         return [item for item in loaded if "/" in item[0][len(prefix):] or f"{item[0][len(prefix):]}.template.json" not in nested_files and f"{item[0][len(prefix):]}.json" not in nested_files]
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise TemplateFormatError(f"{manifest_path}: not a readable JSON manifest: {error}") from error
     artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
     if not isinstance(artifacts, dict):

@@ -325,7 +325,7 @@ class PolicyIndex:
                     "*",
                     rules.UNRESOLVED_RESOURCE,
                     f"{template}/{where}",
-                    f"{where}: the principal {principal} cannot be resolved; it may be this function's role",
+                    f"the principal {principal} cannot be resolved; it may be this function's role",
                 )
             )
         if principals.everyone:
@@ -444,7 +444,7 @@ class PolicyIndex:
         problems: list[tuple[str, str]] = []
         effects = [literal(sym) for sym in resolver.resolve_all(statement.get("Effect"), f"{where}.Effect")]
         if any(effect not in ("Allow", "Deny") for effect in effects):
-            problems.append((where, f"{where}: Effect is not a literal Allow or Deny: it may allow"))
+            problems.append((where, "Effect is not a literal Allow or Deny: it may allow"))
         allow = any(effect != "Deny" for effect in effects)
         actions = self._action_list(statement, "Action", resolver, where, problems)
         not_actions = self._action_list(statement, "NotAction", resolver, where, problems)
@@ -476,7 +476,7 @@ class PolicyIndex:
         for sym in resolver.resolve_list(statement[key], f"{where}.{key}"):
             text = literal(sym)
             if text is None:
-                problems.append((render(sym), f"{where}: the {key} {render(sym)} cannot be resolved: it may be any action"))
+                problems.append((where, f"the {key} {render(sym)} cannot be resolved: it may be any action"))
                 continue
             if text not in actions:
                 actions.append(text)
@@ -613,7 +613,7 @@ def _walk_document(document: Any, where: str, depth: int = 0) -> Iterator[tuple[
             return
         if call == ("Ref", cfn_intrinsics.NO_VALUE):
             return
-        yield where, f"{where}: the policy document is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
+        yield where, f"the policy document is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
         return
     if isinstance(document, str):
         try:
@@ -634,7 +634,7 @@ def _walk_statements(statements: Any, where: str, depth: int) -> Iterator[tuple[
             yield from _walk_statements(when_true, where, depth + 1)
             yield from _walk_statements(when_false, where, depth + 1)
         elif call != ("Ref", cfn_intrinsics.NO_VALUE):
-            yield where, f"{where}: Statement is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
+            yield where, f"Statement is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
         return
     if isinstance(statements, dict):
         statements = [statements]
@@ -647,7 +647,7 @@ def _walk_statements(statements: Any, where: str, depth: int) -> Iterator[tuple[
             if call[0] == "Fn::If":
                 yield from _walk_statements(_branches(statement), where, depth + 1)
             elif call != ("Ref", cfn_intrinsics.NO_VALUE):
-                problem = f"{where} {label} is {call[0]}, which the analyzer cannot read: it may grant anything"
+                problem = f"{label} is {call[0]}, which the analyzer cannot read: it may grant anything"
                 yield where, problem, "", {}
             continue
         if not isinstance(statement, dict):
