@@ -30,7 +30,6 @@ import copy
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import zipfile
@@ -341,6 +340,7 @@ def publish_assets(emulator: Emulator, stack: StackArtifact) -> int:
 
 
 # --------------------------------------------------------------------------- intrinsics
+
 
 def _references(node: Any) -> Iterator[tuple[str, str | None]]:
     """Every (logical id, attribute or None) that ``node`` references (Ref, GetAtt, Sub)."""

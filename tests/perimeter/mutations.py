@@ -169,7 +169,13 @@ for _name, _make in _HIDDEN.items():
 
 @row("unresolved-intrinsic", "Effect Fn::If Allow/Deny over a foreign table", "fail", "P07")
 def _(b: TemplateBuilder) -> None:
-    statement(b, NOTES_POLICY, Effect={"Fn::If": ["C", "Allow", "Deny"]}, Action="dynamodb:GetItem", Resource=getatt(FILES_TABLE))
+    statement(
+        b,
+        NOTES_POLICY,
+        Effect={"Fn::If": ["C", "Allow", "Deny"]},
+        Action="dynamodb:GetItem",
+        Resource=getatt(FILES_TABLE),
+    )
 
 
 @row("unresolved-intrinsic", "Action Fn::If of two literals (both analyzed)", "fail", "P08")
@@ -185,7 +191,9 @@ def _(b: TemplateBuilder) -> None:
 
 @row("unresolved-intrinsic", "Fn::If inside Fn::Join picks a foreign table", "fail", "P07")
 def _(b: TemplateBuilder) -> None:
-    b.allow(NOTES_POLICY, "dynamodb:GetItem", join({"Fn::If": ["C", getatt(NOTES_TABLE), getatt(FILES_TABLE)]}, "/index/x"))
+    b.allow(
+        NOTES_POLICY, "dynamodb:GetItem", join({"Fn::If": ["C", getatt(NOTES_TABLE), getatt(FILES_TABLE)]}, "/index/x")
+    )
 
 
 @row("unresolved-intrinsic", "PolicyDocument Fn::If with a foreign grant", "fail", "P07")
@@ -198,13 +206,25 @@ def _(b: TemplateBuilder) -> None:
 @row("unresolved-intrinsic", "Statement item Fn::If with a foreign grant", "fail", "P07")
 def _(b: TemplateBuilder) -> None:
     b.statements(NOTES_POLICY).append(
-        {"Fn::If": ["C", {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}, {"Ref": "AWS::NoValue"}]}
+        {
+            "Fn::If": [
+                "C",
+                {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)},
+                {"Ref": "AWS::NoValue"},
+            ]
+        }
     )
 
 
 @row("unresolved-intrinsic", "Effect of a non-literal Fn::Sub", "fail", "P14")
 def _(b: TemplateBuilder) -> None:
-    statement(b, NOTES_POLICY, Effect={"Fn::Sub": "Al${AWS::NoValue}low"}, Action="dynamodb:GetItem", Resource=getatt(NOTES_TABLE))
+    statement(
+        b,
+        NOTES_POLICY,
+        Effect={"Fn::Sub": "Al${AWS::NoValue}low"},
+        Action="dynamodb:GetItem",
+        Resource=getatt(NOTES_TABLE),
+    )
 
 
 @row("unresolved-intrinsic", "64+ alternatives of nested Fn::If", "fail", "P14")
@@ -225,7 +245,9 @@ def _(b: TemplateBuilder) -> None:
 
 @row("no-value", "Resource NoValue beside NotResource", "fail", "P12")
 def _(b: TemplateBuilder) -> None:
-    statement(b, NOTES_POLICY, Effect="Allow", Action="dynamodb:GetItem", Resource=_NO_VALUE, NotResource=getatt(NOTES_TABLE))
+    statement(
+        b, NOTES_POLICY, Effect="Allow", Action="dynamodb:GetItem", Resource=_NO_VALUE, NotResource=getatt(NOTES_TABLE)
+    )
 
 
 @row("no-value", "Action Fn::If NoValue beside NotAction Fn::If", "fail", "P11")
@@ -242,12 +264,16 @@ def _(b: TemplateBuilder) -> None:
 
 @row("no-value", "Resource list of NoValue items beside NotResource", "fail", "P12")
 def _(b: TemplateBuilder) -> None:
-    statement(b, NOTES_POLICY, Effect="Allow", Action="dynamodb:GetItem", Resource=[_NO_VALUE], NotResource="arn:aws:s3:::x")
+    statement(
+        b, NOTES_POLICY, Effect="Allow", Action="dynamodb:GetItem", Resource=[_NO_VALUE], NotResource="arn:aws:s3:::x"
+    )
 
 
 @row("no-value", "NotAction and Action both present", "fail", "P11")
 def _(b: TemplateBuilder) -> None:
-    statement(b, NOTES_POLICY, Effect="Allow", Action="dynamodb:GetItem", NotAction="s3:*", Resource=getatt(NOTES_TABLE))
+    statement(
+        b, NOTES_POLICY, Effect="Allow", Action="dynamodb:GetItem", NotAction="s3:*", Resource=getatt(NOTES_TABLE)
+    )
 
 
 @row("no-value", "NoValue statement is dropped (nothing granted)", "pass")
@@ -296,7 +322,9 @@ def _own_name_elsewhere(b: TemplateBuilder) -> None:
     b.allow(NOTES_POLICY, "dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:999999999999:table/notes")
 
 
-table_row("arn-region-account", "own table name in another account is not the own table", "fail", "P07", _own_name_elsewhere)
+table_row(
+    "arn-region-account", "own table name in another account is not the own table", "fail", "P07", _own_name_elsewhere
+)
 
 
 @row("arn-region-account", "own table name in any region is a wildcard", "fail", "P12")
@@ -348,14 +376,21 @@ def _key_policy(b: TemplateBuilder, principal: Any) -> None:
 
 def _bucket_policy(b: TemplateBuilder, principal: Any) -> None:
     b.statements(BUCKET_POLICY).append(
-        {"Effect": "Allow", "Action": "s3:GetObject", "Principal": {"AWS": principal}, "Resource": join(getatt(BUCKET), "/files/*")}
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Principal": {"AWS": principal},
+            "Resource": join(getatt(BUCKET), "/files/*"),
+        }
     )
 
 
 def _queue_document(principal: Any) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Principal": {"AWS": principal}, "Resource": "*"}],
+        "Statement": [
+            {"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Principal": {"AWS": principal}, "Resource": "*"}
+        ],
     }
 
 
@@ -368,7 +403,9 @@ def _queue_inline_policy(b: TemplateBuilder, principal: Any) -> None:
 
 
 def _topic_document(principal: Any) -> dict[str, Any]:
-    return {"Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Principal": {"AWS": principal}, "Resource": "*"}]}
+    return {
+        "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Principal": {"AWS": principal}, "Resource": "*"}]
+    }
 
 
 def _topic_policy(b: TemplateBuilder, principal: Any) -> None:
@@ -378,11 +415,21 @@ def _topic_policy(b: TemplateBuilder, principal: Any) -> None:
 
 def _topic_inline_policy(b: TemplateBuilder, principal: Any) -> None:
     add(b, "Topic0001", "AWS::SNS::Topic")
-    add(b, "Tp0001", "AWS::SNS::TopicInlinePolicy", TopicArn={"Ref": "Topic0001"}, PolicyDocument=_topic_document(principal))
+    add(
+        b,
+        "Tp0001",
+        "AWS::SNS::TopicInlinePolicy",
+        TopicArn={"Ref": "Topic0001"},
+        PolicyDocument=_topic_document(principal),
+    )
 
 
 def _table_document(principal: Any, action: str) -> dict[str, Any]:
-    return {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": action, "Principal": {"AWS": principal}, "Resource": "*"}]}}
+    return {
+        "PolicyDocument": {
+            "Statement": [{"Effect": "Allow", "Action": action, "Principal": {"AWS": principal}, "Resource": "*"}]
+        }
+    }
 
 
 def _table_policy(b: TemplateBuilder, principal: Any) -> None:
@@ -403,12 +450,28 @@ def _secret_policy(b: TemplateBuilder, principal: Any) -> None:
         "SecretPolicy0001",
         "AWS::SecretsManager::ResourcePolicy",
         SecretId={"Ref": "Secret0001"},
-        ResourcePolicy={"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Principal": {"AWS": principal}, "Resource": "*"}]},
+        ResourcePolicy={
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Principal": {"AWS": principal},
+                    "Resource": "*",
+                }
+            ]
+        },
     )
 
 
 def _lambda_permission(b: TemplateBuilder, principal: Any) -> None:
-    add(b, "Perm0001", "AWS::Lambda::Permission", Action="lambda:InvokeFunction", FunctionName=getatt(FILES_FUNCTION), Principal=principal)
+    add(
+        b,
+        "Perm0001",
+        "AWS::Lambda::Permission",
+        Action="lambda:InvokeFunction",
+        FunctionName=getatt(FILES_FUNCTION),
+        Principal=principal,
+    )
 
 
 def _trust_policy(b: TemplateBuilder, principal: Any) -> None:
@@ -418,7 +481,12 @@ def _trust_policy(b: TemplateBuilder, principal: Any) -> None:
 
 
 def _global_table_policy(b: TemplateBuilder, principal: Any) -> None:
-    add(b, "Global0001", "AWS::DynamoDB::GlobalTable", Replicas=[{"Region": "eu-west-1", "ResourcePolicy": _table_document(principal, "dynamodb:GetItem")}])
+    add(
+        b,
+        "Global0001",
+        "AWS::DynamoDB::GlobalTable",
+        Replicas=[{"Region": "eu-west-1", "ResourcePolicy": _table_document(principal, "dynamodb:GetItem")}],
+    )
 
 
 _RESOURCE_POLICIES: dict[str, Callable[[TemplateBuilder, Any], None]] = {
@@ -490,7 +558,12 @@ def _(b: TemplateBuilder) -> None:
 @row("resource-policy", "Principal as Fn::If of two roles", "fail", "P07")
 def _(b: TemplateBuilder) -> None:
     b.statements(FILES_KEY, "KeyPolicy").append(
-        {"Effect": "Allow", "Action": "kms:Decrypt", "Principal": {"Fn::If": ["C", {"AWS": getatt(FILES_ROLE)}, {"AWS": getatt(NOTES_ROLE)}]}, "Resource": "*"}
+        {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Principal": {"Fn::If": ["C", {"AWS": getatt(FILES_ROLE)}, {"AWS": getatt(NOTES_ROLE)}]},
+            "Resource": "*",
+        }
     )
 
 
@@ -521,7 +594,14 @@ def _(b: TemplateBuilder) -> None:
 
 @row("resource-policy", "repository policy of another service", "fail", "P07")
 def _(b: TemplateBuilder) -> None:
-    add(b, "Repo0001", "AWS::ECR::Repository", RepositoryPolicyText={"Statement": [{"Effect": "Allow", "Action": "ecr:*", "Principal": {"AWS": getatt(NOTES_ROLE)}}]})
+    add(
+        b,
+        "Repo0001",
+        "AWS::ECR::Repository",
+        RepositoryPolicyText={
+            "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Principal": {"AWS": getatt(NOTES_ROLE)}}]
+        },
+    )
 
 
 # == 5. declared metadata that excuses too much ====================================================
@@ -606,7 +686,9 @@ def _(b: TemplateBuilder) -> None:
         "Properties": {
             "PolicyName": "x",
             "Roles": [{"Fn::Sub": "${AWS::StackName}-notes"}],
-            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]},
+            "PolicyDocument": {
+                "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]
+            },
         },
     }
 
@@ -618,7 +700,9 @@ def _(b: TemplateBuilder) -> None:
         "Properties": {
             "PolicyName": "x",
             "Roles": [parameter(b, "RoleName")],
-            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]},
+            "PolicyDocument": {
+                "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]
+            },
         },
     }
 
@@ -632,7 +716,9 @@ def _(b: TemplateBuilder) -> None:
         "AWS::IAM::RolePolicy",
         RoleName="notes-role",
         PolicyName="x",
-        PolicyDocument={"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]},
+        PolicyDocument={
+            "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]
+        },
     )
 
 
@@ -643,7 +729,9 @@ def _(b: TemplateBuilder) -> None:
         "Properties": {
             "PolicyName": "x",
             "Roles": [{"Fn::If": ["C", {"Ref": FILES_ROLE}, {"Ref": NOTES_ROLE}]}],
-            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]},
+            "PolicyDocument": {
+                "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]
+            },
         },
     }
 
@@ -729,7 +817,12 @@ def _(b: TemplateBuilder) -> Assembly:
                 "Properties": {
                     "KeyPolicy": {
                         "Statement": [
-                            {"Effect": "Allow", "Action": "kms:Decrypt", "Principal": {"AWS": "arn:aws:iam::123456789012:role/notes-role"}, "Resource": "*"}
+                            {
+                                "Effect": "Allow",
+                                "Action": "kms:Decrypt",
+                                "Principal": {"AWS": "arn:aws:iam::123456789012:role/notes-role"},
+                                "Resource": "*",
+                            }
                         ]
                     }
                 },
@@ -753,7 +846,25 @@ def _(b: TemplateBuilder) -> Assembly:
 def _(b: TemplateBuilder) -> Assembly:
     other = {
         "Resources": {
-            "Role": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:us-east-1:1:table/x"}]}}]}}
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Policies": [
+                        {
+                            "PolicyName": "p",
+                            "PolicyDocument": {
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": "dynamodb:GetItem",
+                                        "Resource": "arn:aws:dynamodb:us-east-1:1:table/x",
+                                    }
+                                ]
+                            },
+                        }
+                    ]
+                },
+            }
         },
         "Outputs": {"R": {"Value": getatt("Role"), "Export": {"Name": "other-role"}}},
     }
@@ -774,7 +885,18 @@ def _(b: TemplateBuilder) -> Assembly:
         "Resources": {
             "Key": {
                 "Type": "AWS::KMS::Key",
-                "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Principal": {"AWS": {"Ref": "Reader"}}, "Resource": "*"}]}},
+                "Properties": {
+                    "KeyPolicy": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "kms:Decrypt",
+                                "Principal": {"AWS": {"Ref": "Reader"}},
+                                "Resource": "*",
+                            }
+                        ]
+                    }
+                },
             }
         },
     }
@@ -806,12 +928,16 @@ def _(b: TemplateBuilder) -> None:
 
 @row("outside-iam", "another service's secret as a dynamic reference", "fail", "P16")
 def _(b: TemplateBuilder) -> None:
-    b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["DB"] = "{{resolve:secretsmanager:billing-db:SecretString:password}}"
+    b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["DB"] = (
+        "{{resolve:secretsmanager:billing-db:SecretString:password}}"
+    )
 
 
 @row("outside-iam", "ssm-secure dynamic reference", "fail", "P16")
 def _(b: TemplateBuilder) -> None:
-    b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["T"] = {"Fn::Sub": "{{resolve:ssm-secure:/x/${AWS::Region}}}"}
+    b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["T"] = {
+        "Fn::Sub": "{{resolve:ssm-secure:/x/${AWS::Region}}}"
+    }
 
 
 @row("outside-iam", "file system mounted by two functions", "fail", "P16")
@@ -825,7 +951,9 @@ def _(b: TemplateBuilder) -> None:
 @row("outside-iam", "file system of one function only", "pass")
 def _(b: TemplateBuilder) -> None:
     add(b, "AccessPoint0001", "AWS::EFS::AccessPoint", FileSystemId="fs-1")
-    b.resources[NOTES_FUNCTION]["Properties"]["FileSystemConfigs"] = [{"Arn": getatt("AccessPoint0001"), "LocalMountPath": "/mnt/data"}]
+    b.resources[NOTES_FUNCTION]["Properties"]["FileSystemConfigs"] = [
+        {"Arn": getatt("AccessPoint0001"), "LocalMountPath": "/mnt/data"}
+    ]
 
 
 # == 9. legitimate least privilege that must pass ====================================================
@@ -834,7 +962,11 @@ def _(b: TemplateBuilder) -> None:
 @row("least-privilege", "own table's stream with stream-read", "pass")
 def _(b: TemplateBuilder) -> None:
     declare(b, NOTES_FUNCTION, kind="dynamodb-table", resource=NOTES_TABLE, access="stream-read")
-    b.allow(NOTES_POLICY, ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], getatt(NOTES_TABLE, "StreamArn"))
+    b.allow(
+        NOTES_POLICY,
+        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+        getatt(NOTES_TABLE, "StreamArn"),
+    )
     b.allow(NOTES_POLICY, "dynamodb:ListStreams", "*")
     record_wildcard(b, NOTES_FUNCTION, ["dynamodb:ListStreams"])
 
@@ -878,14 +1010,20 @@ def _(b: TemplateBuilder) -> None:
 def _(b: TemplateBuilder) -> None:
     add(b, "NotesSecret0001", "AWS::SecretsManager::Secret")
     declare(b, NOTES_FUNCTION, kind="secret", resource="NotesSecret0001", access="read")
-    b.allow(NOTES_POLICY, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], {"Ref": "NotesSecret0001"})
+    b.allow(
+        NOTES_POLICY, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], {"Ref": "NotesSecret0001"}
+    )
 
 
 @row("least-privilege", "own secret by name with the random suffix", "pass")
 def _(b: TemplateBuilder) -> None:
     add(b, "NotesSecret0001", "AWS::SecretsManager::Secret", Name="notes/api")
     declare(b, NOTES_FUNCTION, kind="secret", resource="NotesSecret0001", access="read")
-    b.allow(NOTES_POLICY, "secretsmanager:GetSecretValue", {"Fn::Sub": ARN_HEAD % "secretsmanager" + "secret:notes/api-??????"})
+    b.allow(
+        NOTES_POLICY,
+        "secretsmanager:GetSecretValue",
+        {"Fn::Sub": ARN_HEAD % "secretsmanager" + "secret:notes/api-??????"},
+    )
 
 
 @row("least-privilege", "another function's secret", "fail", "P07")
@@ -916,7 +1054,9 @@ def _(b: TemplateBuilder) -> None:
 
 @row("least-privilege", "index name given as an intrinsic", "pass")
 def _(b: TemplateBuilder) -> None:
-    b.resources[NOTES_TABLE]["Properties"]["GlobalSecondaryIndexes"].append({"IndexName": {"Fn::Sub": "${AWS::StackName}-x"}})
+    b.resources[NOTES_TABLE]["Properties"]["GlobalSecondaryIndexes"].append(
+        {"IndexName": {"Fn::Sub": "${AWS::StackName}-x"}}
+    )
 
 
 @row("least-privilege", "invoke a declared function", "pass")
@@ -965,18 +1105,45 @@ def _(b: TemplateBuilder) -> None:
 
 @row("least-privilege", "own DLQ policy lets the own role send", "pass")
 def _(b: TemplateBuilder) -> None:
-    add(b, "Qp0001", "AWS::SQS::QueuePolicy", Queues=[{"Ref": NOTES_DLQ}], PolicyDocument={"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Principal": {"AWS": getatt(NOTES_ROLE)}, "Resource": "*"}]})
+    add(
+        b,
+        "Qp0001",
+        "AWS::SQS::QueuePolicy",
+        Queues=[{"Ref": NOTES_DLQ}],
+        PolicyDocument={
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sqs:SendMessage",
+                    "Principal": {"AWS": getatt(NOTES_ROLE)},
+                    "Resource": "*",
+                }
+            ]
+        },
+    )
 
 
 @row("least-privilege", "API Gateway may invoke the function", "pass")
 def _(b: TemplateBuilder) -> None:
-    add(b, "Perm0001", "AWS::Lambda::Permission", Action="lambda:InvokeFunction", FunctionName=getatt(NOTES_FUNCTION), Principal="apigateway.amazonaws.com")
+    add(
+        b,
+        "Perm0001",
+        "AWS::Lambda::Permission",
+        Action="lambda:InvokeFunction",
+        FunctionName=getatt(NOTES_FUNCTION),
+        Principal="apigateway.amazonaws.com",
+    )
 
 
 @row("least-privilege", "another account's role in a key policy", "pass")
 def _(b: TemplateBuilder) -> None:
     b.statements(NOTES_KEY, "KeyPolicy").append(
-        {"Effect": "Allow", "Action": "kms:Decrypt", "Principal": {"AWS": "arn:aws:iam::999999999999:role/auditor"}, "Resource": "*"}
+        {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Principal": {"AWS": "arn:aws:iam::999999999999:role/auditor"},
+            "Resource": "*",
+        }
     )
 
 
@@ -1079,7 +1246,9 @@ def _(b: TemplateBuilder) -> None:
         "Properties": {
             "PolicyName": "x",
             "Roles": [{"Ref": NOTES_ROLE}],
-            "PolicyDocument": {"Statement": {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}},
+            "PolicyDocument": {
+                "Statement": {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}
+            },
         },
     }
 
@@ -1090,5 +1259,9 @@ def _(b: TemplateBuilder) -> None:
         {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:us-east-1:1:table/x"}
     )
     b.resources[NOTES_POLICY]["Properties"]["PolicyDocument"] = __import__("json").dumps(
-        {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:us-east-1:1:table/x"}]}
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:us-east-1:1:table/x"}
+            ]
+        }
     )

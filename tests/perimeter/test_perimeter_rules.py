@@ -42,7 +42,9 @@ def test_cross_table_grant_is_undeclared_reach_and_a_shared_table(builder: Templ
     violation = only(report, "P07", NOTES_FUNCTION, FILES_TABLE)
     assert violation.actions == ("dynamodb:GetItem", "dynamodb:Query")
     assert violation.rule.name == "undeclared-reach"
-    assert base_message(violation) == "FilesTable2222 (AWS::DynamoDB::Table) is not in the function's declared perimeter"
+    assert (
+        base_message(violation) == "FilesTable2222 (AWS::DynamoDB::Table) is not in the function's declared perimeter"
+    )
     assert violation.to_line().startswith(
         "P07 undeclared-reach: stack/NotesFunction1234 -> FilesTable2222 [dynamodb:GetItem, dynamodb:Query]: "
     )
@@ -100,7 +102,9 @@ def test_arns_built_with_sub_and_join_are_resolved_to_the_foreign_table(
 
 def test_arn_with_the_table_name_in_the_stacks_region_and_account_is_that_table(builder: TemplateBuilder) -> None:
     builder.resources[FILES_TABLE]["Properties"]["TableName"] = "files"
-    builder.allow(NOTES_POLICY, "dynamodb:GetItem", {"Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/files"})
+    builder.allow(
+        NOTES_POLICY, "dynamodb:GetItem", {"Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/files"}
+    )
 
     assert only(builder.analyze(), "P07", NOTES_FUNCTION, FILES_TABLE).actions == ("dynamodb:GetItem",)
 
@@ -139,7 +143,9 @@ def test_undeclared_index_of_the_own_table(builder: TemplateBuilder) -> None:
     violation = only(builder.analyze(), "P09", NOTES_FUNCTION, f"{NOTES_TABLE}/index/byOwner")
 
     assert violation.actions == ("dynamodb:Query",)
-    assert base_message(violation) == "index 'byOwner' of NotesTable5678 is not declared (declared indexes: byUpdatedAt)"
+    assert (
+        base_message(violation) == "index 'byOwner' of NotesTable5678 is not declared (declared indexes: byUpdatedAt)"
+    )
 
 
 def test_grant_through_a_separate_iam_policy_resource(builder: TemplateBuilder) -> None:
@@ -309,9 +315,10 @@ def test_index_wildcard_is_reported_and_cannot_be_recorded(builder: TemplateBuil
     )
     report = builder.analyze()
     assert only(report, "P12", NOTES_FUNCTION, f"{NOTES_TABLE}/index/*")
-    assert "only actions without resource-level permissions" in only(
-        report, "P02", NOTES_FUNCTION, "SecureServerless::Perimeter"
-    ).message
+    assert (
+        "only actions without resource-level permissions"
+        in only(report, "P02", NOTES_FUNCTION, "SecureServerless::Perimeter").message
+    )
 
 
 @pytest.mark.parametrize(

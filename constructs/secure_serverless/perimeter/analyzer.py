@@ -80,7 +80,7 @@ def analyze(templates: Mapping[str, Mapping[str, Any]]) -> Report:
     except (RecursionError, cfn_intrinsics.IntrinsicError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         raise TemplateStructureError(f"cannot analyze the templates: {reason}") from None
-    except Exception as error:  # noqa: BLE001 - fail closed: an unexpected shape is exit 2, never exit 0
+    except Exception as error:
         raise TemplateStructureError(
             f"cannot analyze the templates: unexpected {type(error).__name__}: {error}"
         ) from None
@@ -280,8 +280,13 @@ class _Analysis:
             return [(rules.WILDCARD_RESOURCE, _WILDCARD_RESOURCE_MESSAGE)], None, "wildcard"
         if target.status == "external":
             return (
-                [(rules.UNDECLARED_REACH, "a resource outside the assembly (or in another account or region), "
-                  "not in the declared perimeter")],
+                [
+                    (
+                        rules.UNDECLARED_REACH,
+                        "a resource outside the assembly (or in another account or region), "
+                        "not in the declared perimeter",
+                    )
+                ],
                 None,
                 "undeclared",
             )
@@ -378,7 +383,9 @@ class _Analysis:
                     continue
                 where = f" (objects under {', '.join(repr(h) for h in sorted(reach.heads))})" if is_bucket else ""
                 label = resource[1] if resource[0] == function[0] else f"{resource[0]}/{resource[1]}"
-                names = ", ".join(other[1] if other[0] == function[0] else f"{other[0]}/{other[1]}" for other in conflicts)
+                names = ", ".join(
+                    other[1] if other[0] == function[0] else f"{other[0]}/{other[1]}" for other in conflicts
+                )
                 message = (
                     f"{label}{where} is also reached by {names}; a data resource belongs to one "
                     "function unless every function reaching it declares it 'shared: true'"

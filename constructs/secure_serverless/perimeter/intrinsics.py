@@ -234,9 +234,7 @@ class Resolver:
             per_item = [self._scalar(item, f"{where}[{n}]", depth + 1) for n, item in enumerate(items)]
             if _product_size(per_item) > MAX_ALTERNATIVES:
                 return [[opaque("Fn::If")]]
-            return [
-                [sym for sym in combination if sym != NO_VALUE] for combination in itertools.product(*per_item)
-            ]
+            return [[sym for sym in combination if sym != NO_VALUE] for combination in itertools.product(*per_item)]
         return [self._list(items, where, depth + 1)]
 
     def _sub(self, argument: Any, where: str, depth: int) -> list[Sym]:

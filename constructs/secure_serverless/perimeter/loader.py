@@ -30,6 +30,7 @@ class LoadedTemplates(dict[str, Template]):
         super().__init__()
         self.environments: dict[str, Environment] = {}
 
+
 _STACK_ARTIFACT = "aws:cloudformation:stack"
 _NESTED_ASSEMBLY = "cdk:cloud-assembly"
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -102,6 +103,17 @@ def check_template(document: object, origin: str) -> None:
 Loaded = tuple[str, Template, "Environment | None"]
 
 
+def _nested_assets(template: Template) -> list[str]:
+    """File names of the nested stack templates a template names (CDK's ``aws:asset:path``)."""
+    assets: list[str] = []
+    for resource in template["Resources"].values():
+        metadata = resource.get("Metadata")
+        asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+        if resource.get("Type") == "AWS::CloudFormation::Stack" and isinstance(asset, str):
+            assets.append(asset)
+    return assets
+
+
 def _nested(directory: Path, name: str, template: Template, depth: int = 0) -> list[Loaded]:
     """Templates of the nested stacks of ``template`` found in ``directory``, recursively."""
     if depth > _MAX_NESTING:
@@ -130,19 +142,17 @@ def _load_assembly(directory: Path, prefix: str = "") -> list[Loaded]:
             raise InputNotFoundError(
                 f"{directory}: neither a cloud assembly (no manifest.json) nor a folder of *.template.json"
             )
+        parsed = {file: load_template_file(file) for file in files}
+        # A nested stack's template is loaded through its parent, as Parent/LogicalId.
+        nested_files = {asset for template in parsed.values() for asset in _nested_assets(template)}
         loaded: list[Loaded] = []
-        for file in files:
-            stack = (prefix + _file_stem(file), load_template_file(file), None)
+        for file, template in parsed.items():
+            if file.name in nested_files:
+                continue
+            stack: Loaded = (prefix + _file_stem(file), template, None)
             loaded.append(stack)
-            loaded.extend(_nested(directory, stack[0], stack[1]))
-        nested_files = {
-            asset
-            for _, template, _ in loaded
-            for resource in template["Resources"].values()
-            if isinstance(resource.get("Metadata"), dict)
-            and isinstance(asset := resource["Metadata"].get("aws:asset:path"), str)
-        }
-        return [item for item in loaded if "/" in item[0][len(prefix):] or f"{item[0][len(prefix):]}.template.json" not in nested_files and f"{item[0][len(prefix):]}.json" not in nested_files]
+            loaded.extend(_nested(directory, stack[0], template))
+        return loaded
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:

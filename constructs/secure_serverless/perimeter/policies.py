@@ -27,7 +27,7 @@ from . import rules
 from .errors import TemplateStructureError
 from .intrinsics import Resolver, Sym, Token, literal, render, shape, tokens
 from .resource_policies import ResourcePolicy, resource_policies
-from .targets import WILDCARD, Target, TemplateLookup, classify, is_pattern
+from .targets import WILDCARD, Target, classify, is_pattern
 from .template import IAM_ROLE, TemplateIndex
 
 _AWS_MANAGED_POLICY = re.compile(r"^arn:[^:]*:iam::aws:policy/(?P<name>.+)$")
@@ -121,7 +121,7 @@ class PolicyIndex:
         self.trusted_by: dict[RoleKey, list[str]] = defaultdict(list)
         self._attached: set[tuple[RoleKey, str, str]] = set()
         self._roles_by_literal_name: dict[str, list[RoleKey]] = defaultdict(list)
-        for name, (index, resolver) in templates.items():
+        for name, (index, _) in templates.items():
             for role in index.of_type(IAM_ROLE):
                 role_name = index.properties(role).get("RoleName")
                 if isinstance(role_name, str):
@@ -187,8 +187,8 @@ class PolicyIndex:
                             )
                         )
                         continue
-                    for role in roles:
-                        self._attach(role, name, logical_id)
+                    for role_key in roles:
+                        self._attach(role_key, name, logical_id)
         for policy in resource_policies(index, resolver):
             self._add_resource_policy(name, index, resolver, policy)
 
@@ -687,4 +687,3 @@ def _condition_values(condition: Any, resolver: Resolver, where: str) -> tuple[t
             if resolved and all(value is not None for value in resolved):
                 found.append((str(operator), str(key), tuple(value for value in resolved if value is not None)))
     return tuple(found)
-

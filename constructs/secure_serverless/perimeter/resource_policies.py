@@ -52,9 +52,7 @@ def _holders(
             holders.append(on_resource(token.name, suffix, index.name))
             continue
         found = [
-            index.by_physical_name(resource_type, text)
-            for resource_type in types
-            if (text := literal(sym)) is not None
+            index.by_physical_name(resource_type, text) for resource_type in types if (text := literal(sym)) is not None
         ]
         named = [logical_id for logical_id in found if logical_id]
         if named:
@@ -150,10 +148,18 @@ def _event_bus_policy(index: TemplateIndex, resolver: Resolver, logical_id: str)
     properties = index.properties(logical_id)
     statement = properties.get("Statement")
     if isinstance(statement, dict):
-        yield ResourcePolicy(f"{logical_id} event bus policy", (Target("unresolved", "event bus"),), statement=statement)
+        yield ResourcePolicy(
+            f"{logical_id} event bus policy", (Target("unresolved", "event bus"),), statement=statement
+        )
     elif "Principal" in properties:
-        statement = {"Effect": "Allow", "Action": properties.get("Action"), "Principal": {"AWS": properties["Principal"]}}
-        yield ResourcePolicy(f"{logical_id} event bus policy", (Target("unresolved", "event bus"),), statement=statement)
+        statement = {
+            "Effect": "Allow",
+            "Action": properties.get("Action"),
+            "Principal": {"AWS": properties["Principal"]},
+        }
+        yield ResourcePolicy(
+            f"{logical_id} event bus policy", (Target("unresolved", "event bus"),), statement=statement
+        )
 
 
 _Reader = Callable[[TemplateIndex, Resolver, str], Iterator[ResourcePolicy]]

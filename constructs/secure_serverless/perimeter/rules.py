@@ -31,7 +31,7 @@ INVALID_PERIMETER = Rule(
     "invalid-perimeter",
     "The perimeter metadata is malformed or contradicts the template (unknown kind or access level, "
     "a resource that is not in the template or of another type, another role, a wildcard without reason).",
-    'Correct the metadata entry named in the message (see docs/perimeter-metadata.md); an invalid entry declares nothing.',
+    "Correct the metadata entry named in the message (see docs/perimeter-metadata.md); an invalid entry declares nothing.",
 )
 ROLE_NOT_IN_TEMPLATE = Rule(
     "P03",
@@ -43,14 +43,14 @@ SHARED_ROLE = Rule(
     "P04",
     "shared-role",
     "Two functions use one role: each gets the other's reach, so neither perimeter is isolated.",
-    'Give every function (and every other compute service) its own role.',
+    "Give every function (and every other compute service) its own role.",
 )
 AWS_MANAGED_POLICY = Rule(
     "P05",
     "aws-managed-policy",
     "An AWS managed policy is attached to the role; its content is not in the template and is broader "
     "than the function needs.",
-    'Replace the AWS managed policy with the exact statements the function needs.',
+    "Replace the AWS managed policy with the exact statements the function needs.",
 )
 EXTERNAL_POLICY = Rule(
     "P06",
@@ -68,7 +68,7 @@ ACCESS_EXCEEDED = Rule(
     "P08",
     "access-exceeded",
     "An action on a declared resource is not one of the exact actions of the declared access level.",
-    'Grant only the actions of the declared access level, or declare the access level that lists the action.',
+    "Grant only the actions of the declared access level, or declare the access level that lists the action.",
 )
 UNDECLARED_INDEX = Rule(
     "P09",
@@ -80,13 +80,13 @@ OUTSIDE_PREFIX = Rule(
     "P10",
     "outside-prefix",
     "An S3 object ARN lies outside the object key prefix the function declares.",
-    'Name objects under the declared prefix only (<bucket arn>/<prefix>*); limit s3:ListBucket with an s3:prefix condition.',
+    "Name objects under the declared prefix only (<bucket arn>/<prefix>*); limit s3:ListBucket with an s3:prefix condition.",
 )
 WILDCARD_ACTION = Rule(
     "P11",
     "wildcard-action",
     "An action with a wildcard (or NotAction) that the metadata does not record under 'wildcards'.",
-    'Write the exact actions; a wildcard action is never excused.',
+    "Write the exact actions; a wildcard action is never excused.",
 )
 WILDCARD_RESOURCE = Rule(
     "P12",
@@ -108,7 +108,7 @@ UNRESOLVED_RESOURCE = Rule(
     "The analyzer cannot resolve a statement to definite principals, actions and resources (an intrinsic "
     "it cannot evaluate, a parameter, an unknown import, an ARN it does not understand, a nested stack "
     "whose template is missing); it is reported rather than assumed safe.",
-    'Write the value without intrinsics the analyzer cannot resolve: name resources with Ref/Fn::GetAtt, actions and effects as literals.',
+    "Write the value without intrinsics the analyzer cannot resolve: name resources with Ref/Fn::GetAtt, actions and effects as literals.",
 )
 
 OUT_OF_SCOPE = Rule(

@@ -50,7 +50,9 @@ def _function(number: int) -> dict[str, Any]:
                         {
                             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
                             "Effect": "Allow",
-                            "Principal": {"Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}},
+                            "Principal": {
+                                "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+                            },
                             "Resource": "*",
                         },
                     ],
@@ -73,7 +75,11 @@ def _function(number: int) -> dict[str, Any]:
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
                     "Statement": [
-                        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+                        {
+                            "Action": "sts:AssumeRole",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
                     ],
                 }
             },
