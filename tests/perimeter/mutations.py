@@ -76,6 +76,21 @@ def parameter(builder: TemplateBuilder, name: str, kind: str = "String") -> dict
     return {"Ref": name}
 
 
+def extra_policy(b: TemplateBuilder, roles: Any, resource: Any = None) -> None:
+    """An AWS::IAM::Policy attached to ``roles``, granting dynamodb:GetItem on ``resource``."""
+    grant = {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": resource or getatt(FILES_TABLE)}
+    add(b, "Extra0001", "AWS::IAM::Policy", PolicyName="x", Roles=roles, PolicyDocument={"Statement": [grant]})
+
+
+def nested_child() -> dict[str, Any]:
+    """A nested stack's template: a key whose policy grants the role passed as parameter Reader."""
+    grant = {"Effect": "Allow", "Action": "kms:Decrypt", "Principal": {"AWS": {"Ref": "Reader"}}, "Resource": "*"}
+    return {
+        "Parameters": {"Reader": {"Type": "String"}},
+        "Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [grant]}}}},
+    }
+
+
 MUTATIONS: list[Mutation] = []
 
 
@@ -681,30 +696,12 @@ def _(b: TemplateBuilder) -> None:
 @row("computed-role", "policy Roles by a computed RoleName", "fail", "P07")
 def _(b: TemplateBuilder) -> None:
     _notes_role_named(b, {"Fn::Sub": "${AWS::StackName}-notes"})
-    b.resources["Extra0001"] = {
-        "Type": "AWS::IAM::Policy",
-        "Properties": {
-            "PolicyName": "x",
-            "Roles": [{"Fn::Sub": "${AWS::StackName}-notes"}],
-            "PolicyDocument": {
-                "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]
-            },
-        },
-    }
+    extra_policy(b, [{"Fn::Sub": "${AWS::StackName}-notes"}])
 
 
 @row("computed-role", "policy Roles by a parameter", "fail", "P14")
 def _(b: TemplateBuilder) -> None:
-    b.resources["Extra0001"] = {
-        "Type": "AWS::IAM::Policy",
-        "Properties": {
-            "PolicyName": "x",
-            "Roles": [parameter(b, "RoleName")],
-            "PolicyDocument": {
-                "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]
-            },
-        },
-    }
+    extra_policy(b, [parameter(b, "RoleName")])
 
 
 @row("computed-role", "RolePolicy RoleName by a literal name", "fail", "P07")
@@ -724,16 +721,7 @@ def _(b: TemplateBuilder) -> None:
 
 @row("computed-role", "policy Roles as Fn::If of two roles", "fail", "P07")
 def _(b: TemplateBuilder) -> None:
-    b.resources["Extra0001"] = {
-        "Type": "AWS::IAM::Policy",
-        "Properties": {
-            "PolicyName": "x",
-            "Roles": [{"Fn::If": ["C", {"Ref": FILES_ROLE}, {"Ref": NOTES_ROLE}]}],
-            "PolicyDocument": {
-                "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": getatt(FILES_TABLE)}]
-            },
-        },
-    }
+    extra_policy(b, [{"Fn::If": ["C", {"Ref": FILES_ROLE}, {"Ref": NOTES_ROLE}]}])
 
 
 @row("computed-role", "function Role as Fn::If of two roles", "fail", "P03")
@@ -880,26 +868,7 @@ def _(b: TemplateBuilder) -> None:
 @row("assembly", "nested stack grants the parent's role through a parameter", "fail", "P07")
 def _(b: TemplateBuilder) -> Assembly:
     add(b, "Nested0001", "AWS::CloudFormation::Stack", TemplateURL="x", Parameters={"Reader": getatt(NOTES_ROLE)})
-    child = {
-        "Parameters": {"Reader": {"Type": "String"}},
-        "Resources": {
-            "Key": {
-                "Type": "AWS::KMS::Key",
-                "Properties": {
-                    "KeyPolicy": {
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "kms:Decrypt",
-                                "Principal": {"AWS": {"Ref": "Reader"}},
-                                "Resource": "*",
-                            }
-                        ]
-                    }
-                },
-            }
-        },
-    }
+    child = nested_child()
     return {"stack": b.template, "stack/Nested0001": child}
 
 

@@ -7,36 +7,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+
+from mutations import nested_child
 
 from perimeter_support import FILES_TABLE, NOTES_FUNCTION, NOTES_POLICY, NOTES_ROLE, TemplateBuilder, getatt
 from secure_serverless.perimeter import analyze, load_path
 from secure_serverless.perimeter.synthetic import synthetic_assembly
 
 CHILD_FILE = "stackNestedReader.nested.template.json"
-
-
-def _child() -> dict[str, Any]:
-    return {
-        "Parameters": {"Reader": {"Type": "String"}},
-        "Resources": {
-            "Key": {
-                "Type": "AWS::KMS::Key",
-                "Properties": {
-                    "KeyPolicy": {
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "kms:Decrypt",
-                                "Principal": {"AWS": {"Ref": "Reader"}},
-                                "Resource": "*",
-                            }
-                        ]
-                    }
-                },
-            }
-        },
-    }
 
 
 def _parent() -> TemplateBuilder:
@@ -64,7 +42,7 @@ def _manifest(directory: Path, environment: str = "aws://unknown-account/unknown
 
 def test_nested_stack_of_a_cloud_assembly_is_followed(tmp_path: Path) -> None:
     _parent().write(tmp_path)
-    (tmp_path / CHILD_FILE).write_text(json.dumps(_child()), encoding="utf-8")
+    (tmp_path / CHILD_FILE).write_text(json.dumps(nested_child()), encoding="utf-8")
     _manifest(tmp_path)
 
     templates = load_path(tmp_path)
@@ -76,7 +54,7 @@ def test_nested_stack_of_a_cloud_assembly_is_followed(tmp_path: Path) -> None:
 
 def test_nested_stack_file_without_manifest_is_loaded_through_its_parent(tmp_path: Path) -> None:
     _parent().write(tmp_path)
-    (tmp_path / CHILD_FILE).write_text(json.dumps(_child()), encoding="utf-8")
+    (tmp_path / CHILD_FILE).write_text(json.dumps(nested_child()), encoding="utf-8")
 
     assert list(load_path(tmp_path)) == ["stack", "stack/Nested0001"]
 

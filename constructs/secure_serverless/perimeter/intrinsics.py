@@ -207,12 +207,7 @@ class Resolver:
     def _ref(self, argument: Any, where: str, depth: int) -> list[Sym]:
         if not isinstance(argument, str):
             raise TemplateStructureError(f"{self.index.name}: {where}: Ref takes a name, got {_short(argument)}")
-        token = self._name_token(argument, where, "Ref")
-        if token.kind == "parameter" and self._parameter_value is not None:
-            outer = self._parameter_value(argument)
-            if outer is not None:
-                return outer
-        return [(token,)]
+        return self._named_value(argument, where, "Ref")
 
     def _get_att(self, argument: Any, where: str, depth: int) -> list[Sym]:
         logical_id, attribute = cfn_intrinsics.get_att_target(argument)
@@ -256,12 +251,7 @@ class Resolver:
         if attribute is not None:
             self._require_resource(name, where, "Fn::Sub")
             return [(Token("getatt", name, attribute),)]
-        token = self._name_token(name, where, "Fn::Sub")
-        if token.kind == "parameter" and self._parameter_value is not None:
-            outer = self._parameter_value(name)
-            if outer is not None:
-                return outer
-        return [(token,)]
+        return self._named_value(name, where, "Fn::Sub")
 
     def _select(self, argument: Any, where: str, depth: int) -> list[Sym]:
         raw_index, items = cfn_intrinsics.select_arguments(argument)
@@ -329,6 +319,15 @@ class Resolver:
         return results
 
     # -- names ----------------------------------------------------------------------------
+
+    def _named_value(self, name: str, where: str, function: str) -> list[Sym]:
+        """A ``Ref``/``${name}``: a token, or what the parent stack passes for a parameter."""
+        token = self._name_token(name, where, function)
+        if token.kind == "parameter" and self._parameter_value is not None:
+            outer = self._parameter_value(name)
+            if outer is not None:
+                return outer
+        return [(token,)]
 
     def _name_token(self, name: str, where: str, function: str) -> Token:
         if name in PSEUDO_PARAMETERS:
