@@ -165,6 +165,8 @@ class Resolver:
     # -- evaluation -----------------------------------------------------------------------
 
     def _list(self, value: Any, where: str, depth: int) -> list[Sym]:
+        if isinstance(value, str):
+            return [(value,) if value else ()]
         cfn_intrinsics.check_depth(depth)
         if isinstance(value, list):
             items: list[Sym] = []
@@ -186,9 +188,9 @@ class Resolver:
         return [sym for sym in self._scalar(value, where, depth) if sym != NO_VALUE]
 
     def _scalar(self, value: Any, where: str, depth: int) -> list[Sym]:
+        if isinstance(value, str):  # the common case, first
+            return [(value,) if value else ()]
         cfn_intrinsics.check_depth(depth)
-        if isinstance(value, str):
-            return [concat([value])]
         if isinstance(value, bool):
             return [(str(value).lower(),)]
         if isinstance(value, int | float):

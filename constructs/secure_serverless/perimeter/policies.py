@@ -449,11 +449,11 @@ class PolicyIndex:
         actions = self._action_list(statement, "Action", resolver, where, problems)
         not_actions = self._action_list(statement, "NotAction", resolver, where, problems)
         targets: list[Target] = []
-        if _present(statement, "NotResource", resolver, where):
-            excluded = self._targets(statement["NotResource"], index, resolver, f"{where}.NotResource", defaults)
+        # A NoValue Resource counts as absent: it must not hide a NotResource next to it.
+        excluded = self._targets(statement.get("NotResource"), index, resolver, f"{where}.NotResource", defaults)
+        if excluded:
             targets.append(Target("wildcard", "* except " + ", ".join(t.text for t in excluded)))
-        if _present(statement, "Resource", resolver, where):
-            targets.extend(self._targets(statement["Resource"], index, resolver, f"{where}.Resource", defaults))
+        targets.extend(self._targets(statement.get("Resource"), index, resolver, f"{where}.Resource", defaults))
         if not targets:
             targets = list(defaults) if defaults else [WILDCARD]
         condition = statement.get("Condition")
@@ -486,6 +486,8 @@ class PolicyIndex:
         self, value: Any, index: TemplateIndex, resolver: Resolver, where: str, defaults: list[Target] | None
     ) -> list[Target]:
         targets: list[Target] = []
+        if value is None:
+            return targets
         for sym in resolver.resolve_list(value, where):
             target = classify(sym, index, self.lookup)
             targets.extend(defaults if defaults and target == WILDCARD else [target])
@@ -544,14 +546,6 @@ def _grants_of(role: str, parts: _Statement, where: str) -> list[Grant]:
         if parts.not_actions:
             grants.append(Grant(role, parts.not_actions, target, where, parts.conditions, True, parts.condition))
     return grants
-
-
-def _present(statement: Mapping[str, Any], key: str, resolver: Resolver, where: str) -> bool:
-    """Whether ``key`` is in the statement with a value other than ``AWS::NoValue`` (a NoValue
-    ``Resource`` next to a ``NotResource`` must not hide the Not- form)."""
-    if key not in statement:
-        return False
-    return bool(resolver.resolve_list(statement[key], f"{where}.{key}"))
 
 
 def _is_own_root(sym: Sym) -> bool:
