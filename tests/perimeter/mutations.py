@@ -248,6 +248,11 @@ def _(b: TemplateBuilder) -> None:
     b.allow(NOTES_POLICY, "dynamodb:GetItem", {"Fn::Join": ["", [getatt(NOTES_TABLE), "/index/"] + [choice] * 8]})
 
 
+@row("unresolved-intrinsic", "statement without Effect", "fail", "P14")
+def _(b: TemplateBuilder) -> None:
+    statement(b, NOTES_POLICY, Action="dynamodb:GetItem", Resource=getatt(NOTES_TABLE))
+
+
 # == 2. NoValue next to a Not- form ==============================================================
 
 _NO_VALUE = {"Ref": "AWS::NoValue"}

@@ -442,7 +442,10 @@ class PolicyIndex:
         template: str,
     ) -> _Statement:
         problems: list[tuple[str, str]] = []
-        effects = [literal(sym) for sym in resolver.resolve_all(statement.get("Effect"), f"{where}.Effect")]
+        raw_effect = statement.get("Effect")
+        effects = (
+            [literal(sym) for sym in resolver.resolve_all(raw_effect, f"{where}.Effect")] if raw_effect else [None]
+        )
         if any(effect not in ("Allow", "Deny") for effect in effects):
             problems.append((where, "Effect is not a literal Allow or Deny: it may allow"))
         allow = any(effect != "Deny" for effect in effects)
