@@ -900,6 +900,23 @@ def _(b: TemplateBuilder) -> None:
     b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["AWS_SECRET_ACCESS_KEY"] = parameter(b, "S")
 
 
+@row("outside-iam", "an IAM access key resource passed in the environment", "fail", "P16")
+def _(b: TemplateBuilder) -> None:
+    add(b, "User0001", "AWS::IAM::User")
+    add(b, "Key0001", "AWS::IAM::AccessKey", UserName={"Ref": "User0001"})
+    b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["K"] = getatt("Key0001", "SecretAccessKey")
+
+
+@row("resource-policy", "S3 access point policy names the role", "fail", "P07")
+def _(b: TemplateBuilder) -> None:
+    document = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Principal": {"AWS": getatt(NOTES_ROLE)}, "Resource": "*"}
+        ]
+    }
+    add(b, "AccessPoint0002", "AWS::S3::AccessPoint", Bucket={"Ref": BUCKET}, Policy=document)
+
+
 @row("outside-iam", "another service's secret as a dynamic reference", "fail", "P16")
 def _(b: TemplateBuilder) -> None:
     b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["DB"] = (

@@ -33,7 +33,7 @@ def outside_iam_findings(index: TemplateIndex) -> list[Finding]:
     mounts: dict[str, list[str]] = defaultdict(list)
     for function in index.of_type(LAMBDA_FUNCTION):
         properties = index.properties(function)
-        findings.extend(_environment_findings(function, properties.get("Environment")))
+        findings.extend(_environment_findings(index, function, properties.get("Environment")))
         for file_system in _file_systems(properties.get("FileSystemConfigs")):
             mounts[file_system].append(function)
     for file_system, functions in sorted(mounts.items()):
@@ -64,13 +64,18 @@ def outside_iam_findings(index: TemplateIndex) -> list[Finding]:
     return findings
 
 
-def _environment_findings(function: str, environment: Any) -> Iterator[Finding]:
+def _environment_findings(index: TemplateIndex, function: str, environment: Any) -> Iterator[Finding]:
     variables = environment.get("Variables") if isinstance(environment, dict) else None
     if not isinstance(variables, dict):
         return
     for name, value in sorted(variables.items()):
         text = json.dumps(value)
-        if _CREDENTIAL_NAMES.search(str(name)) or _ACCESS_KEY_ID.search(text):
+        access_keys = [
+            logical_id
+            for logical_id, _ in cfn_intrinsics.references(value)
+            if index.type_of(logical_id) == "AWS::IAM::AccessKey"
+        ]
+        if _CREDENTIAL_NAMES.search(str(name)) or _ACCESS_KEY_ID.search(text) or access_keys:
             yield (
                 rules.REACH_OUTSIDE_IAM,
                 function,

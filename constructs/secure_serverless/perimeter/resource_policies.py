@@ -183,4 +183,7 @@ _READERS: Mapping[str, _Reader] = {
     "AWS::Backup::BackupVault": _document_at("AccessPolicy", label="vault access policy"),
     "AWS::Events::EventBusPolicy": _event_bus_policy,
     "AWS::Logs::ResourcePolicy": _document_at("PolicyDocument", label="logs resource policy"),
+    "AWS::S3::AccessPoint": _document_at("Policy", label="access point policy"),
+    "AWS::Events::EventBus": _document_at("Policy", label="event bus policy"),
+    "AWS::Kinesis::ResourcePolicy": _document_at("ResourcePolicy", label="Kinesis resource policy"),
 }
