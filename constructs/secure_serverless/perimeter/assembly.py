@@ -37,7 +37,6 @@ _COMPUTE_ROLE_PATHS: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "AWS::Scheduler::Schedule": (("Target", "RoleArn"),),
     "AWS::Events::Rule": (("RoleArn",),),
     "AWS::ApiGateway::Method": (("Integration", "Credentials"),),
-    "AWS::Lambda::EventSourceMapping": (),
 }
 
 
