@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -596,6 +596,19 @@ def _items(value: Any, resolver: Resolver, where: str) -> list[Any]:
     return [value]  # reported by the caller as not an object
 
 
+_Walked = Iterator[tuple[str, str, str, Mapping[str, Any]]]
+
+
+def _unless_branches(call: tuple[str, Any], where: str, what: str, walk: Callable[[Any], _Walked]) -> _Walked:
+    """Both branches of an ``Fn::If`` (walked), nothing for NoValue, a problem for anything else."""
+    if call[0] == "Fn::If":
+        _, when_true, when_false = cfn_intrinsics.if_arguments(call[1])
+        yield from walk(when_true)
+        yield from walk(when_false)
+    elif call != ("Ref", cfn_intrinsics.NO_VALUE):
+        yield where, f"{what} is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
+
+
 def _walk_document(document: Any, where: str, depth: int = 0) -> Iterator[tuple[str, str, str, Mapping[str, Any]]]:
     """(problem where, problem, statement where, statement) for each statement of a document."""
     cfn_intrinsics.check_depth(depth)
@@ -603,14 +616,9 @@ def _walk_document(document: Any, where: str, depth: int = 0) -> Iterator[tuple[
         return
     call = cfn_intrinsics.intrinsic(document)
     if call is not None:
-        if call[0] == "Fn::If":
-            _, when_true, when_false = cfn_intrinsics.if_arguments(call[1])
-            yield from _walk_document(when_true, where, depth + 1)
-            yield from _walk_document(when_false, where, depth + 1)
-            return
-        if call == ("Ref", cfn_intrinsics.NO_VALUE):
-            return
-        yield where, f"the policy document is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
+        yield from _unless_branches(
+            call, where, "the policy document", lambda branch: _walk_document(branch, where, depth + 1)
+        )
         return
     if isinstance(document, str):
         try:
@@ -626,12 +634,7 @@ def _walk_statements(statements: Any, where: str, depth: int) -> Iterator[tuple[
     cfn_intrinsics.check_depth(depth)
     call = cfn_intrinsics.intrinsic(statements)
     if call is not None:
-        if call[0] == "Fn::If":
-            _, when_true, when_false = cfn_intrinsics.if_arguments(call[1])
-            yield from _walk_statements(when_true, where, depth + 1)
-            yield from _walk_statements(when_false, where, depth + 1)
-        elif call != ("Ref", cfn_intrinsics.NO_VALUE):
-            yield where, f"Statement is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
+        yield from _unless_branches(call, where, "Statement", lambda branch: _walk_statements(branch, where, depth + 1))
         return
     if isinstance(statements, dict):
         statements = [statements]
