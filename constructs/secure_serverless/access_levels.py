@@ -11,6 +11,7 @@ Every list names exact actions. None contains a wildcard: CDK's ``grant_*`` help
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 #: Kind of a reachable resource, as recorded in the perimeter metadata ("kind" field).
 DYNAMODB_TABLE = "dynamodb-table"
@@ -176,3 +177,49 @@ def actions_for(kind: str, access: str) -> tuple[str, ...]:
 
 #: Template metadata key under which the library records a function's declared perimeter.
 PERIMETER_METADATA_KEY = "SecureServerless::Perimeter"
+
+
+# --- typed access levels ---
+# The public, typed names of the access levels above, for the kit's grant methods. They are
+# ``StrEnum``s, so a plain string ("read") is accepted wherever a member is (tests keep each enum
+# equal to its kind's keys in ACCESS_LEVELS).
+class TableAccess(StrEnum):
+    """Access of a function to a DynamoDB table (and the indexes it names)."""
+
+    READ = "read"
+    WRITE = "write"
+    READ_WRITE = "read-write"
+
+
+class PrefixAccess(StrEnum):
+    """Access of a function to the objects under one key prefix of a bucket."""
+
+    READ = "read"
+    WRITE = "write"
+    DELETE = "delete"
+    READ_WRITE = "read-write"
+    READ_WRITE_DELETE = "read-write-delete"
+
+
+class KeyAccess(StrEnum):
+    """Use of a KMS key by a function."""
+
+    DECRYPT = "decrypt"
+    ENCRYPT = "encrypt"
+    ENCRYPT_DECRYPT = "encrypt-decrypt"
+
+
+class QueueAccess(StrEnum):
+    """Access of a function to an SQS queue."""
+
+    SEND = "send"
+    CONSUME = "consume"
+
+
+#: kind -> its typed enum (tests compare each with ACCESS_LEVELS[kind]).
+TYPED_LEVELS: Mapping[str, type[StrEnum]] = {
+    DYNAMODB_TABLE: TableAccess,
+    S3_PREFIX: PrefixAccess,
+    KMS_KEY: KeyAccess,
+    SQS_QUEUE: QueueAccess,
+}

@@ -59,6 +59,18 @@ def test_nested_stack_file_without_manifest_is_loaded_through_its_parent(tmp_pat
     assert list(load_path(tmp_path)) == ["stack", "stack/Nested0001"]
 
 
+def test_nested_stack_file_given_with_its_parent_is_read_once(tmp_path: Path) -> None:
+    """What the CDK validation plugin passes: every template file, nested ones included."""
+    parent = _parent().write(tmp_path)
+    child = tmp_path / CHILD_FILE
+    child.write_text(json.dumps(nested_child()), encoding="utf-8")
+
+    templates = load_path([parent, child])
+
+    assert list(templates) == ["stack", "stack/Nested0001"]
+    assert not analyze(templates).find("P14")
+
+
 def test_nested_stack_whose_file_is_missing_is_unresolved(tmp_path: Path) -> None:
     _parent().write(tmp_path)
     _manifest(tmp_path)

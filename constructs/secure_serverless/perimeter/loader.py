@@ -46,12 +46,17 @@ def load_path(paths: str | Path | Iterable[str | Path]) -> LoadedTemplates:
     if isinstance(paths, str | Path):
         paths = [paths]
     templates = LoadedTemplates()
+    files = {Path(raw): load_template_file(Path(raw)) for raw in paths if Path(raw).is_file()}
+    # A nested stack's template given as a file too is read once, through its parent.
+    nested_files = {file.parent / asset for file, template in files.items() for asset in _nested_assets(template)}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = _load_assembly(path)
-        elif path.is_file():
-            found = [(_file_stem(path), load_template_file(path), None)]
+        elif path in files:
+            if path in nested_files:
+                continue
+            found = [(_file_stem(path), files[path], None)]
             found += _nested(path.parent, found[0][0], found[0][1])
         else:
             raise InputNotFoundError(f"{path}: no such file or directory")
