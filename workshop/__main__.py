@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (WorkshopDataError, WorkshopTreeError) as error:
+    except (WorkshopDataError, WorkshopTreeError, RuntimeError, ValueError) as error:
         print(f"workshop: {error}", file=sys.stderr)
         return EXIT_REFUSED
 
