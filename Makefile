@@ -51,7 +51,7 @@ test: setup ## run the whole test suite
 lint: setup ## ruff (lint + format check) and mypy on the library
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy constructs/secure_serverless
+	$(PY) -m mypy constructs/secure_serverless workshop
 
 local: setup ## run the stack on loopback, no AWS account: deploy, run every scenario, exit (0 = all as expected)
 	$(PY) -m localmode demo

@@ -185,7 +185,9 @@ def check_modules(
                 ok = run.exit_code != 0 and check.broken.found_in(run.output)
                 out(f"  module {module.number}  {'caught' if ok else 'MISSED'} {run.seconds:5.1f} s  {check.command}")
                 if not ok:
-                    failures.append(f"module {module.number}: `{check.command}` ({module.source}, check {check.name!r})")
+                    failures.append(
+                        f"module {module.number}: `{check.command}` ({module.source}, check {check.name!r})"
+                    )
                     out(
                         f"      expected a non-zero exit and {check.broken.describe()}; "
                         f"got exit {run.exit_code}:\n{_tail(run.output)}"

@@ -28,7 +28,9 @@ def test_every_dot_has_its_rendered_svg_with_the_same_labels() -> None:
         svg = dot.with_suffix(".svg")
         assert svg.is_file(), f"{svg.name} missing: run `make diagrams`"
         text = svg.read_text()
-        for needle in ("GET /notes", "POST /files", "SNS topic") if dot.stem == "architecture" else ("Lambda function",):
+        for needle in (
+            ("GET /notes", "POST /files", "SNS topic") if dot.stem == "architecture" else ("Lambda function",)
+        ):
             assert needle in text, f"{svg.name} was not rendered from {dot.name} ({needle!r} missing)"
 
 
@@ -41,17 +43,35 @@ def _service_template(assembly: Path) -> tuple[str, dict]:  # type: ignore[type-
 def test_the_architecture_shows_each_part_of_the_stack(reference_assembly_dir: Path) -> None:
     _, template = _service_template(reference_assembly_dir)
     source = architecture_graph(template).source
-    for part in ("Cognito user pool", "WAF web ACL", "AWSManagedRulesCommonRuleSet", "API Gateway stage",
-                 "GET /profiles/{userId}", "PUT /notes/{noteId}\nCOGNITO_USER_POOLS + model", "Lambda function",
-                 "DynamoDB table", "bucket prefix\nFilesBucket/files/*", "KMS key", "log group", "alarm",
-                 "SNS topic", "encrypted with", "MFA ON"):
+    for part in (
+        "Cognito user pool",
+        "WAF web ACL",
+        "AWSManagedRulesCommonRuleSet",
+        "API Gateway stage",
+        "GET /profiles/{userId}",
+        "PUT /notes/{noteId}\nCOGNITO_USER_POOLS + model",
+        "Lambda function",
+        "DynamoDB table",
+        "bucket prefix\nFilesBucket/files/*",
+        "KMS key",
+        "log group",
+        "alarm",
+        "SNS topic",
+        "encrypted with",
+        "MFA ON",
+    ):
         assert part in source, part
 
 
 def test_a_route_without_the_authorizer_is_drawn_red(reference_assembly_dir: Path) -> None:
     _, template = _service_template(reference_assembly_dir)
-    methods = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGateway::Method"
-               and r["Properties"]["HttpMethod"] == "GET" and "AuthorizerId" in r["Properties"]]
+    methods = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ApiGateway::Method"
+        and r["Properties"]["HttpMethod"] == "GET"
+        and "AuthorizerId" in r["Properties"]
+    ]
     methods[0]["Properties"]["AuthorizationType"] = "NONE"
     assert architecture_graph(template).source.count("\nNONE") == 1
     assert "#ff9999" in architecture_graph(template).source
@@ -60,8 +80,12 @@ def test_a_route_without_the_authorizer_is_drawn_red(reference_assembly_dir: Pat
 def test_a_widened_policy_is_a_red_edge_with_the_rule_code(reference_assembly_dir: Path) -> None:
     name, template = _service_template(reference_assembly_dir)
     resources = template["Resources"]
-    profiles_table = next(k for k, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table" and k.startswith("Profiles"))
-    notes_policy = next(k for k, r in resources.items() if r["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith("Notes"))
+    profiles_table = next(
+        k for k, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table" and k.startswith("Profiles")
+    )
+    notes_policy = next(
+        k for k, r in resources.items() if r["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith("Notes")
+    )
     resources[notes_policy]["Properties"]["PolicyDocument"]["Statement"].append(
         {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": {"Fn::GetAtt": [profiles_table, "Arn"]}}
     )

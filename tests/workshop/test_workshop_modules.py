@@ -59,8 +59,14 @@ def test_a_malformed_module_file_names_every_problem(tmp_path: Path) -> None:
     with pytest.raises(WorkshopDataError) as raised:
         parse_module(path)
     message = str(raised.value)
-    for expected in ("`title` = ''", "`replace` must be a string that differs", "exactly one of `broken_output`",
-                     "exactly one of `clean_output`", "`minutes`", "`guide`"):
+    for expected in (
+        "`title` = ''",
+        "`replace` must be a string that differs",
+        "exactly one of `broken_output`",
+        "exactly one of `clean_output`",
+        "`minutes`",
+        "`guide`",
+    ):
         assert expected in message
 
 
@@ -68,5 +74,5 @@ def test_a_file_named_unlike_its_module_is_refused(tmp_path: Path) -> None:
     source = (REPO_ROOT / MODULES[0].source).read_text()
     path = tmp_path / "09-other.toml"
     path.write_text(source)
-    with pytest.raises(WorkshopDataError, match="must be named 01-authentication.toml"):
+    with pytest.raises(WorkshopDataError, match=r"must be named 01-authentication\.toml"):
         parse_module(path)
