@@ -86,3 +86,17 @@ def test_a_tree_with_a_break_applied_is_refused(tmp_path: Path) -> None:
     lines: list[str] = []
     assert not check_modules(root, [_module(command=CATCHES)], out=lines.append)
     assert "run `make workshop-reset` first" in lines[0]
+
+
+def test_checks_in_the_copy_import_the_copys_library_not_the_installed_one(tmp_path: Path) -> None:
+    import sys
+
+    from workshop.check import run_check
+
+    root = _tree(tmp_path)
+    (root / "constructs" / "secure_serverless").mkdir(parents=True)
+    (root / "constructs" / "secure_serverless" / "__init__.py").write_text("BROKEN_COPY = True\n")
+    command = f"{sys.executable} -c 'import secure_serverless as s; print(s.__file__, s.BROKEN_COPY)'"
+    run = run_check(root, Check("import", command, Expectation("x"), Expectation("x"), "python"))
+    assert run.exit_code == 0, run.output
+    assert f"{root}/constructs/secure_serverless/__init__.py True" in run.output
