@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .breaks import REPO_ROOT, WorkshopDataError, load_modules, module_by_number
+from .check import DEFAULT_JOBS
 from .tree import WorkshopTreeError, applied_module, apply_break, reset
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -58,7 +59,9 @@ def _check(args: argparse.Namespace) -> int:
     if args.modules:
         modules = [module_by_number(modules, n) for n in args.modules]
     transcripts = Path(args.transcripts) if args.transcripts else None
-    held = check_modules(args.root, modules, out=lambda line: print(line, flush=True), transcripts=transcripts)
+    held = check_modules(
+        args.root, modules, out=lambda line: print(line, flush=True), transcripts=transcripts, jobs=args.jobs
+    )
     return EXIT_OK if held else EXIT_FAILED
 
 
@@ -84,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="apply every break in a scratch copy and prove its checks catch it")
     check.add_argument("modules", nargs="*", help="only these module numbers (default: all)")
     check.add_argument("--transcripts", help="write each check's full output into this directory")
+    check.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="tasks at once (default: WORKSHOP_JOBS or 2)")
     diagrams = commands.add_parser("diagrams", help="write the architecture and perimeter diagrams")
     diagrams.add_argument("assembly", help="a synthesized cloud assembly (cdk.out)")
     diagrams.add_argument("--output", default=str(REPO_ROOT / "docs" / "workshop" / "images"))

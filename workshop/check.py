@@ -1,13 +1,15 @@
 """``make workshop-check``: prove, in a scratch copy, that every break is caught and undone.
 
-1. Copy the working tree into a temporary directory (sources only; the virtualenv and the
-   Node.js modules are linked, not copied). The user's tree is never touched.
-2. Baseline: run each distinct check command once on the unbroken copy; each must exit 0 and
-   print its module's ``clean_output``.
-3. For each module: apply its break with the same code as ``make workshop-break``, run each of
+Every task runs in its own copy of the working tree in a temporary directory (sources only;
+the virtualenv and the Node.js modules are linked, not copied): the user's tree is never
+touched, and tasks run side by side (``WORKSHOP_JOBS``, default 2).
+
+1. Baseline: each distinct check command runs once on an unbroken copy; it must exit 0 and
+   print the ``clean_output`` of every module that uses it.
+2. For each module: apply its break with the same code as ``make workshop-break``, run each of
    its checks (each must exit non-zero and print ``broken_output``), reset with the same code
-   as ``make workshop-reset``, and compare every source file of the copy with the baseline,
-   byte for byte: after the reset the copy *is* the tree the baseline passed on.
+   as ``make workshop-reset``, and compare every source file of the copy with what it was
+   before the break, byte for byte: after the reset the copy *is* the tree the baseline passed on.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .breaks import Check, Module
@@ -45,6 +48,8 @@ SKIPPED = {
 #: Installed directories the checks need, linked into the copy.
 LINKED = (".venv", "node_modules", "tools/node24/node_modules")
 CHECK_TIMEOUT_SECONDS = 300
+#: Tasks at once: CI has 2 cores, and a local-mode check spends most of its time waiting.
+DEFAULT_JOBS = int(os.environ.get("WORKSHOP_JOBS", "2"))
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -143,61 +148,94 @@ def _record(directory: Path | None, phase: str, module: Module, check: Check, ru
     (directory / name).write_text(f"$ {check.command}\n{run.output}(exit {run.exit_code})\n", encoding="utf-8")
 
 
+@dataclass
+class _Outcome:
+    """What one task of the proof printed and what failed in it."""
+
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def _baseline(source: Path, users: list[tuple[Module, Check]], transcripts: Path | None) -> _Outcome:
+    """Run one distinct command on an unbroken copy: exit 0 and every module's clean output."""
+    outcome = _Outcome()
+    command = users[0][1].command
+    with scratch_tree(source) as scratch:
+        run = run_check(scratch, users[0][1])
+    _record(transcripts, "baseline", users[0][0], users[0][1], run)
+    missing = [(m, c) for m, c in users if not c.clean.found_in(run.output)]
+    ok = run.exit_code == 0 and not missing
+    outcome.lines.append(f"  baseline  {'ok  ' if ok else 'FAIL'} {run.seconds:5.1f} s  {command}")
+    if not ok:
+        for module, check in missing or users[:1]:
+            outcome.failures.append(f"baseline: `{command}` (module {module.number}, {module.source})")
+            outcome.lines.append(f"      expected exit 0 and {check.clean.describe()}; got exit {run.exit_code}:")
+        outcome.lines.append(_tail(run.output))
+    return outcome
+
+
+def _break_and_reset(source: Path, module: Module, transcripts: Path | None) -> _Outcome:
+    """Apply the module's break in a copy, expect each check to catch it, reset, compare every byte."""
+    outcome = _Outcome()
+    with scratch_tree(source) as scratch:
+        before = fingerprint(scratch)
+        apply_break(scratch, module)
+        for check in module.checks:
+            run = run_check(scratch, check)
+            _record(transcripts, "broken", module, check, run)
+            ok = run.exit_code != 0 and check.broken.found_in(run.output)
+            outcome.lines.append(
+                f"  module {module.number}  {'caught' if ok else 'MISSED'} {run.seconds:5.1f} s  {check.command}"
+            )
+            if not ok:
+                outcome.failures.append(
+                    f"module {module.number}: `{check.command}` ({module.source}, check {check.name!r})"
+                )
+                outcome.lines.append(
+                    f"      expected a non-zero exit and {check.broken.describe()}; "
+                    f"got exit {run.exit_code}:\n{_tail(run.output)}"
+                )
+        reset(scratch)
+        after = fingerprint(scratch)
+    differing = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    outcome.lines.append(f"  module {module.number}  {'reset' if not differing else 'NOT RESET'}  {module.title}")
+    if differing:
+        outcome.failures.append(f"module {module.number}: the reset left {differing} different from before the break")
+    return outcome
+
+
 def check_modules(
     source: Path,
     modules: list[Module],
     *,
     out: Callable[[str], None] = print,
     transcripts: Path | None = None,
+    jobs: int = DEFAULT_JOBS,
 ) -> bool:
     """Run the whole proof for ``modules``; print a line per step and a summary. True if all held.
 
+    Each task (a baseline command, or one module's break, checks and reset) runs in its own
+    scratch copy, ``jobs`` at a time; output is printed in a fixed order whatever finishes first.
     ``transcripts``: a directory to write each check's full output to.
     """
     if applied_module(source) is not None:
         out(f"module {applied_module(source)}'s break is applied in {source}: run `make workshop-reset` first")
         return False
-    failures: list[str] = []
     started = time.monotonic()
-    with scratch_tree(source) as scratch:
-        baseline = fingerprint(scratch)
-        out(f"scratch copy: {len(baseline)} files")
-        distinct: dict[str, list[tuple[Module, Check]]] = {}
-        for module in modules:
-            for check in module.checks:
-                distinct.setdefault(check.command, []).append((module, check))
-        for command, users in distinct.items():
-            run = run_check(scratch, users[0][1])
-            _record(transcripts, "baseline", users[0][0], users[0][1], run)
-            missing = [(m, c) for m, c in users if not c.clean.found_in(run.output)]
-            ok = run.exit_code == 0 and not missing
-            out(f"  baseline  {'ok  ' if ok else 'FAIL'} {run.seconds:5.1f} s  {command}")
-            if not ok:
-                for module, check in missing or users[:1]:
-                    failures.append(f"baseline: `{command}` (module {module.number}, {module.source})")
-                    out(f"      expected exit 0 and {check.clean.describe()}; got exit {run.exit_code}:")
-                out(_tail(run.output))
-        for module in modules:
-            apply_break(scratch, module)
-            for check in module.checks:
-                run = run_check(scratch, check)
-                _record(transcripts, "broken", module, check, run)
-                ok = run.exit_code != 0 and check.broken.found_in(run.output)
-                out(f"  module {module.number}  {'caught' if ok else 'MISSED'} {run.seconds:5.1f} s  {check.command}")
-                if not ok:
-                    failures.append(
-                        f"module {module.number}: `{check.command}` ({module.source}, check {check.name!r})"
-                    )
-                    out(
-                        f"      expected a non-zero exit and {check.broken.describe()}; "
-                        f"got exit {run.exit_code}:\n{_tail(run.output)}"
-                    )
-            reset(scratch)
-            after = fingerprint(scratch)
-            differing = sorted(k for k in baseline.keys() | after.keys() if baseline.get(k) != after.get(k))
-            out(f"  module {module.number}  {'reset' if not differing else 'NOT RESET'}  {module.title}")
-            if differing:
-                failures.append(f"module {module.number}: the reset left {differing} different from the baseline")
+    out(f"scratch copies of {len(fingerprint(source))} files, {jobs} at a time")
+    distinct: dict[str, list[tuple[Module, Check]]] = {}
+    for module in modules:
+        for check in module.checks:
+            distinct.setdefault(check.command, []).append((module, check))
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        tasks = [pool.submit(_baseline, source, users, transcripts) for users in distinct.values()]
+        tasks += [pool.submit(_break_and_reset, source, module, transcripts) for module in modules]
+        for task in tasks:
+            outcome = task.result()
+            for line in outcome.lines:
+                out(line)
+            failures.extend(outcome.failures)
     seconds = time.monotonic() - started
     if failures:
         out(f"\nworkshop-check FAILED in {seconds:.0f} s:\n" + "\n".join(f"  - {f}" for f in failures))
