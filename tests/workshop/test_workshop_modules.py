@@ -44,10 +44,11 @@ def test_the_guide_shows_each_check_and_the_output_it_expects(module) -> None:  
     assert "make workshop-reset" in text and f"make workshop-break {module.number}" in text
 
 
-def test_the_least_privilege_module_carries_the_note_for_the_lead() -> None:
+def test_the_least_privilege_break_is_the_natural_cdk_grant() -> None:
+    """The trap the issue found: CDK's grant_read_data on a kit function must be the break, and caught."""
     module = MODULES[2]
-    assert "grant_read_data" in module.lead_note
-    assert "FOR THE LEAD" in (REPO_ROOT / module.guide).read_text()
+    assert "self.profiles.table.table.grant_read_data(self.notes.lambda_function)" in module.edits[0].replace
+    assert module.checks[0].command == "make synth"
 
 
 def test_a_malformed_module_file_names_every_problem(tmp_path: Path) -> None:
