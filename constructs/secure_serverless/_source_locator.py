@@ -1,0 +1,96 @@
+"""Find the Python source line that created a construct, from its construct path.
+
+CDK records a creation stack trace per construct (``aws:cdk:creationStack`` in the assembly's
+metadata, ``stackTraces`` in ``validation-report.json``), but it is a JavaScript stack: in a
+Python app, jsii runs the construct library in Node.js and the trace holds only jsii and Node
+frames ("no user code in 10 frames"). So the kit reads the app's Python source instead: every
+call whose second positional argument (or ``id=``) is a string literal is a construct creation
+``Kind(scope, "Id", ...)``. A construct path ``Stack/Orders/Function/Resource`` is located at
+the deepest of its ids that exactly one call in the scanned sources uses; ids used by several
+calls (``Resource``, ``Default``...) or built at run time are skipped. Best effort: it reports
+nothing rather than guess between two calls.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Folders never scanned: environments, build output, dependencies, and tests (test code
+#: creates constructs with the same ids as the app and deploys none of them).
+SKIPPED_FOLDERS = frozenset(
+    {".git", ".venv", "venv", "node_modules", "__pycache__", "site-packages", "tests", "test", "build", "dist"}
+)
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """Where a construct id is created: a file (relative to the base folder) and a 1-based line."""
+
+    file: str
+    line: int
+    construct_id: str
+
+
+class ConstructSourceIndex:
+    """Every string-literal construct id of the Python files under some folders."""
+
+    def __init__(self, roots: Iterable[Path], *, base: Path) -> None:
+        self._base = base.resolve()
+        self._sites: dict[str, list[SourceLine]] = defaultdict(list)
+        for file in sorted({file for root in roots for file in _python_files(root)}):
+            self._index(file)
+
+    def _index(self, file: Path) -> None:
+        try:
+            tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+        except (OSError, UnicodeDecodeError, SyntaxError):
+            return  # not this tool's job to report unreadable sources: the location is just not found
+        relative = _relative(file, self._base)
+        for node in ast.walk(tree):
+            construct_id = _construct_id(node)
+            if construct_id is not None:
+                self._sites[construct_id].append(SourceLine(relative, node.lineno, construct_id))
+
+    def locate(self, construct_path: str) -> SourceLine | None:
+        """The creation site of the deepest id of ``construct_path`` that one call alone uses."""
+        for construct_id in reversed(construct_path.strip("/").split("/")):
+            sites = self._sites.get(construct_id, [])
+            if len(sites) == 1:
+                return sites[0]
+        return None
+
+
+def _construct_id(node: ast.AST) -> str | None:
+    if not isinstance(node, ast.Call):
+        return None
+    if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+        return node.args[1].value
+    for keyword in node.keywords:
+        if keyword.arg in {"id", "construct_id"} and isinstance(keyword.value, ast.Constant):
+            return keyword.value.value if isinstance(keyword.value.value, str) else None
+    return None
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    if root.is_file() and root.suffix == ".py":
+        yield root
+        return
+    if not root.is_dir():
+        return
+    for entry in sorted(root.iterdir()):
+        if entry.is_dir() and entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("cdk.out"):
+            yield from _python_files(entry)
+        elif entry.is_file() and entry.suffix == ".py":
+            yield entry
+
+
+def _relative(file: Path, base: Path) -> str:
+    resolved = file.resolve()
+    try:
+        return resolved.relative_to(base).as_posix()
+    except ValueError:
+        return resolved.as_posix()

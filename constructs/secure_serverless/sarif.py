@@ -1,0 +1,276 @@
+"""SARIF 2.1.0 for code-scanning tools: cdk-nag findings and perimeter violations of a cloud assembly.
+
+Usage: ``python -m secure_serverless.sarif cdk.out --output secure-serverless.sarif``. Pure
+Python. One log with two runs:
+
+- ``cdk-nag``: every finding of ``validation-report.json``; an open finding is a result, an
+  acknowledged one is a result with a SARIF suppression (``kind: inSource``, ``status:
+  accepted``) whose justification is the recorded reason, so a code-scanning UI shows it as
+  dismissed with its reason instead of hiding it.
+- ``secure-serverless-perimeter``: every violation of ``python -m secure_serverless.perimeter``.
+
+Each result names its construct path (a logical location) and points at the Python line that
+created the construct when one can be found (see ``_source_locator``), else at the resource in
+the synthesized template. Exit status 0 written, 2 the input is not a cloud assembly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._acknowledgment_record import parse_reason
+from ._assembly import NotAnAssemblyError, StackArtifact, read_stacks
+from ._nag_report import Finding, read_validation_report
+from ._source_locator import ConstructSourceIndex
+from .perimeter import RULES, PerimeterInputError, Report, Rule, Violation, analyze, load_path
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+CDK_NAG_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
+_LEVELS = {"error": "error", "warning": "warning"}
+
+
+@dataclass(frozen=True)
+class _Locator:
+    """Turns a construct path into SARIF locations, relative to ``base`` (the repository root)."""
+
+    stacks: dict[str, StackArtifact]
+    sources: ConstructSourceIndex
+    base: Path
+
+    def stack_of(self, construct_path: str) -> StackArtifact | None:
+        return self.stacks.get(construct_path.strip("/").split("/", 1)[0])
+
+    def locations(self, construct_path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+        """(locations, related locations, properties) of one construct."""
+        path = construct_path.strip("/")
+        logical = [{"fullyQualifiedName": path, "kind": "resource"}]
+        template = self._template_location(path)
+        source = self.sources.locate(path)
+        properties: dict[str, Any] = {"constructPath": path}
+        if source is not None:
+            properties["sourceLocatedBy"] = f"construct id {source.construct_id!r} of the construct path"
+            physical = {"artifactLocation": {"uri": source.file}, "region": {"startLine": source.line}}
+            related = [{"id": 1, **template}] if template else []
+            return [{"physicalLocation": physical, "logicalLocations": logical}], related, properties
+        if template:
+            return [{**template, "logicalLocations": logical}], [], properties
+        return [{"logicalLocations": logical}], [], properties
+
+    def _template_location(self, construct_path: str) -> dict[str, Any] | None:
+        stack = self.stack_of(construct_path)
+        located = stack.resource_at(construct_path) if stack else None
+        if stack is None or located is None:
+            return None
+        logical_id = located[0]
+        line = _line_of_key(stack.template_file, logical_id)
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _relative(stack.template_file, self.base)}}
+        if line is not None:
+            physical["region"] = {"startLine": line}
+        return {"physicalLocation": physical, "message": {"text": f"{logical_id} in the synthesized template"}}
+
+
+def build_sarif(outdir: str | Path, *, source_roots: Sequence[Path] = (), base: Path | None = None) -> dict[str, Any]:
+    """The SARIF log of the cloud assembly in ``outdir`` (a dict ready for ``json.dumps``)."""
+    base = (base or Path.cwd()).resolve()
+    stacks = {stack.name: stack for stack in read_stacks(outdir)}
+    locator = _Locator(stacks, ConstructSourceIndex(source_roots, base=base), base)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [_nag_run(outdir, locator), _perimeter_run(outdir, locator)],
+    }
+
+
+def _nag_run(outdir: str | Path, locator: _Locator) -> dict[str, Any]:
+    report = read_validation_report(outdir)
+    findings = [*report.findings, *report.acknowledged]
+    rules: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        rules.setdefault(
+            _base_rule(finding.rule),
+            {
+                "id": _base_rule(finding.rule),
+                "shortDescription": {"text": finding.description},
+                "helpUri": CDK_NAG_URI,
+                "properties": {"pack": finding.pack},
+            },
+        )
+    rule_ids = sorted(rules)
+    results = [_nag_result(finding, rule_ids, locator) for finding in findings]
+    return {
+        "tool": {"driver": {"name": "cdk-nag", "informationUri": CDK_NAG_URI, "rules": [rules[r] for r in rule_ids]}},
+        "results": results,
+        "properties": {"packs": report.packs},
+    }
+
+
+def _nag_result(finding: Finding, rule_ids: list[str], locator: _Locator) -> dict[str, Any]:
+    rule_id = _base_rule(finding.rule)
+    locations, related, properties = locator.locations(finding.path)
+    properties |= {"findingId": finding.rule, "pack": finding.pack}
+    result: dict[str, Any] = {
+        "ruleId": rule_id,
+        "ruleIndex": rule_ids.index(rule_id),
+        "level": _LEVELS.get(finding.severity, "warning"),
+        "message": {"text": f"{finding.rule} at {finding.path.strip('/')}: {finding.description}"},
+        "locations": locations,
+        "partialFingerprints": {"secureServerless/v1": _fingerprint(finding.rule, finding.path)},
+        "properties": properties,
+    }
+    if related:
+        result["relatedLocations"] = related
+    if finding.reason is not None:
+        recorded = parse_reason(finding.reason)
+        properties["acknowledgedAt"] = (finding.acknowledged_at or "").strip("/")
+        if recorded.owner:
+            properties["owner"] = recorded.owner
+        if recorded.review_by:
+            properties["reviewBy"] = recorded.review_by.isoformat()
+        result["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": finding.reason}]
+    return result
+
+
+def _perimeter_run(outdir: str | Path, locator: _Locator) -> dict[str, Any]:
+    try:
+        report: Report | None = analyze(load_path(outdir))
+    except PerimeterInputError as error:
+        report, failure = None, str(error)
+    rules = list(RULES)
+    for violation in report.violations if report else ():
+        if violation.rule not in rules:
+            rules.append(violation.rule)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "secure-serverless-perimeter",
+                "rules": [_perimeter_rule(rule) for rule in rules],
+            }
+        },
+        "results": [_perimeter_result(v, rules, locator) for v in report.violations] if report else [],
+    }
+    if report is None:
+        run["invocations"] = [
+            {
+                "executionSuccessful": False,
+                "toolExecutionNotifications": [{"level": "error", "message": {"text": failure}}],
+            }
+        ]
+    return run
+
+
+def _perimeter_rule(rule: Rule) -> dict[str, Any]:
+    descriptor: dict[str, Any] = {"id": rule.code, "name": rule.name, "shortDescription": {"text": rule.summary}}
+    fix = getattr(rule, "fix", None)
+    if fix:
+        descriptor["help"] = {"text": str(fix)}
+    return descriptor
+
+
+def _perimeter_result(violation: Violation, rules: list[Rule], locator: _Locator) -> dict[str, Any]:
+    path = _function_path(violation, locator)
+    locations, related, properties = locator.locations(path)
+    properties |= {"template": violation.template, "function": violation.function, "resource": violation.resource}
+    actions = f" [{', '.join(violation.actions)}]" if violation.actions else ""
+    fix = getattr(violation.rule, "fix", None)
+    result: dict[str, Any] = {
+        "ruleId": violation.code,
+        "ruleIndex": rules.index(violation.rule),
+        "level": "error",
+        "message": {
+            "text": f"{violation.function} -> {violation.resource}{actions}: {violation.message}"
+            + (f" Fix: {fix}" if fix else "")
+        },
+        "locations": locations,
+        "partialFingerprints": {"secureServerless/v1": _fingerprint(violation.code, path, violation.resource)},
+        "properties": properties,
+    }
+    if related:
+        result["relatedLocations"] = related
+    return result
+
+
+def _function_path(violation: Violation, locator: _Locator) -> str:
+    """The function's construct path (``aws:cdk:path``), or ``template/logicalId`` for a plain template."""
+    stack = locator.stacks.get(violation.template)
+    resource = stack.template.get("Resources", {}).get(violation.function) if stack else None
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    if isinstance(metadata, dict) and isinstance(metadata.get("aws:cdk:path"), str):
+        return str(metadata["aws:cdk:path"])
+    return f"{violation.template}/{violation.function}"
+
+
+def _base_rule(rule: str) -> str:
+    """``AwsSolutions-IAM5[Resource::*]`` -> ``AwsSolutions-IAM5``: one SARIF rule per cdk-nag rule."""
+    return rule.split("[", 1)[0]
+
+
+def _fingerprint(*parts: str) -> str:
+    return hashlib.sha256("\0".join(part.strip("/") for part in parts).encode()).hexdigest()[:32]
+
+
+def _line_of_key(template_file: Path, logical_id: str) -> int | None:
+    needle = f'"{logical_id}":'
+    for number, line in enumerate(template_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip().startswith(needle):
+            return number
+    return None
+
+
+def _relative(file: Path, base: Path) -> str:
+    resolved = file.resolve()
+    try:
+        return resolved.relative_to(base).as_posix()
+    except ValueError:
+        return resolved.as_uri()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m secure_serverless.sarif",
+        description="Write cdk-nag findings (open and acknowledged) and perimeter violations as SARIF 2.1.0.",
+        epilog="exit status: 0 written, 2 not a cloud assembly. See docs/pull-requests.md",
+    )
+    parser.add_argument("outdir", metavar="CDK_OUT", type=Path, help="a cloud assembly (cdk.out) synthesized with cdk-nag")
+    parser.add_argument("--output", metavar="FILE", type=Path, help="write the log to FILE (default: standard output)")
+    parser.add_argument(
+        "--source-root",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        help="folder of the app's Python sources, searched for the line that created each construct "
+        "(repeatable; default: the current folder). Paths in the log are relative to the current folder.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    try:
+        log = build_sarif(arguments.outdir, source_roots=arguments.source_root or [Path.cwd()])
+    except NotAnAssemblyError as error:
+        print(f"sarif: error: {error}", file=sys.stderr)
+        return 2
+    text = json.dumps(log, indent=2) + "\n"
+    if arguments.output is None:
+        sys.stdout.write(text)
+        return 0
+    arguments.output.write_text(text, encoding="utf-8")
+    results = [run["results"] for run in log["runs"]]
+    suppressed = sum(1 for result in results[0] if "suppressions" in result)
+    print(
+        f"Wrote {arguments.output}: {len(results[0]) - suppressed} open and {suppressed} acknowledged cdk-nag "
+        f"finding(s), {len(results[1])} perimeter violation(s)."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
