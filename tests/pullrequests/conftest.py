@@ -1,0 +1,131 @@
+"""Cloud assemblies for the pull-request tools, built once per test session (synth costs seconds).
+
+- ``synthesized_assembly``: the reference app synthesized by ``make synth`` (the command the CI
+  example runs), written to a temporary folder through the Makefile's ``OUT`` variable.
+- ``widened_assembly`` / ``narrowed_assembly``: copies of it whose notes function can do more
+  (a read of the files table) or less (no DeleteItem on its own table) than in the synthesized one.
+- ``hygiene_assembly``: a small app with one acknowledgment of each kind the hygiene check
+  must reject, and sound ones next to them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTES_SERVICE = "SecureServerlessKit-dev-NotesService"
+#: A date after the expired acknowledgment's review-by date and before the sound one's.
+CHECK_DATE = "2027-01-15"
+
+
+@pytest.fixture(scope="session")
+def synthesized_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("make-synth") / "cdk.out"
+    result = subprocess.run(
+        ["make", "synth"],
+        cwd=ROOT,
+        env={**os.environ, "OUT": str(outdir)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return outdir
+
+
+def _notes_template(outdir: Path) -> tuple[Path, dict[str, Any]]:
+    path = outdir / f"{NOTES_SERVICE}.template.json"
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _logical_id(template: dict[str, Any], cfn_type: str, prefix: str) -> str:
+    (found,) = [k for k, v in template["Resources"].items() if v["Type"] == cfn_type and k.startswith(prefix)]
+    return found
+
+
+def _notes_policy_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    policy = _logical_id(template, "AWS::IAM::ManagedPolicy", "NotesFunctionPolicy")
+    statements: list[dict[str, Any]] = template["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _copy(source: Path, destination: Path) -> Path:
+    shutil.copytree(source, destination)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def widened_assembly(synthesized_assembly: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The notes function can also read the files table: the cross-table grant the kit exists to catch."""
+    outdir = _copy(synthesized_assembly, tmp_path_factory.mktemp("widened") / "cdk.out")
+    path, template = _notes_template(outdir)
+    files_table = _logical_id(template, "AWS::DynamoDB::Table", "FilesTable")
+    _notes_policy_statements(template).append(
+        {"Action": "dynamodb:GetItem", "Effect": "Allow", "Resource": {"Fn::GetAtt": [files_table, "Arn"]}}
+    )
+    path.write_text(json.dumps(template, indent=1), encoding="utf-8")
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def narrowed_assembly(synthesized_assembly: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The notes function can no longer delete items of its own table."""
+    outdir = _copy(synthesized_assembly, tmp_path_factory.mktemp("narrowed") / "cdk.out")
+    path, template = _notes_template(outdir)
+    (statement,) = [s for s in _notes_policy_statements(template) if "dynamodb:DeleteItem" in s["Action"]]
+    statement["Action"] = [action for action in statement["Action"] if action != "dynamodb:DeleteItem"]
+    path.write_text(json.dumps(template, indent=1), encoding="utf-8")
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def hygiene_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import aws_cdk as cdk
+    from aws_cdk import aws_sqs as sqs
+
+    from cdk_support import new_app
+    from secure_serverless.compliance import acknowledge, register_compliance_checks, synth_with_checks
+
+    outdir = tmp_path_factory.mktemp("hygiene") / "cdk.out"
+    app = new_app(outdir=str(outdir))
+    register_compliance_checks(app)
+    stack = cdk.Stack(app, "Hygiene")
+    dead_letters = sqs.DeadLetterQueue(
+        max_receive_count=3, queue=sqs.Queue(stack, "DeadLetters", enforce_ssl=True)
+    )
+    # Sound: fires, a real reason, review date in the future.
+    sound = sqs.Queue(stack, "Sound", enforce_ssl=True)
+    acknowledge(
+        sound,
+        "AwsSolutions-SQS3",
+        "This queue is a dead-letter queue itself: its messages are the end of the failure path.",
+        owner="platform-team",
+        review_by="2099-12-31",
+    )
+    # Stale: S1 is about S3 server access logs and never fires on a queue.
+    acknowledge(sound, "AwsSolutions-S1", "Access logs are shipped by the organization trail instead.")
+    # Expired: fires (no dead-letter queue), a real reason, but its review-by date has passed on CHECK_DATE.
+    expired = sqs.Queue(stack, "Expired", enforce_ssl=True)
+    acknowledge(
+        expired,
+        "AwsSolutions-SQS3",
+        "Failed messages are replayed from the source system, so no dead-letter queue is kept.",
+        owner="orders-team",
+        review_by="2026-12-31",
+    )
+    # Short reason: the kit's acknowledge refuses it, so written with plain CDK as a user might.
+    short = sqs.Queue(stack, "ShortReason", enforce_ssl=True)
+    cdk.Validations.of(short).acknowledge(cdk.Acknowledgment(id="AwsSolutions::AwsSolutions-SQS3", reason="ok"))
+    # Never acknowledgeable: a queue that accepts requests without TLS.
+    plain = sqs.Queue(stack, "PlainHttp", dead_letter_queue=dead_letters)
+    acknowledge(plain, "AwsSolutions-SQS4", "Our producers are inside the VPC, so TLS is not needed here.")
+    synth_with_checks(app)
+    return outdir
