@@ -14,15 +14,16 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The perimeter tests' template builder (tests/perimeter/perimeter_support.py) builds the diff's inputs.
+sys.path.insert(0, str(ROOT / "tests" / "perimeter"))
 NOTES_SERVICE = "SecureServerlessKit-dev-NotesService"
-#: A date after the expired acknowledgment's review-by date and before the sound one's.
-CHECK_DATE = "2027-01-15"
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +113,7 @@ def hygiene_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     # Stale: S1 is about S3 server access logs and never fires on a queue.
     acknowledge(sound, "AwsSolutions-S1", "Access logs are shipped by the organization trail instead.")
-    # Expired: fires (no dead-letter queue), a real reason, but its review-by date has passed on CHECK_DATE.
+    # Expired: fires (no dead-letter queue), a real reason, but its review-by date (2026-12-31) has passed.
     expired = sqs.Queue(stack, "Expired", enforce_ssl=True)
     acknowledge(
         expired,

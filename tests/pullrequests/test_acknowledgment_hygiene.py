@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHECK_DATE
 from secure_serverless._acknowledgment_record import format_reason, parse_reason
 from secure_serverless.acknowledgments import MIN_REASON_LENGTH, check_acknowledgments
 from secure_serverless.never_acknowledge import forbidden
+
+
+#: After the expired acknowledgment's review-by date (2026-12-31), before the sound one's (2099-12-31).
+CHECK_DATE = "2027-01-15"
 
 
 def run(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
