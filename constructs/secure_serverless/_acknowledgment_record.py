@@ -82,7 +82,9 @@ def parse_reason(recorded: str) -> RecordedReason:
     for part in match["fields"].split(";"):
         field = _FIELD.match(part.strip())
         if field is None or not field["value"]:
-            problems.append(f"unreadable field {part.strip()!r} in '[...]'; write '[owner: NAME; review-by: YYYY-MM-DD]'")
+            problems.append(
+                f"unreadable field {part.strip()!r} in '[...]'; write '[owner: NAME; review-by: YYYY-MM-DD]'"
+            )
         elif field["key"] == "owner":
             owner = field["value"]
         else:

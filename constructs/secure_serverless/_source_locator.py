@@ -51,6 +51,8 @@ class ConstructSourceIndex:
             return  # not this tool's job to report unreadable sources: the location is just not found
         relative = _relative(file, self._base)
         for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
             construct_id = _construct_id(node)
             if construct_id is not None:
                 self._sites[construct_id].append(SourceLine(relative, node.lineno, construct_id))
@@ -64,9 +66,7 @@ class ConstructSourceIndex:
         return None
 
 
-def _construct_id(node: ast.AST) -> str | None:
-    if not isinstance(node, ast.Call):
-        return None
+def _construct_id(node: ast.Call) -> str | None:
     if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
         return node.args[1].value
     for keyword in node.keywords:

@@ -71,7 +71,9 @@ class HygieneReport:
         lines = [problem.to_line() for problem in self.problems]
         count = len(self.checked)
         if self.ok:
-            lines.append(f"OK: {count} acknowledgment{'s' if count != 1 else ''} checked, none stale, short, forbidden or expired.")
+            lines.append(
+                f"OK: {count} acknowledgment{'s' if count != 1 else ''} checked, none stale, short, forbidden or expired."
+            )
         else:
             offenders = len({problem.acknowledgment for problem in self.problems})
             lines.append(f"FAILED: {len(self.problems)} problem(s) in {offenders} of {count} acknowledgments.")
@@ -98,7 +100,8 @@ def _suppressed_by(acknowledgment: RecordedAcknowledgment, report: ComplianceRep
     return [
         finding
         for finding in report.acknowledged
-        if finding.acknowledged_id == acknowledgment.acknowledged_id and (finding.acknowledged_at or "").strip("/") == at
+        if finding.acknowledged_id == acknowledgment.acknowledged_id
+        and (finding.acknowledged_at or "").strip("/") == at
     ]
 
 
@@ -136,7 +139,11 @@ def _check(
         add(FORBIDDEN, f"{acknowledgment.rule}{scope} is never acknowledgeable: {entry.why}", entry.fix)
     recorded = parse_reason(acknowledgment.reason)
     for problem in recorded.problems:
-        add(MALFORMED, problem, "write the suffix as '[owner: NAME; review-by: YYYY-MM-DD]' or use acknowledge(..., owner=, review_by=)")
+        add(
+            MALFORMED,
+            problem,
+            "write the suffix as '[owner: NAME; review-by: YYYY-MM-DD]' or use acknowledge(..., owner=, review_by=)",
+        )
     if len(recorded.text) < min_reason_length:
         add(
             SHORT_REASON,
@@ -186,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="exit status: 0 all sound, 1 problems found, 2 not a cloud assembly. See docs/pull-requests.md",
     )
-    parser.add_argument("outdir", metavar="CDK_OUT", type=Path, help="a cloud assembly (cdk.out) synthesized with cdk-nag")
+    parser.add_argument(
+        "outdir", metavar="CDK_OUT", type=Path, help="a cloud assembly (cdk.out) synthesized with cdk-nag"
+    )
     parser.add_argument(
         "--today",
         type=_parse_date,

@@ -238,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write cdk-nag findings (open and acknowledged) and perimeter violations as SARIF 2.1.0.",
         epilog="exit status: 0 written, 2 not a cloud assembly. See docs/pull-requests.md",
     )
-    parser.add_argument("outdir", metavar="CDK_OUT", type=Path, help="a cloud assembly (cdk.out) synthesized with cdk-nag")
+    parser.add_argument(
+        "outdir", metavar="CDK_OUT", type=Path, help="a cloud assembly (cdk.out) synthesized with cdk-nag"
+    )
     parser.add_argument("--output", metavar="FILE", type=Path, help="write the log to FILE (default: standard output)")
     parser.add_argument(
         "--source-root",

@@ -26,11 +26,20 @@ sys.path.insert(0, str(ROOT / "tests" / "perimeter"))
 NOTES_SERVICE = "SecureServerlessKit-dev-NotesService"
 
 
+#: How the session's assembly is built: the first command of the CI example (docs/pull-requests.md).
+MAKE_SYNTH = ("make", "synth")
+
+
+@pytest.fixture(scope="session")
+def make_synth_command() -> tuple[str, ...]:
+    return MAKE_SYNTH
+
+
 @pytest.fixture(scope="session")
 def synthesized_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("make-synth") / "cdk.out"
     result = subprocess.run(
-        ["make", "synth"],
+        MAKE_SYNTH,
         cwd=ROOT,
         env={**os.environ, "OUT": str(outdir)},
         capture_output=True,
@@ -99,9 +108,7 @@ def hygiene_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     app = new_app(outdir=str(outdir))
     register_compliance_checks(app)
     stack = cdk.Stack(app, "Hygiene")
-    dead_letters = sqs.DeadLetterQueue(
-        max_receive_count=3, queue=sqs.Queue(stack, "DeadLetters", enforce_ssl=True)
-    )
+    dead_letters = sqs.DeadLetterQueue(max_receive_count=3, queue=sqs.Queue(stack, "DeadLetters", enforce_ssl=True))
     # Sound: fires, a real reason, review date in the future.
     sound = sqs.Queue(stack, "Sound", enforce_ssl=True)
     acknowledge(

@@ -13,7 +13,6 @@ from secure_serverless._acknowledgment_record import format_reason, parse_reason
 from secure_serverless.acknowledgments import MIN_REASON_LENGTH, check_acknowledgments
 from secure_serverless.never_acknowledge import forbidden
 
-
 #: After the expired acknowledgment's review-by date (2026-12-31), before the sound one's (2099-12-31).
 CHECK_DATE = "2027-01-15"
 
@@ -160,7 +159,9 @@ def test_an_aws_managed_policy_is_never_acknowledgeable_on_a_function_role_only(
     }
     other_role = {
         "Type": "AWS::IAM::Role",
-        "Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "apigateway.amazonaws.com"}}]}},
+        "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "apigateway.amazonaws.com"}}]}
+        },
     }
     rule = "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
 

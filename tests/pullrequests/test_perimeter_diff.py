@@ -67,12 +67,17 @@ def test_the_same_assembly_is_unchanged(synthesized_assembly: Path) -> None:
     assert result.stdout == "Perimeters unchanged (3 functions).\n"
 
 
-def test_markdown_for_a_pull_request_comment(synthesized_assembly: Path, widened_assembly: Path, tmp_path: Path) -> None:
+def test_markdown_for_a_pull_request_comment(
+    synthesized_assembly: Path, widened_assembly: Path, tmp_path: Path
+) -> None:
     comment = tmp_path / "perimeter-diff.md"
     result = run(synthesized_assembly, widened_assembly, "--format", "markdown", "--output", comment)
 
     assert result.returncode == 1
-    assert result.stdout == f"Reach WIDENED: 1 function can do more than before; 1 changed, 0 added, 0 removed, 2 unchanged. Written to {comment}.\n"
+    assert (
+        result.stdout
+        == f"Reach WIDENED: 1 function can do more than before; 1 changed, 0 added, 0 removed, 2 unchanged. Written to {comment}.\n"
+    )
     text = comment.read_text()
     assert text.startswith("### :warning: Perimeter diff\n")
     assert "| **+** | `FilesTable" in text

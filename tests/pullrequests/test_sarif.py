@@ -47,7 +47,9 @@ def test_the_reference_app_log_is_valid_sarif(validator: Draft4Validator, refere
     assert reference_log["version"] == "2.1.0"
 
 
-def test_the_validator_rejects_what_the_schema_forbids(validator: Draft4Validator, reference_log: dict[str, Any]) -> None:
+def test_the_validator_rejects_what_the_schema_forbids(
+    validator: Draft4Validator, reference_log: dict[str, Any]
+) -> None:
     broken = copy.deepcopy(reference_log)
     broken["runs"][0]["results"][0]["level"] = "fatal"
     del broken["runs"][1]["tool"]["driver"]["name"]
@@ -106,7 +108,9 @@ def test_open_findings_are_unsuppressed_and_owner_and_review_date_are_kept(
     open_findings = [r for r in nag if "suppressions" not in r]
     assert {r["ruleId"] for r in open_findings} >= {"Serverless-SQSRedrivePolicy"}
     (sound,) = [
-        r for r in nag if r["ruleId"] == "AwsSolutions-SQS3" and r["properties"]["constructPath"] == "Hygiene/Sound/Resource"
+        r
+        for r in nag
+        if r["ruleId"] == "AwsSolutions-SQS3" and r["properties"]["constructPath"] == "Hygiene/Sound/Resource"
     ]
     assert (sound["properties"]["owner"], sound["properties"]["reviewBy"]) == ("platform-team", "2099-12-31")
     # Located by the id literal "Sound" in the fixture that built the app.

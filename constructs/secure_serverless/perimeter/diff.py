@@ -266,29 +266,29 @@ def _function_change(
     template, function = key
     old_rows = {row.resource: row for row in old.reach} if old else {}
     new_rows = {row.resource: row for row in new.reach} if new else {}
-    reach = [
+    reach = tuple(
         change
         for resource in sorted(old_rows.keys() | new_rows.keys())
         if (change := _row_change(old_rows.get(resource), new_rows.get(resource))) is not None
-    ]
-    status: FunctionStatus = "added" if old is None else "removed" if new is None else "changed"
-    old_role, new_role = (old.role if old else None), (new.role if new else None)
-    if status == "changed" and not reach and old_role == new_role and old.declared == new.declared:  # type: ignore[union-attr]
+    )
+    if new is None:
+        assert old is not None  # the key came from one of the two sides
+        return FunctionChange(template, function, "removed", old.role, None, old.declared, reach)
+    if old is None:
+        return FunctionChange(template, function, "added", None, new.role, new.declared, reach)
+    if not reach and old.role == new.role and old.declared == new.declared:
         return None
-    current = new or old
-    assert current is not None  # noqa: S101 - the key came from one of the two sides
-    return FunctionChange(template, function, status, old_role, new_role, current.declared, tuple(reach))
+    return FunctionChange(template, function, "changed", old.role, new.role, new.declared, reach)
 
 
 def _row_change(old: ReachRow | None, new: ReachRow | None) -> ReachChange | None:
     current = new or old
-    assert current is not None  # noqa: S101 - the resource came from one of the two sides
+    assert current is not None  # the resource came from one of the two sides
+    if old is not None and new is not None and _same_row(old, new):
+        return None
     old_actions, new_actions = set(old.actions if old else ()), set(new.actions if new else ())
     old_conditions, new_conditions = set(old.conditions if old else ()), set(new.conditions if new else ())
     change: RowChange = "added" if old is None else "removed" if new is None else "changed"
-    if change == "changed" and old_actions == new_actions and old_conditions == new_conditions:
-        if old.access == new.access and old.kind == new.kind:  # type: ignore[union-attr]
-            return None
     return ReachChange(
         resource=current.resource,
         kind=current.kind,
@@ -301,6 +301,16 @@ def _row_change(old: ReachRow | None, new: ReachRow | None) -> ReachChange | Non
         added_conditions=tuple(sorted(new_conditions - old_conditions)) if old else (),
         removed_conditions=tuple(sorted(old_conditions - new_conditions)) if new else (),
         wildcard=is_wildcard(current.resource, current.actions),
+    )
+
+
+def _same_row(old: ReachRow, new: ReachRow) -> bool:
+    """Same actions, conditions, kind and access label (sources and reasons may differ)."""
+    return (set(old.actions), set(old.conditions), old.kind, old.access) == (
+        set(new.actions),
+        set(new.conditions),
+        new.kind,
+        new.access,
     )
 
 
@@ -385,7 +395,13 @@ def _markdown_row(change: ReachChange) -> str:
 def _sharing_line(change: SharingChange) -> str:
     before = ", ".join(change.old_functions) or "no function"
     after = ", ".join(change.new_functions) or "no function"
-    return f"{change.template}/{change.resource}: reached by {before} -> {after}"
+    if len(change.new_functions) > 1 and len(change.old_functions) <= 1:
+        state = "now shared"
+    elif len(change.old_functions) > 1 and len(change.new_functions) <= 1:
+        state = "no longer shared"
+    else:
+        state = "shared by other functions"
+    return f"{change.template}/{change.resource}: {state}: reached by {after} (before: {before})"
 
 
 def _md(text: str) -> str:
