@@ -73,6 +73,18 @@ class StackArtifact:
                         return entry["data"], self.template["Resources"][entry["data"]]
         return None
 
+    def nearest_resource(self, construct_path: str) -> tuple[str, dict[str, Any]] | None:
+        """The resource of ``construct_path``, else of its ``Resource`` child, else of its first descendant."""
+        wanted = construct_path.strip("/")
+        located = self.resource_at(wanted) or self.resource_at(f"{wanted}/Resource")
+        if located is not None:
+            return located
+        for logical_id, resource in sorted(self.template.get("Resources", {}).items()):
+            metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+            if isinstance(metadata, dict) and str(metadata.get("aws:cdk:path", "")).startswith(f"{wanted}/"):
+                return logical_id, resource
+        return None
+
 
 def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))

@@ -8,6 +8,9 @@ Python. One log with two runs:
   accepted``) whose justification is the recorded reason, so a code-scanning UI shows it as
   dismissed with its reason instead of hiding it.
 - ``secure-serverless-perimeter``: every violation of ``python -m secure_serverless.perimeter``.
+- ``secure-serverless-acknowledgments``: every problem ``python -m secure_serverless.acknowledgments``
+  finds in the acknowledgments the assembly records (``aws:cdk:acknowledged-rules``): stale,
+  short reason, never acknowledgeable, past its review-by date.
 
 Each result names its construct path (a logical location) and points at the Python line that
 created the construct when one can be found (see ``_source_locator``), else at the resource in
@@ -17,6 +20,7 @@ the synthesized template. Exit status 0 written, 2 the input is not a cloud asse
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import sys
@@ -29,6 +33,7 @@ from ._acknowledgment_record import parse_reason
 from ._assembly import NotAnAssemblyError, StackArtifact, read_stacks
 from ._nag_report import Finding, read_validation_report
 from ._source_locator import ConstructSourceIndex
+from .acknowledgments import Problem, check_acknowledgments
 from .perimeter import RULES, PerimeterInputError, Report, Rule, Violation, analyze, load_path
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -65,27 +70,40 @@ class _Locator:
         return [{"logicalLocations": logical}], [], properties
 
     def _template_location(self, construct_path: str) -> dict[str, Any] | None:
+        """The synthesized resource of the construct (or of its nearest child) in its stack's template."""
         stack = self.stack_of(construct_path)
-        located = stack.resource_at(construct_path) if stack else None
-        if stack is None or located is None:
+        if stack is None:
             return None
-        logical_id = located[0]
-        line = _line_of_key(stack.template_file, logical_id)
         physical: dict[str, Any] = {"artifactLocation": {"uri": _relative(stack.template_file, self.base)}}
+        located = stack.nearest_resource(construct_path)
+        if located is None:
+            return {"physicalLocation": physical, "message": {"text": f"stack {stack.name}"}}
+        line = _line_of_key(stack.template_file, located[0])
         if line is not None:
             physical["region"] = {"startLine": line}
-        return {"physicalLocation": physical, "message": {"text": f"{logical_id} in the synthesized template"}}
+        return {"physicalLocation": physical, "message": {"text": f"{located[0]} in the synthesized template"}}
 
 
-def build_sarif(outdir: str | Path, *, source_roots: Sequence[Path] = (), base: Path | None = None) -> dict[str, Any]:
-    """The SARIF log of the cloud assembly in ``outdir`` (a dict ready for ``json.dumps``)."""
+def build_sarif(
+    outdir: str | Path,
+    *,
+    source_roots: Sequence[Path] = (),
+    base: Path | None = None,
+    today: datetime.date | None = None,
+) -> dict[str, Any]:
+    """The SARIF log of the cloud assembly in ``outdir`` (a dict ready for ``json.dumps``).
+
+    :param base: folder the paths in the log are relative to. Default: the current folder.
+    :param today: the date review-by dates are compared with. Default: today, UTC.
+    """
     base = (base or Path.cwd()).resolve()
     stacks = {stack.name: stack for stack in read_stacks(outdir)}
     locator = _Locator(stacks, ConstructSourceIndex(source_roots, base=base), base)
+    today = today or datetime.datetime.now(datetime.UTC).date()
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [_nag_run(outdir, locator), _perimeter_run(outdir, locator)],
+        "runs": [_nag_run(outdir, locator), _perimeter_run(outdir, locator), _hygiene_run(outdir, locator, today)],
     }
 
 
@@ -197,6 +215,49 @@ def _perimeter_result(violation: Violation, rules: list[Rule], locator: _Locator
     return result
 
 
+_HYGIENE_RULES = {
+    "stale": "The acknowledgment excuses no finding any more.",
+    "short-reason": "The acknowledgment's reason is too short to be checked by a reviewer.",
+    "never-acknowledge": "The acknowledged rule is one the kit never lets anyone acknowledge.",
+    "expired": "The acknowledgment's review-by date has passed.",
+    "malformed-record": "The acknowledgment's owner / review-by suffix cannot be read.",
+}
+
+
+def _hygiene_run(outdir: str | Path, locator: _Locator, today: datetime.date) -> dict[str, Any]:
+    rule_ids = sorted(_HYGIENE_RULES)
+    problems = check_acknowledgments(outdir, today=today).problems
+    return {
+        "tool": {
+            "driver": {
+                "name": "secure-serverless-acknowledgments",
+                "rules": [{"id": rule, "shortDescription": {"text": _HYGIENE_RULES[rule]}} for rule in rule_ids],
+            }
+        },
+        "results": [_hygiene_result(problem, rule_ids, locator) for problem in problems],
+    }
+
+
+def _hygiene_result(problem: Problem, rule_ids: list[str], locator: _Locator) -> dict[str, Any]:
+    acknowledgment = problem.acknowledgment
+    locations, related, properties = locator.locations(acknowledgment.path)
+    properties |= {"acknowledgedId": acknowledgment.acknowledged_id, "reason": acknowledgment.reason}
+    result: dict[str, Any] = {
+        "ruleId": problem.kind,
+        "ruleIndex": rule_ids.index(problem.kind),
+        "level": "error",
+        "message": {"text": problem.to_line()},
+        "locations": locations,
+        "partialFingerprints": {
+            "secureServerless/v1": _fingerprint(problem.kind, acknowledgment.path, acknowledgment.acknowledged_id)
+        },
+        "properties": properties,
+    }
+    if related:
+        result["relatedLocations"] = related
+    return result
+
+
 def _function_path(violation: Violation, locator: _Locator) -> str:
     """The function's construct path (``aws:cdk:path``), or ``template/logicalId`` for a plain template."""
     stack = locator.stacks.get(violation.template)
@@ -265,11 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(text)
         return 0
     arguments.output.write_text(text, encoding="utf-8")
-    results = [run["results"] for run in log["runs"]]
-    suppressed = sum(1 for result in results[0] if "suppressions" in result)
+    nag, perimeter, hygiene = (run["results"] for run in log["runs"])
+    suppressed = sum(1 for result in nag if "suppressions" in result)
     print(
-        f"Wrote {arguments.output}: {len(results[0]) - suppressed} open and {suppressed} acknowledged cdk-nag "
-        f"finding(s), {len(results[1])} perimeter violation(s)."
+        f"Wrote {arguments.output}: {len(nag) - suppressed} open and {suppressed} acknowledged cdk-nag "
+        f"finding(s), {len(perimeter)} perimeter violation(s), {len(hygiene)} acknowledgment problem(s)."
     )
     return 0
 

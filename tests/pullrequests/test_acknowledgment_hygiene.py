@@ -187,3 +187,24 @@ def test_public_buckets_and_whole_service_wildcards_are_never_acknowledgeable(ru
 def test_a_narrow_wildcard_may_be_acknowledged() -> None:
     assert forbidden("AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", None) is None
     assert forbidden("AwsSolutions-IAM5[Resource::*]", None) is None
+
+
+def test_acknowledge_refuses_a_bad_review_date_on_a_construct() -> None:
+    import aws_cdk as cdk
+
+    from secure_serverless.compliance import acknowledge
+
+    stack = cdk.Stack(cdk.App(), "Test")
+    with pytest.raises(ValueError, match=r"review_by='next quarter': not a date; give an ISO date"):
+        acknowledge(stack, "AwsSolutions-SQS3", "A reason a reviewer can check.", review_by="next quarter")
+
+
+def test_the_pull_request_tools_do_not_import_cdk() -> None:
+    """They run in CI steps and on reviewers' machines without aws-cdk-lib or Node.js."""
+    code = (
+        "import sys, secure_serverless.acknowledgments, secure_serverless.sarif, secure_serverless.perimeter.diff_cli;"
+        "print('aws_cdk' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+
+    assert result.stdout.strip() == "False"

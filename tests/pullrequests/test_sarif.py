@@ -7,6 +7,7 @@ import importlib.resources
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def test_perimeter_violations_are_results_on_the_function(validator: Draft4Valid
 def test_open_findings_are_unsuppressed_and_owner_and_review_date_are_kept(
     validator: Draft4Validator, hygiene_assembly: Path
 ) -> None:
-    log = build_sarif(hygiene_assembly, source_roots=[Path(__file__).parent], base=ROOT)
+    log = build_sarif(hygiene_assembly, source_roots=[Path(__file__).parent], base=ROOT, today=date(2027, 1, 15))
 
     assert schema_errors(validator, log) == []
     nag = results(log, "cdk-nag")
@@ -117,6 +118,19 @@ def test_open_findings_are_unsuppressed_and_owner_and_review_date_are_kept(
     assert sound["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "tests/pullrequests/conftest.py"
 
 
+def test_acknowledgment_problems_are_results_too(validator: Draft4Validator, hygiene_assembly: Path) -> None:
+    log = build_sarif(hygiene_assembly, base=ROOT, today=date(2027, 1, 15))
+
+    assert schema_errors(validator, log) == []
+    hygiene = results(log, "secure-serverless-acknowledgments")
+    assert sorted((r["ruleId"], r["properties"]["constructPath"]) for r in hygiene) == [
+        ("expired", "Hygiene/Expired"),
+        ("never-acknowledge", "Hygiene/PlainHttp"),
+        ("short-reason", "Hygiene/ShortReason"),
+        ("stale", "Hygiene/Sound"),
+    ]
+
+
 def test_command_line_writes_the_log_and_a_summary(synthesized_assembly: Path, tmp_path: Path) -> None:
     output = tmp_path / "kit.sarif"
     result = subprocess.run(
@@ -130,7 +144,8 @@ def test_command_line_writes_the_log_and_a_summary(synthesized_assembly: Path, t
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        f"Wrote {output}: 0 open and 8 acknowledged cdk-nag finding(s), 0 perimeter violation(s).\n"
+        f"Wrote {output}: 0 open and 8 acknowledged cdk-nag finding(s), 0 perimeter violation(s), "
+        "0 acknowledgment problem(s).\n"
     )
     assert json.loads(output.read_text())["version"] == "2.1.0"
 
@@ -146,3 +161,12 @@ def test_not_a_cloud_assembly_exits_two(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "is not a cloud assembly (no manifest.json)" in result.stderr
+
+
+def test_every_result_has_a_file_location(hygiene_assembly: Path, widened_assembly: Path) -> None:
+    """Code scanning shows only results with a physical location: each has one, source or template."""
+    for outdir in (hygiene_assembly, widened_assembly):
+        log = build_sarif(outdir, base=ROOT, today=date(2027, 1, 15))
+        for run in log["runs"]:
+            for result in run["results"]:
+                assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], result
