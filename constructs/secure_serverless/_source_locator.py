@@ -49,7 +49,7 @@ class ConstructSourceIndex:
             tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
         except (OSError, UnicodeDecodeError, SyntaxError):
             return  # not this tool's job to report unreadable sources: the location is just not found
-        relative = _relative(file, self._base)
+        relative = relative_uri(file, self._base)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -88,9 +88,10 @@ def _python_files(root: Path) -> Iterator[Path]:
             yield entry
 
 
-def _relative(file: Path, base: Path) -> str:
+def relative_uri(file: Path, base: Path) -> str:
+    """``file`` as a URI reference: relative to ``base`` (a repository root) when inside it, else ``file://``."""
     resolved = file.resolve()
     try:
-        return resolved.relative_to(base).as_posix()
+        return resolved.relative_to(base.resolve()).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        return resolved.as_uri()

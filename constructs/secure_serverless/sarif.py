@@ -32,7 +32,7 @@ from typing import Any
 from ._acknowledgment_record import parse_reason
 from ._assembly import NotAnAssemblyError, StackArtifact, read_stacks
 from ._nag_report import Finding, read_validation_report
-from ._source_locator import ConstructSourceIndex
+from ._source_locator import ConstructSourceIndex, relative_uri
 from .acknowledgments import Problem, check_acknowledgments
 from .perimeter import RULES, PerimeterInputError, Report, Rule, Violation, analyze, load_path
 
@@ -74,7 +74,7 @@ class _Locator:
         stack = self.stack_of(construct_path)
         if stack is None:
             return None
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _relative(stack.template_file, self.base)}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": relative_uri(stack.template_file, self.base)}}
         located = stack.nearest_resource(construct_path)
         if located is None:
             return {"physicalLocation": physical, "message": {"text": f"stack {stack.name}"}}
@@ -283,14 +283,6 @@ def _line_of_key(template_file: Path, logical_id: str) -> int | None:
         if line.strip().startswith(needle):
             return number
     return None
-
-
-def _relative(file: Path, base: Path) -> str:
-    resolved = file.resolve()
-    try:
-        return resolved.relative_to(base).as_posix()
-    except ValueError:
-        return resolved.as_uri()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,26 @@ ROOT = Path(__file__).resolve().parents[2]
 # The perimeter tests' template builder (tests/perimeter/perimeter_support.py) builds the diff's inputs.
 sys.path.insert(0, str(ROOT / "tests" / "perimeter"))
 NOTES_SERVICE = "SecureServerlessKit-dev-NotesService"
+
+
+RunModule = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture(scope="session")
+def run_module() -> RunModule:
+    """Run ``python -m MODULE ARGS...`` as users run it (this venv's interpreter), capturing its output."""
+
+    def run(module: str, *arguments: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", module, *map(str, arguments)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=cwd,
+        )
+
+    return run
 
 
 #: How the session's assembly is built: the first command of the CI example (docs/pull-requests.md).

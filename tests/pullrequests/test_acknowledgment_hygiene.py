@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,22 +19,20 @@ from secure_serverless.never_acknowledge import forbidden
 CHECK_DATE = "2027-01-15"
 
 
-def run(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "secure_serverless.acknowledgments", *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+Run = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture(scope="session")
+def run(run_module: Run) -> Run:
+    return functools.partial(run_module, "secure_serverless.acknowledgments")
 
 
 @pytest.fixture(scope="module")
-def hygiene_output(hygiene_assembly: Path) -> subprocess.CompletedProcess[str]:
+def hygiene_output(run: Run, hygiene_assembly: Path) -> subprocess.CompletedProcess[str]:
     return run(hygiene_assembly, "--today", CHECK_DATE)
 
 
-def test_the_reference_app_acknowledgments_are_sound(synthesized_assembly: Path) -> None:
+def test_the_reference_app_acknowledgments_are_sound(run: Run, synthesized_assembly: Path) -> None:
     result = run(synthesized_assembly, "--today", CHECK_DATE)
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -94,7 +94,7 @@ def test_the_sound_acknowledgment_records_owner_and_review_date_in_its_reason(hy
     assert not [problem for problem in report.problems if problem.acknowledgment == sound]
 
 
-def test_not_a_cloud_assembly_exits_two(tmp_path: Path) -> None:
+def test_not_a_cloud_assembly_exits_two(run: Run, tmp_path: Path) -> None:
     result = run(tmp_path)
 
     assert result.returncode == 2

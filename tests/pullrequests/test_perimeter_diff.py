@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,15 +23,12 @@ from perimeter_support import (
 from secure_serverless.perimeter import analyze, load_path
 from secure_serverless.perimeter.diff import diff_reports
 
+Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
-def run(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "secure_serverless.perimeter", "diff", *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+@pytest.fixture
+def run(run_module: Run) -> Run:
+    return functools.partial(run_module, "secure_serverless.perimeter", "diff")
 
 
 @pytest.fixture
@@ -41,7 +39,9 @@ def cross_table(tmp_path: Path) -> Path:
 
 
 # ------------------------------------------------------------- on the reference app's assembly
-def test_a_widened_grant_shows_in_the_diff_and_exits_one(synthesized_assembly: Path, widened_assembly: Path) -> None:
+def test_a_widened_grant_shows_in_the_diff_and_exits_one(
+    run: Run, synthesized_assembly: Path, widened_assembly: Path
+) -> None:
     result = run(synthesized_assembly, widened_assembly)
 
     assert result.returncode == 1, result.stdout + result.stderr
@@ -52,7 +52,9 @@ def test_a_widened_grant_shows_in_the_diff_and_exits_one(synthesized_assembly: P
     assert "P07 undeclared-reach: SecureServerlessKit-dev-NotesService/NotesFunction" in result.stdout
 
 
-def test_a_narrowed_grant_shows_in_the_diff_and_exits_zero(synthesized_assembly: Path, narrowed_assembly: Path) -> None:
+def test_a_narrowed_grant_shows_in_the_diff_and_exits_zero(
+    run: Run, synthesized_assembly: Path, narrowed_assembly: Path
+) -> None:
     result = run(synthesized_assembly, narrowed_assembly)
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -60,7 +62,7 @@ def test_a_narrowed_grant_shows_in_the_diff_and_exits_zero(synthesized_assembly:
     assert "  access read-write: -dynamodb:DeleteItem" in result.stdout
 
 
-def test_the_same_assembly_is_unchanged(synthesized_assembly: Path) -> None:
+def test_the_same_assembly_is_unchanged(run: Run, synthesized_assembly: Path) -> None:
     result = run(synthesized_assembly, synthesized_assembly)
 
     assert result.returncode == 0
@@ -68,7 +70,7 @@ def test_the_same_assembly_is_unchanged(synthesized_assembly: Path) -> None:
 
 
 def test_markdown_for_a_pull_request_comment(
-    synthesized_assembly: Path, widened_assembly: Path, tmp_path: Path
+    run: Run, synthesized_assembly: Path, widened_assembly: Path, tmp_path: Path
 ) -> None:
     comment = tmp_path / "perimeter-diff.md"
     result = run(synthesized_assembly, widened_assembly, "--format", "markdown", "--output", comment)
@@ -85,7 +87,7 @@ def test_markdown_for_a_pull_request_comment(
 
 
 # ------------------------------------------------------------- on templates (no synth)
-def test_json_lists_the_added_reach(cross_table: Path) -> None:
+def test_json_lists_the_added_reach(run: Run, cross_table: Path) -> None:
     result = run(COMPLIANT, cross_table, "--format", "json")
 
     assert result.returncode == 1
@@ -117,7 +119,7 @@ def test_json_lists_the_added_reach(cross_table: Path) -> None:
     ]
 
 
-def test_two_template_files_are_compared_as_one_stack_whatever_their_names(cross_table: Path) -> None:
+def test_two_template_files_are_compared_as_one_stack_whatever_their_names(run: Run, cross_table: Path) -> None:
     """Reverse of the widening: the grant is removed, so reach narrowed."""
     result = run(cross_table, COMPLIANT)
 
@@ -170,7 +172,7 @@ def test_a_new_function_is_widening_and_a_removed_one_is_not() -> None:
     assert "- stack/FilesFunction7777 (function removed (was role FilesRole5555))" in removed.to_text()
 
 
-def test_an_unreadable_input_exits_two_naming_which_side(tmp_path: Path) -> None:
+def test_an_unreadable_input_exits_two_naming_which_side(run: Run, tmp_path: Path) -> None:
     result = run(COMPLIANT, tmp_path / "missing.json")
 
     assert result.returncode == 2
@@ -178,14 +180,8 @@ def test_an_unreadable_input_exits_two_naming_which_side(tmp_path: Path) -> None
     assert result.stderr.startswith(f"perimeter diff: error: NEW {tmp_path / 'missing.json'}: ")
 
 
-def test_the_plain_check_still_takes_paths(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "secure_serverless.perimeter", str(COMPLIANT)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def test_the_plain_check_still_takes_paths(run_module: Run) -> None:
+    result = run_module("secure_serverless.perimeter", COMPLIANT)
 
     assert result.returncode == 0
     assert result.stdout.endswith("OK: 2 functions within their declared perimeters (1 template).\n")

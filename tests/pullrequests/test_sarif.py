@@ -6,7 +6,7 @@ import copy
 import importlib.resources
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from secure_serverless.sarif import build_sarif
 
 ROOT = Path(__file__).resolve().parents[2]
+Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 @pytest.fixture(scope="module")
@@ -131,16 +132,9 @@ def test_acknowledgment_problems_are_results_too(validator: Draft4Validator, hyg
     ]
 
 
-def test_command_line_writes_the_log_and_a_summary(synthesized_assembly: Path, tmp_path: Path) -> None:
+def test_command_line_writes_the_log_and_a_summary(run_module: Run, synthesized_assembly: Path, tmp_path: Path) -> None:
     output = tmp_path / "kit.sarif"
-    result = subprocess.run(
-        [sys.executable, "-m", "secure_serverless.sarif", str(synthesized_assembly), "--output", str(output)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-    )
+    result = run_module("secure_serverless.sarif", synthesized_assembly, "--output", output, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
@@ -150,14 +144,8 @@ def test_command_line_writes_the_log_and_a_summary(synthesized_assembly: Path, t
     assert json.loads(output.read_text())["version"] == "2.1.0"
 
 
-def test_not_a_cloud_assembly_exits_two(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "secure_serverless.sarif", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def test_not_a_cloud_assembly_exits_two(run_module: Run, tmp_path: Path) -> None:
+    result = run_module("secure_serverless.sarif", tmp_path)
 
     assert result.returncode == 2
     assert "is not a cloud assembly (no manifest.json)" in result.stderr
