@@ -1,4 +1,4 @@
-"""Cloud assemblies for the pull-request tools, built once per test session (synth costs seconds).
+"""Cloud assemblies for the pull-request tools, built once per test run (synth costs seconds).
 
 - ``synthesized_assembly``: the reference app synthesized by ``make synth`` (the command the CI
   example runs), written to a temporary folder through the Makefile's ``OUT`` variable.
@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -47,6 +48,26 @@ def run_module() -> RunModule:
     return run
 
 
+def _once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``build(outdir)`` once for the whole test run, even when xdist workers each start a session.
+
+    The workers share the parent of their base temporary folders; a lock file there makes the
+    first worker build and the others wait for it and reuse the result (the xdist-documented way).
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    outdir, done = shared / name / "cdk.out", shared / name / "done"
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(outdir, ignore_errors=True)
+            build(outdir)
+            done.touch()
+    return outdir
+
+
 #: How the session's assembly is built: the first command of the CI example (docs/pull-requests.md).
 MAKE_SYNTH = ("make", "synth")
 
@@ -58,18 +79,19 @@ def make_synth_command() -> tuple[str, ...]:
 
 @pytest.fixture(scope="session")
 def synthesized_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("make-synth") / "cdk.out"
-    result = subprocess.run(
-        MAKE_SYNTH,
-        cwd=ROOT,
-        env={**os.environ, "OUT": str(outdir)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return outdir
+    def make_synth(outdir: Path) -> None:
+        result = subprocess.run(
+            MAKE_SYNTH,
+            cwd=ROOT,
+            env={**os.environ, "OUT": str(outdir)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+    return _once_per_run(tmp_path_factory, "make-synth", make_synth)
 
 
 def _notes_template(outdir: Path) -> tuple[Path, dict[str, Any]]:
@@ -119,13 +141,16 @@ def narrowed_assembly(synthesized_assembly: Path, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="session")
 def hygiene_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _once_per_run(tmp_path_factory, "hygiene", _synthesize_hygiene_app)
+
+
+def _synthesize_hygiene_app(outdir: Path) -> None:
     import aws_cdk as cdk
     from aws_cdk import aws_sqs as sqs
 
     from cdk_support import new_app
     from secure_serverless.compliance import acknowledge, register_compliance_checks, synth_with_checks
 
-    outdir = tmp_path_factory.mktemp("hygiene") / "cdk.out"
     app = new_app(outdir=str(outdir))
     register_compliance_checks(app)
     stack = cdk.Stack(app, "Hygiene")
@@ -157,4 +182,3 @@ def hygiene_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     plain = sqs.Queue(stack, "PlainHttp", dead_letter_queue=dead_letters)
     acknowledge(plain, "AwsSolutions-SQS4", "Our producers are inside the VPC, so TLS is not needed here.")
     synth_with_checks(app)
-    return outdir
