@@ -120,8 +120,16 @@ def _check(
 
     suppressed = _suppressed_by(acknowledgment, report)
     if acknowledgment.pack != KIT_RECORD_PACK and not suppressed:
-        if acknowledgment.pack and acknowledgment.pack not in report.packs:
-            ran = ", ".join(report.packs) or "none (no validation-report.json)"
+        if not report.packs:
+            add(
+                STALE,
+                "it excuses no finding: the assembly has no validation-report.json, which cdk-nag writes whenever "
+                "a registered pack finds anything (open or acknowledged)",
+                "synthesize with the packs registered (register_compliance_checks); if they ran, remove the "
+                "acknowledgment",
+            )
+        elif acknowledgment.pack not in report.packs:
+            ran = ", ".join(report.packs)
             add(
                 STALE,
                 f"it excuses no finding: the pack {acknowledgment.pack!r} did not run in this synth (packs run: {ran})",

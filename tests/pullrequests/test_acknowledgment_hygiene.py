@@ -208,3 +208,18 @@ def test_the_pull_request_tools_do_not_import_cdk() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
 
     assert result.stdout.strip() == "False"
+
+
+def test_an_assembly_without_a_validation_report_makes_every_acknowledgment_stale(
+    hygiene_assembly: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = shutil.copytree(hygiene_assembly, tmp_path / "cdk.out")
+    (copy / "validation-report.json").unlink()
+
+    report = check_acknowledgments(copy, today=datetime.date(2026, 1, 1))
+
+    stale = [problem for problem in report.problems if problem.kind == "stale"]
+    assert len(stale) == 5
+    assert "the assembly has no validation-report.json" in stale[0].message
