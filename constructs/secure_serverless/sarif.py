@@ -174,6 +174,12 @@ def _perimeter_run(outdir: str | Path, locator: _Locator) -> dict[str, Any]:
         },
         "results": [_perimeter_result(v, rules, locator) for v in report.violations] if report else [],
     }
+    # What the analyzer reports but does not evaluate (when it has such warnings): notes, not errors.
+    for warning in getattr(report, "warnings", ()) if report else ():
+        if warning.rule not in rules:
+            rules.append(warning.rule)
+            run["tool"]["driver"]["rules"].append(_perimeter_rule(warning.rule))
+        run["results"].append(_perimeter_result(warning, rules, locator) | {"level": "note"})
     if report is None:
         run["invocations"] = [
             {
