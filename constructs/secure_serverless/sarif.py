@@ -40,6 +40,9 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 SARIF_VERSION = "2.1.0"
 CDK_NAG_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
 _LEVELS = {"error": "error", "warning": "warning"}
+#: The perimeter check's own validation plugin (``_perimeter_plugin.PLUGIN_NAME``; that module imports
+#: aws-cdk-lib, this one must not). Its findings are the perimeter run's, not cdk-nag's.
+PERIMETER_PLUGIN = "SecureServerlessPerimeter"
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def build_sarif(
 
 def _nag_run(outdir: str | Path, locator: _Locator) -> dict[str, Any]:
     report = read_validation_report(outdir)
-    findings = [*report.findings, *report.acknowledged]
+    findings = [f for f in (*report.findings, *report.acknowledged) if f.pack != PERIMETER_PLUGIN]
     rules: dict[str, dict[str, Any]] = {}
     for finding in findings:
         rules.setdefault(
@@ -126,7 +129,7 @@ def _nag_run(outdir: str | Path, locator: _Locator) -> dict[str, Any]:
     return {
         "tool": {"driver": {"name": "cdk-nag", "informationUri": CDK_NAG_URI, "rules": [rules[r] for r in rule_ids]}},
         "results": results,
-        "properties": {"packs": report.packs},
+        "properties": {"packs": [pack for pack in report.packs if pack != PERIMETER_PLUGIN]},
     }
 
 

@@ -14,6 +14,7 @@ import pytest
 from secure_serverless._acknowledgment_record import format_reason, parse_reason
 from secure_serverless.acknowledgments import MIN_REASON_LENGTH, check_acknowledgments
 from secure_serverless.never_acknowledge import forbidden
+from secure_serverless.summary import summarize
 
 #: After the expired acknowledgment's review-by date (2026-12-31), before the sound one's (2099-12-31).
 CHECK_DATE = "2027-01-15"
@@ -35,8 +36,22 @@ def hygiene_output(run: Run, hygiene_assembly: Path) -> subprocess.CompletedProc
 def test_the_reference_app_acknowledgments_are_sound(run: Run, synthesized_assembly: Path) -> None:
     result = run(synthesized_assembly, "--today", CHECK_DATE)
 
+    recorded = summarize(synthesized_assembly).acknowledgments
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("OK: 8 acknowledgments checked")
+    assert result.stdout.endswith(
+        f"OK: {len(recorded)} acknowledgments checked, none stale, short, forbidden or expired.\n"
+    )
+
+
+def test_acknowledgments_of_packs_that_did_not_run_are_not_called_stale(synthesized_assembly: Path) -> None:
+    """The kit acknowledges findings of the extended packs, which the default synth does not run."""
+    report = check_acknowledgments(synthesized_assembly, today=datetime.date(2026, 1, 1))
+    extended = [a for a in report.checked if a.pack in {"NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"}]
+
+    assert extended, "the reference app no longer acknowledges extended-pack findings: drop this test"
+    assert report.ok
+    assert report.packs_not_run == tuple(sorted({a.pack for a in extended}))
+    assert f"Not checked for staleness: {len(extended)} acknowledgment(s) of packs that did not run" in report.to_text()
 
 
 def test_bad_acknowledgments_fail_with_exit_one(hygiene_output: subprocess.CompletedProcess[str]) -> None:

