@@ -185,3 +185,19 @@ def test_the_plain_check_still_takes_paths(run_module: Run) -> None:
 
     assert result.returncode == 0
     assert result.stdout.endswith("OK: 2 functions within their declared perimeters (1 template).\n")
+
+
+def test_a_role_change_and_a_wildcard_are_named() -> None:
+    new = TemplateBuilder()
+    new.resources[NOTES_FUNCTION]["Properties"]["Role"] = getatt("FilesRole5555")
+    new.allow("FilesRoleDefaultPolicy6666", "s3:*", "*")
+
+    diff = diff_reports(TemplateBuilder().analyze(), new.analyze())
+    notes = next(f for f in diff.functions if f.function == NOTES_FUNCTION)
+    wildcard = next(change for change in notes.reach if change.resource == "*" and "s3:*" in change.added_actions)
+
+    assert diff.widened
+    assert notes.role_changed and (notes.old_role, notes.new_role) == ("NotesRoleDDDD", "FilesRole5555")
+    assert wildcard.wildcard
+    assert "~ stack/NotesFunction1234 (role changed: NotesRoleDDDD -> FilesRole5555)" in diff.to_text()
+    assert "+s3:*  [wildcard]" in diff.to_text()
