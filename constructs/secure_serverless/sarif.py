@@ -64,7 +64,8 @@ class _Locator:
         source = self.sources.locate(path)
         properties: dict[str, Any] = {"constructPath": path}
         if source is not None:
-            properties["sourceLocatedBy"] = f"construct id {source.construct_id!r} of the construct path"
+            how = "Kind(scope, id)" if source.form == "scope-and-id" else "a call's first argument"
+            properties["sourceLocatedBy"] = f"construct id {source.construct_id!r} of the construct path, as {how}"
             physical = {"artifactLocation": {"uri": source.file}, "region": {"startLine": source.line}}
             related = [{"id": 1, **template}] if template else []
             return [{"physicalLocation": physical, "logicalLocations": logical}], related, properties

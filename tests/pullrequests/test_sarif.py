@@ -102,6 +102,12 @@ def test_perimeter_violations_are_results_on_the_function(validator: Draft4Valid
         "SecureServerlessKit-dev-NotesService/Notes/Function/Resource/Resource"
     )
     assert "-> FilesTable" in undeclared[0]["message"]["text"]
+    # The app's line (service("Notes", ...) in the stack), not the kit's line inside TableFunction.
+    source = undeclared[0]["locations"][0]["physicalLocation"]
+    assert source["artifactLocation"]["uri"] == "stacks/notes_service.py"
+    assert '"Notes"' in "".join(
+        (ROOT / "stacks" / "notes_service.py").read_text().splitlines()[source["region"]["startLine"] - 1 :][:3]
+    )
 
 
 def test_open_findings_are_unsuppressed_and_owner_and_review_date_are_kept(
