@@ -63,7 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = analyze(load_path(arguments.paths))
     except PerimeterInputError as error:
-        print(f"perimeter: error: {error}", file=sys.stderr)
+        print(f"perimeter: error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (RecursionError, MemoryError, OSError) as error:
+        print(f"perimeter: error: cannot read the input: {type(error).__name__}", file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(_RENDERERS[arguments.format](report))
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+def _one_line(text: str) -> str:
+    """Messages may quote template values: keep the contract of one line on stderr."""
+    return " ".join(text.split())
