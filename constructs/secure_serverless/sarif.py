@@ -165,6 +165,8 @@ def _perimeter_run(outdir: str | Path, locator: _Locator) -> dict[str, Any]:
         report: Report | None = analyze(load_path(outdir))
     except PerimeterInputError as error:
         report, failure = None, str(error)
+    except (RecursionError, MemoryError, OSError) as error:
+        report, failure = None, f"cannot read the input: {type(error).__name__}"
     rules = list(RULES)
     for violation in report.violations if report else ():
         if violation.rule not in rules:
@@ -330,9 +332,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments.output.write_text(text, encoding="utf-8")
     nag, perimeter, hygiene = (run["results"] for run in log["runs"])
     suppressed = sum(1 for result in nag if "suppressions" in result)
+    warnings = sum(1 for result in perimeter if result["level"] == "note")
     print(
         f"Wrote {arguments.output}: {len(nag) - suppressed} open and {suppressed} acknowledged cdk-nag "
-        f"finding(s), {len(perimeter)} perimeter violation(s), {len(hygiene)} acknowledgment problem(s)."
+        f"finding(s), {len(perimeter) - warnings} perimeter violation(s) and {warnings} warning(s), "
+        f"{len(hygiene)} acknowledgment problem(s)."
     )
     return 0
 

@@ -15,6 +15,7 @@ import pytest
 from jsonschema import Draft4Validator, FormatChecker
 
 from secure_serverless._nag_report import read_validation_report
+from secure_serverless.perimeter import analyze, load_path
 from secure_serverless.sarif import build_sarif
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,14 +146,17 @@ def test_acknowledgment_problems_are_results_too(validator: Draft4Validator, hyg
 def test_command_line_writes_the_log_and_a_summary(run_module: Run, synthesized_assembly: Path, tmp_path: Path) -> None:
     output = tmp_path / "kit.sarif"
     acknowledged = len(read_validation_report(synthesized_assembly).acknowledged)
+    warnings = len(getattr(analyze(load_path(synthesized_assembly)), "warnings", ()))
     result = run_module("secure_serverless.sarif", synthesized_assembly, "--output", output, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        f"Wrote {output}: 0 open and {acknowledged} acknowledged cdk-nag finding(s), 0 perimeter violation(s), "
-        "0 acknowledgment problem(s).\n"
+        f"Wrote {output}: 0 open and {acknowledged} acknowledged cdk-nag finding(s), 0 perimeter violation(s) "
+        f"and {warnings} warning(s), 0 acknowledgment problem(s).\n"
     )
-    assert json.loads(output.read_text())["version"] == "2.1.0"
+    log = json.loads(output.read_text())
+    (perimeter,) = [run for run in log["runs"] if run["tool"]["driver"]["name"] == "secure-serverless-perimeter"]
+    assert [result["level"] for result in perimeter["results"]] == ["note"] * warnings
 
 
 def test_not_a_cloud_assembly_exits_two(run_module: Run, tmp_path: Path) -> None:

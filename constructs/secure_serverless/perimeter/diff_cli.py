@@ -54,7 +54,9 @@ def _analyze(label: str, path: str) -> Report:
     try:
         return analyze(load_path(path))
     except PerimeterInputError as error:
-        raise PerimeterInputError(f"{label} {path}: {error}") from error
+        raise PerimeterInputError(f"{label} {path}: {' '.join(str(error).split())}") from error
+    except (RecursionError, MemoryError, OSError) as error:  # as the check itself: exit 2, no traceback
+        raise PerimeterInputError(f"{label} {path}: cannot read the input: {type(error).__name__}") from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
