@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from . import diff_cli
 from .analyzer import analyze
 from .errors import PerimeterInputError
 from .loader import load_path
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["diff"]:  # a subcommand; a path named "diff" is given as ./diff
+        return diff_cli.main(argv[1:])
     arguments = build_parser().parse_args(argv)
     try:
         report = analyze(load_path(arguments.paths))
