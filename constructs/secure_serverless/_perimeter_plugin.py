@@ -8,8 +8,10 @@ the assembly together, so cross-stack references are checked too.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 import aws_cdk as cdk
 import jsii
@@ -42,6 +44,16 @@ class PerimeterCheck:
 
     def validate(self, context: cdk.IPolicyValidationContextBeta1) -> cdk.PolicyValidationPluginReportBeta1:
         paths = list(context.template_paths)
+        acknowledged = _acknowledged_perimeter_rules(paths)
+        if acknowledged:
+            # CDK would let an acknowledgment silence this plugin like any other; a perimeter
+            # violation is never acceptable, so the synth stops here whatever the reason says.
+            raise PerimeterAcknowledgedError(
+                "the perimeter check cannot be acknowledged: "
+                + "; ".join(f"{path} acknowledges {rule}" for path, rule in acknowledged)
+                + ". Fix the grant instead (docs/library-grants.md), or turn the whole check off with "
+                "register_compliance_checks(app, perimeter=False, perimeter_off_reason='...'), which is recorded."
+            )
         try:
             report = analyze(load_path(paths))
         except PerimeterInputError as error:
@@ -82,6 +94,27 @@ class PerimeterCheck:
                 )
             )
         return cdk.PolicyValidationPluginReportBeta1(success=not violations, violations=violations)
+
+
+class PerimeterAcknowledgedError(RuntimeError):
+    """An acknowledgment names a rule of the perimeter check."""
+
+
+def _acknowledged_perimeter_rules(template_paths: list[str]) -> list[tuple[str, str]]:
+    """(construct path, rule id) of every acknowledgment of this plugin's rules in the assembly."""
+    found: list[tuple[str, str]] = []
+    for folder in sorted({Path(path).parent for path in template_paths}):
+        for metadata_file in sorted(folder.glob("*.metadata.json")):
+            try:
+                metadata = json.loads(metadata_file.read_text())
+            except (OSError, ValueError):
+                continue
+            for path, entries in metadata.items() if isinstance(metadata, dict) else ():
+                for entry in entries if isinstance(entries, list) else ():
+                    if isinstance(entry, dict) and entry.get("type") == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                        data = entry.get("data")
+                        found.extend((path, rule) for rule in data or {} if str(rule).startswith(f"{PLUGIN_NAME}::"))
+    return found
 
 
 def _template_path(paths: list[str], template: str) -> str:

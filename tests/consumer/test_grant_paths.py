@@ -70,6 +70,12 @@ APP = textwrap.dedent(
             policy_document={"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": other.table.table_arn}]}),
         "kit-cross-service": lambda s, mine, other: other.table.grant_read_data(mine.function),
+        "acknowledged-perimeter-violation": lambda s, mine, other: (
+            CASES["l1-policy-escape"](s, mine, other),
+            [cdk.Validations.of(f).acknowledge(cdk.Acknowledgment(
+                id=f"SecureServerlessPerimeter::{rule}", reason="an attempt to silence the proof of isolation"))
+             for f in (mine, other) for rule in ("P07-undeclared-reach", "P13-shared-resource")],
+        ),
         # ---- kit paths: must take effect and show up in the matrix
         "kit-own-table": lambda s, mine, other: mine.table.grant(mine.function, TableAccess.READ),
         "kit-shared-table": lambda s, mine, other: other.table.grant_read_data(mine.function, share_reason=REASON),
@@ -90,8 +96,10 @@ APP = textwrap.dedent(
         try:
             build(stack, mine, other)
             app.synth()
-        except Exception as error:  # the verdict is the message
-            return {"ok": False, "error": str(error)}
+        except Exception as error:  # the verdict is the message (and the validation report, if any)
+            report_file = Path(outdir) / "validation-report.json"
+            details = report_file.read_text() if report_file.exists() else ""
+            return {"ok": False, "error": str(error) + details}
         report = analyze(load_path(outdir))
         rows = [
             {"function": f.function, "resource": r.resource, "kind": r.kind, "access": r.access,
@@ -127,6 +135,7 @@ MUST_FAIL = {
     "cdk-stream-event-source": "SecureFunction.consume_table_stream",
     "l1-policy-escape": "SecureServerlessPerimeter",
     "kit-cross-service": "share_reason",
+    "acknowledged-perimeter-violation": "the perimeter check cannot be acknowledged",
 }
 #: path -> (resource logical id prefix, access) that must appear in the Reporting function's matrix.
 MUST_WORK = {
