@@ -8,8 +8,7 @@ composes library constructs.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import re
 from typing import Any
 
 import aws_cdk as cdk
@@ -26,13 +25,15 @@ from secure_serverless import (
     TableFunction,
     allow_bucket_prefix,
 )
+from secure_serverless import access_levels
 from secure_serverless._log_retention import retention_from_days
+from secure_serverless._validation import ConfigurationError
 
 from .config import AppConfig
+from .contract import CONTRACT, LAMBDAS
 
-LAMBDAS = Path(__file__).resolve().parents[1] / "lambdas"
 _ASSET_EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
-ADMIN_GROUP = "admins"
+ADMIN_GROUP = CONTRACT.admin_group
 FILES_PREFIX = "files/"
 
 
@@ -40,10 +41,12 @@ def _string_key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
-def load_schema(service: str, name: str) -> dict[str, Any]:
-    """A request-body JSON schema shared by the API Gateway model and the handler's own check."""
-    schema: dict[str, Any] = json.loads((LAMBDAS / service / "schemas" / f"{name}.json").read_text())
-    return schema
+def _check_contract() -> None:
+    if not re.fullmatch(CONTRACT.group_name_pattern, CONTRACT.admin_group):
+        raise ConfigurationError(
+            "kit_common/contract.json",
+            [f"adminGroup={CONTRACT.admin_group!r}: use a name matching {CONTRACT.group_name_pattern!r}"],
+        )
 
 
 class ApiGatewayAccountStack(cdk.Stack):
@@ -59,6 +62,7 @@ class NotesServiceStack(cdk.Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        _check_contract()
         retention = retention_from_days(config.log_retention_days)
         retention_reason = config.log_retention_reason
         common = lambda_.LayerVersion(
@@ -96,8 +100,20 @@ class NotesServiceStack(cdk.Stack):
             "Profiles",
             "profiles",
             partition_key=_string_key("userId"),
-            environment={"ADMIN_GROUP": ADMIN_GROUP},
+            environment={"ADMIN_GROUP": ADMIN_GROUP, "USER_POOL_ID": self.users.user_pool.user_pool_id},
         )
+        # --- grant outside TableFunction (to convert to the new grant API when merging) ---
+        # The admin route reads the caller's current membership from the user pool (issue 11,
+        # finding 4): exact actions (AdminGetUser, AdminListGroupsForUser) on this pool only.
+        cfn_user_pool = self.users.user_pool.node.default_child
+        assert isinstance(cfn_user_pool, cdk.CfnResource)
+        self.profiles.function.allow(
+            kind=access_levels.COGNITO_USER_POOL,
+            resource=cfn_user_pool,
+            access="read-membership",
+            resource_arns=[self.users.user_pool.user_pool_arn],
+        )
+        # --- end of grant ---
         self.notes = service(
             "Notes",
             "notes",
@@ -129,21 +145,18 @@ class NotesServiceStack(cdk.Stack):
             throttle_burst_limit=config.throttle_burst_limit,
             cors_allowed_origins=list(config.allowed_origins),
             waf_rate_limit=config.waf_rate_limit,
+            waf_unauthenticated_rate_limit=config.waf_unauthenticated_rate_limit,
+            max_body_bytes=CONTRACT.max_body_bytes,
             log_retention=retention,
             short_log_retention_reason=retention_reason,
         )
-        profiles, notes, files = (s.lambda_function for s in (self.profiles, self.notes, self.files))
-        self.api.add_route("GET", "/me", profiles)
-        self.api.add_route("PUT", "/me", profiles, request_schema=load_schema("profiles", "put_profile"))
-        self.api.add_route("GET", "/profiles/{userId}", profiles)
-        self.api.add_route("GET", "/notes", notes)
-        self.api.add_route("POST", "/notes", notes, request_schema=load_schema("notes", "create_note"))
-        self.api.add_route("GET", "/notes/{noteId}", notes)
-        self.api.add_route("PUT", "/notes/{noteId}", notes, request_schema=load_schema("notes", "update_note"))
-        self.api.add_route("DELETE", "/notes/{noteId}", notes)
-        self.api.add_route("POST", "/files", files, request_schema=load_schema("files", "create_upload"))
-        self.api.add_route("GET", "/files/{fileId}", files)
-        self.api.add_route("DELETE", "/files/{fileId}", files)
+        functions = {"profiles": self.profiles, "notes": self.notes, "files": self.files}
+        # Every route of the contract; tests compare these with each handler's own routes.
+        for route in CONTRACT.routes:
+            schema = CONTRACT.schema(route.service, route.schema) if route.schema else None
+            self.api.add_route(
+                route.method, route.path, functions[route.service].lambda_function, request_schema=schema
+            )
 
         self.alarms = SecurityAlarms(self, "Alarms", alarm_email=config.alarm_email)
         self.alarms.watch_api(self.api.api, config.stage)

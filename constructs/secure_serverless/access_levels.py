@@ -19,6 +19,7 @@ KMS_KEY = "kms-key"
 SQS_QUEUE = "sqs-queue"
 LOG_GROUP = "log-group"
 SNS_TOPIC = "sns-topic"
+COGNITO_USER_POOL = "cognito-user-pool"
 
 #: CloudFormation resource type of each kind.
 RESOURCE_TYPES: Mapping[str, str] = {
@@ -28,6 +29,7 @@ RESOURCE_TYPES: Mapping[str, str] = {
     SQS_QUEUE: "AWS::SQS::Queue",
     LOG_GROUP: "AWS::Logs::LogGroup",
     SNS_TOPIC: "AWS::SNS::Topic",
+    COGNITO_USER_POOL: "AWS::Cognito::UserPool",
 }
 
 _DYNAMODB_READ = (
@@ -87,6 +89,10 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     SNS_TOPIC: {
         "publish": ("sns:Publish",),
+    },
+    COGNITO_USER_POOL: {
+        # Whether a user is enabled and which groups they belong to now (not what a token says).
+        "read-membership": ("cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"),
     },
 }
 

@@ -41,11 +41,14 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from lambda_helpers import (  # noqa: E402
+    ADMIN,
     FILES_BUCKET,
     FILES_TABLE,
     NOTES_TABLE,
     OBJECT_PREFIX,
     PROFILES_TABLE,
+    USER_A,
+    USER_B,
     FakeLambdaContext,
     Function,
     load_function_module,
@@ -107,10 +110,26 @@ def create_table(name: str, partition: str, sort: str | None = None) -> None:
     )
 
 
+def create_user_pool() -> str:
+    """A user pool in moto with the contract's admin group; ADMIN is in it, USER_A and USER_B are not."""
+    cognito = boto3.client("cognito-idp")
+    pool_id: str = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
+    cognito.create_group(UserPoolId=pool_id, GroupName="admins")
+    for user in (ADMIN, USER_A, USER_B):
+        cognito.admin_create_user(UserPoolId=pool_id, Username=user)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=ADMIN, GroupName="admins")
+    return pool_id
+
+
 @pytest.fixture
 def profiles_env(aws: None) -> dict[str, str | None]:
     create_table(PROFILES_TABLE, "userId")
-    return {"TABLE_NAME": PROFILES_TABLE, "POWERTOOLS_SERVICE_NAME": "profiles", "ADMIN_GROUP": None}
+    return {
+        "TABLE_NAME": PROFILES_TABLE,
+        "POWERTOOLS_SERVICE_NAME": "profiles",
+        "ADMIN_GROUP": "admins",
+        "USER_POOL_ID": create_user_pool(),
+    }
 
 
 @pytest.fixture

@@ -110,6 +110,9 @@ def build_event(
             del event_claims["sub"]
         else:
             event_claims["sub"] = sub
+            # The pool signs users in by e-mail, so each user name is a generated id; the tests'
+            # users (tests/lambdas/conftest.py) are named by their sub.
+            event_claims["cognito:username"] = sub
         if groups is not None:
             event_claims["cognito:groups"] = groups
     if headers:

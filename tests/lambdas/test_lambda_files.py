@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from kit_common import ConfigurationError, new_id
+from kit_common import MAX_BODY_BYTES, ConfigurationError, new_id
 
 from lambda_helpers import (
     FILES_BUCKET,
@@ -194,7 +194,7 @@ def test_create_upload_rejects_malformed_json(files: Function) -> None:
 
 
 def test_create_upload_rejects_an_oversized_body_with_413(files: Function) -> None:
-    body = {**read_event_file("create_upload_body.json"), "fileName": "x" * 20_000}
+    body = {**read_event_file("create_upload_body.json"), "fileName": "x" * MAX_BODY_BYTES}
     event = build_event("POST", "/files", body=body)
     assert_generic_error(files.call(event), 413, event)
     assert all_items() == []

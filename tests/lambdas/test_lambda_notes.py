@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
-from kit_common import encode_cursor, new_id
+from kit_common import MAX_BODY_BYTES, encode_cursor, new_id
 
 from lambda_helpers import (
     NOTES_TABLE,
@@ -133,13 +133,13 @@ def test_create_rejects_a_missing_body(notes: Function) -> None:
 
 
 def test_create_rejects_an_oversized_body_with_413(notes: Function) -> None:
-    event = build_event("POST", "/notes", body={"title": "x", "content": "x" * (17 * 1024)})
+    event = build_event("POST", "/notes", body={"title": "x", "content": "x" * MAX_BODY_BYTES})
     assert_generic_error(notes.call(event), 413, event)
     assert all_items() == []
 
 
 def test_create_rejects_an_oversized_base64_body_with_413(notes: Function) -> None:
-    event = build_event("POST", "/notes", body={"title": "x", "content": "é" * 9000}, base64_body=True)
+    event = build_event("POST", "/notes", body={"title": "x", "content": "x" * MAX_BODY_BYTES}, base64_body=True)
     assert_generic_error(notes.call(event), 413, event)
 
 
@@ -237,7 +237,7 @@ def test_update_rejects_invalid_bodies_and_changes_nothing(notes: Function, body
 
 def test_update_rejects_an_oversized_body_with_413(notes: Function) -> None:
     note = create(notes)
-    event = note_event("PUT", note["noteId"], body={"title": "x", "content": "y" * 20000, "version": 1})
+    event = note_event("PUT", note["noteId"], body={"title": "x", "content": "y" * MAX_BODY_BYTES, "version": 1})
     assert_generic_error(notes.call(event), 413, event)
     assert stored(note["noteId"])["version"] == 1
 

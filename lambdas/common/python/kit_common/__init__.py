@@ -15,7 +15,8 @@ from .errors import (
     UnauthorizedError,
     generic_message,
 )
-from .identity import Caller, caller_from_event, is_valid_sub, parse_groups
+from .contract import ADMIN_GROUP, GROUP_NAME_PATTERN, ROUTES
+from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse_groups
 from .pagination import decode_cursor, encode_cursor, parse_limit
 from .records import is_condition_check_failure, is_valid_id, new_id, to_int, utc_now_iso
 from .request_body import DRAFT_04, MAX_BODY_BYTES, load_schema, parse_json_body
@@ -23,7 +24,9 @@ from .resolver import ORIGIN_PATTERN, correlation_id, create_resolver, current_c
 from .responses import SECURITY_HEADERS, error_response, json_response, no_content
 
 __all__ = [
+    "ADMIN_GROUP",
     "DRAFT_04",
+    "GROUP_NAME_PATTERN",
     "MAX_BODY_BYTES",
     "ORIGIN_PATTERN",
     "SECURITY_HEADERS",
@@ -32,8 +35,10 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ForbiddenError",
+    "GroupClaim",
     "NotFoundError",
     "PayloadTooLargeError",
+    "ROUTES",
     "ServiceError",
     "UnauthorizedError",
     "caller_from_event",
