@@ -598,7 +598,7 @@ class _Parser:
                     f"web ACL association {logical_id}: the web ACL is not in the template, its rules cannot be emulated"
                 )
                 return None, None
-            return (WAF_BODY_SIZE_LIMIT_BYTES if _blocks_large_bodies(acl) else None), acl_id
+            return _body_size_limit(acl), acl_id
         return None, None
 
     def parse(self) -> ApiDefinition:
@@ -645,6 +645,22 @@ def _cors_origin_template(text: str) -> tuple[str, tuple[str, ...]] | None:
     if leftover.strip():
         return None
     return override.group(1), tuple(origins)
+
+
+def _body_size_limit(acl: Mapping[str, Any]) -> int | None:
+    """The smallest body size the web ACL blocks above: the common rule set's 8 KB rule, or a
+    blocking size-constraint rule on the whole body (what ``SecureRestApi(max_body_bytes=...)`` adds)."""
+    limits = [WAF_BODY_SIZE_LIMIT_BYTES] if _blocks_large_bodies(acl) else []
+    for rule in acl.get("Rules") or []:
+        size = (rule.get("Statement") or {}).get("SizeConstraintStatement") or {}
+        if (
+            "Block" in (rule.get("Action") or {})
+            and "Body" in (size.get("FieldToMatch") or {})
+            and size.get("ComparisonOperator") == "GT"
+            and isinstance(size.get("Size"), int)
+        ):
+            limits.append(size["Size"])
+    return min(limits, default=None)
 
 
 def _blocks_large_bodies(acl: Mapping[str, Any]) -> bool:

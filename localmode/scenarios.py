@@ -642,11 +642,14 @@ def _oversized_field(demo: Demo, run: Run) -> None:
 def _oversized_body(demo: Demo, run: Run) -> None:
     alice = demo.user(ALICE)
     before = demo.invocations()
-    padding = "y" * (9 * 1024)
+    limit = demo.env.api.definition.waf_body_limit or 0  # the web ACL's body limit, read from the template
+    padding = "y" * (limit + 1024)
     reply = demo.call(
         "POST", "/notes", token=alice.id_token, raw_body=json.dumps({"title": "t", "content": padding}).encode()
     )
-    _gateway_rejects(demo, run, reply, before, "403: a body over 8 KB is blocked by the web ACL", status=403)
+    _gateway_rejects(
+        demo, run, reply, before, f"403: a body over {limit // 1024} KB is blocked by the web ACL", status=403
+    )
 
 
 def _stale_update(demo: Demo, run: Run) -> None:
@@ -756,7 +759,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "oversized-body",
-        "Attack: a 9 KB body",
+        "Attack: a body over the web ACL's limit",
         "WAF web ACL (AWS managed common rule set, SizeRestrictions_BODY), emulated by the local gateway",
         _oversized_body,
     ),
