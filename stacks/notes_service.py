@@ -22,6 +22,7 @@ from secure_serverless import (
     SecureRestApi,
     SecureUserPool,
     SecurityAlarms,
+    ServiceDashboard,
     TableFunction,
     allow_bucket_prefix,
 )
@@ -165,6 +166,18 @@ class NotesServiceStack(cdk.Stack):
             self.alarms.watch_table(svc)
         if self.api.web_acl is not None:
             self.alarms.watch_web_acl(self.api.web_acl_name)
+        self.alarms.watch_user_pool(self.users.user_pool)  # account takeover, compromised credentials
+
+        self.dashboard = ServiceDashboard(self, "Dashboard")
+        self.dashboard.add_api(self.api.api, config.stage)
+        if self.api.web_acl is not None and self.api.web_acl_name is not None:
+            rules = self.api.web_acl.rules
+            assert isinstance(rules, list)
+            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=[rule.name for rule in rules])
+        for title, svc in (("profiles", self.profiles), ("notes", self.notes), ("files", self.files)):
+            self.dashboard.add_function(svc, title=title)
+            self.dashboard.add_table(svc, title=title)
+        self.dashboard.add_user_pool(self.users.user_pool, self.users.client)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)

@@ -28,6 +28,7 @@ _EXPORTS = {
     "SecureRestApi": ".rest_api",
     "ApiGatewayAccountLogging": ".api_gateway_account",
     "SecurityAlarms": ".monitoring",
+    "ServiceDashboard": ".dashboard",
     "register_compliance_checks": ".compliance",
     "acknowledge": ".compliance",
     "synth_with_checks": ".compliance",
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .compliance import (
         ComplianceReport as ComplianceReport,
     )
+    from .dashboard import ServiceDashboard as ServiceDashboard
     from .compliance import (
         acknowledge as acknowledge,
     )

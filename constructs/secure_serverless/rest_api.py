@@ -80,9 +80,11 @@ GATEWAY_RESPONSES: dict[str, tuple[apigateway.ResponseType, str]] = {
     "BadRequestParameters": (apigateway.ResponseType.BAD_REQUEST_PARAMETERS, "Invalid request"),
     "RequestTooLarge": (apigateway.ResponseType.REQUEST_TOO_LARGE, "Request too large"),
 }
-#: A syntactically well-formed bearer token: a JWT (three base64url parts), raw or after
-#: "Bearer ". The WAF cannot verify a signature; it can tell garbage from a token that might be valid.
-WELL_FORMED_BEARER_TOKEN = r"^([Bb][Ee][Aa][Rr][Ee][Rr] +)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+#: A well-formed Cognito token, raw or after "Bearer ": a JWT whose header and payload are JSON
+#: objects (base64url "eyJ...") and whose signature is RS256 with a 2048-bit key or larger (342+
+#: base64url characters). The WAF cannot verify a signature; it tells garbage from what might be
+#: a token. Anyone can send this shape, so it only keeps garbage on the lower budget.
+WELL_FORMED_BEARER_TOKEN = r"^([Bb][Ee][Aa][Rr][Ee][Rr] +)?eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{342,}$"
 #: The AWS common rule set's own body-size rule (it blocks bodies over 8 KB).
 WAF_COMMON_BODY_SIZE_RULE = "SizeRestrictions_BODY"
 WAF_COMMON_BODY_SIZE_BYTES = 8 * 1024

@@ -306,16 +306,20 @@ def test_default_web_acl_rate_limits_requests_without_a_well_formed_token_below_
     assert not_preflight["ByteMatchStatement"]["SearchString"] == "OPTIONS"
 
 
+SIGNATURE = "s" * 342  # RS256 with a 2048-bit key: 256 bytes, 342 base64url characters
+
+
 @pytest.mark.parametrize(
     ("header", "well_formed"),
     [
-        ("eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.c2lnbmF0dXJl", True),
-        ("Bearer eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.c2lnbmF0dXJl", True),
-        ("bearer  eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.c2lnbmF0dXJl", True),
+        (f"eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.{SIGNATURE}", True),
+        (f"Bearer eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.{SIGNATURE}", True),
+        (f"bearer  eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.{SIGNATURE}", True),
+        ("eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.c2lnbmF0dXJl", False),  # signature too short for RS256
+        (f"a.b.{SIGNATURE}", False),  # header and payload are not JSON objects
         ("garbage", False),
         ("Bearer garbage", False),
-        ("a.b", False),
-        ("eyJ.eyJ.sig extra", False),
+        (f"eyJ.eyJ.{SIGNATURE} extra", False),
         ("", False),
     ],
 )

@@ -44,6 +44,7 @@ from lambda_helpers import (  # noqa: E402
     ADMIN,
     FILES_BUCKET,
     FILES_TABLE,
+    IDEMPOTENCY_TABLE,
     NOTES_TABLE,
     OBJECT_PREFIX,
     PROFILES_TABLE,
@@ -135,15 +136,23 @@ def profiles_env(aws: None) -> dict[str, str | None]:
 @pytest.fixture
 def notes_env(aws: None) -> dict[str, str | None]:
     create_table(NOTES_TABLE, "ownerId", "noteId")
-    return {"TABLE_NAME": NOTES_TABLE, "POWERTOOLS_SERVICE_NAME": "notes", "MAX_PAGE_SIZE": None}
+    create_table(IDEMPOTENCY_TABLE, "id")
+    return {
+        "TABLE_NAME": NOTES_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+        "POWERTOOLS_SERVICE_NAME": "notes",
+        "MAX_PAGE_SIZE": None,
+    }
 
 
 @pytest.fixture
 def files_env(aws: None) -> dict[str, str | None]:
     create_table(FILES_TABLE, "ownerId", "fileId")
+    create_table(IDEMPOTENCY_TABLE, "id")
     boto3.client("s3").create_bucket(Bucket=FILES_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     return {
         "TABLE_NAME": FILES_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
         "POWERTOOLS_SERVICE_NAME": "files",
         "BUCKET_NAME": FILES_BUCKET,
         "OBJECT_PREFIX": OBJECT_PREFIX,

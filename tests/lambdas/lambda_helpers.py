@@ -32,6 +32,7 @@ EMAIL_IN_EVENTS = "user-a@example.com"
 PROFILES_TABLE = "profiles-table"
 NOTES_TABLE = "notes-table"
 FILES_TABLE = "files-table"
+IDEMPOTENCY_TABLE = "idempotency-table"
 FILES_BUCKET = "files-bucket-test"
 OBJECT_PREFIX = "files/"
 
@@ -42,6 +43,7 @@ GENERIC_MESSAGES = {
     404: "Not found",
     409: "Conflict",
     413: "Payload too large",
+    422: "Unprocessable request",
     500: "Internal server error",
 }
 

@@ -16,6 +16,7 @@ from .errors import (
     generic_message,
 )
 from .contract import ADMIN_GROUP, GROUP_NAME_PATTERN, ROUTES
+from .idempotency import IDEMPOTENCY_KEY_HEADER, idempotency_config, idempotency_key, idempotent_errors
 from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse_groups
 from .pagination import decode_cursor, encode_cursor, parse_limit
 from .records import is_condition_check_failure, is_valid_id, new_id, to_int, utc_now_iso
@@ -27,6 +28,7 @@ __all__ = [
     "ADMIN_GROUP",
     "DRAFT_04",
     "GROUP_NAME_PATTERN",
+    "IDEMPOTENCY_KEY_HEADER",
     "MAX_BODY_BYTES",
     "ORIGIN_PATTERN",
     "SECURITY_HEADERS",
@@ -52,6 +54,9 @@ __all__ = [
     "env_str",
     "error_response",
     "generic_message",
+    "idempotency_config",
+    "idempotency_key",
+    "idempotent_errors",
     "is_condition_check_failure",
     "is_valid_id",
     "is_valid_sub",

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from .contract import ORIGIN_PATTERN
 from .errors import ServiceError
+from .idempotency import IDEMPOTENCY_KEY_HEADER
 from .identity import Caller, caller_from_event
 from .responses import error_response
 
@@ -50,7 +51,7 @@ def create_resolver(*, logger: Logger, cors_allowed_origins: Sequence[str] = ())
         cors = CORSConfig(
             allow_origin=cors_allowed_origins[0],
             extra_origins=list(cors_allowed_origins[1:]),
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", IDEMPOTENCY_KEY_HEADER],
             max_age=300,
             allow_credentials=False,
         )
