@@ -213,7 +213,7 @@ def test_every_alarm_notifies_its_topic_and_ignores_missing_data(built: Built) -
             assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
             assert props["EvaluationPeriods"] == 1
             assert props["AlarmDescription"]
-    assert len(resources(built.template, "AWS::CloudWatch::Alarm")) == 16
+    assert len(resources(built.template, "AWS::CloudWatch::Alarm")) == 20
 
 
 def test_alarm_ids_are_derived_from_the_watched_constructs(built: Built) -> None:
@@ -368,7 +368,7 @@ def test_dashboard_shows_api_waf_functions_tables_and_sign_in(built: Built) -> N
     assert names["Latency (ms)"] == {"Latency", "IntegrationLatency"}
     assert names["4XX and 5XX responses"] == {"4XXError", "5XXError"}
     assert names["Allowed and blocked"] == {"AllowedRequests", "BlockedRequests"}
-    assert [row[-2] for row in graphs["Blocked per rule"]] == ["RateLimitPerIp", "BodySizeLimit"]
+    assert [row[row.index("Rule") + 1] for row in graphs["Blocked per rule"]] == ["RateLimitPerIp", "BodySizeLimit"]
     assert names["Invocations, errors, throttles"] == {"Invocations", "Errors", "Throttles"}
     assert names["Duration (ms)"] == {"Duration"}
     assert names["Throttle events"] == {"ReadThrottleEvents", "WriteThrottleEvents"}
@@ -379,7 +379,7 @@ def test_dashboard_shows_api_waf_functions_tables_and_sign_in(built: Built) -> N
 
 def test_dashboard_period_is_checked() -> None:
     stack = cdk.Stack(new_app(), "Test")
-    with pytest.raises(ConfigurationError, match="period='90 seconds': use whole minutes"):
+    with pytest.raises(ConfigurationError, match="period='1 minute 30 seconds': use whole minutes"):
         ServiceDashboard(stack, "Dashboard", period=cdk.Duration.seconds(90))
 
 
