@@ -101,6 +101,7 @@ from urllib.parse import unquote_plus
 import fastjsonschema
 
 from .gateway_auth import CognitoTokenVerifier, TokenRejected, flatten_claims
+from .waf_rate import WafRateLimiter
 from .gateway_template import (
     ACCOUNT_THROTTLE,
     API_GATEWAY_MAX_BODY_BYTES,
@@ -305,6 +306,7 @@ class LocalRestApi:
             issuer=config.issuer, client_ids=frozenset(config.client_ids), jwks=config.jwks, now=config.now
         )
         self._account_bucket = _TokenBucket(ACCOUNT_THROTTLE)
+        self._waf_rate = WafRateLimiter(definition.waf_rate_rules, config.now)
         stage = definition.stage
         self._buckets: dict[str, _TokenBucket] = {}
         for route in definition.routes:
@@ -395,6 +397,9 @@ class LocalRestApi:
 
     def _process(self, request: _Request) -> GatewayResponse:
         definition = self.definition
+        if self._waf_rate.blocking_rule(request.method, request.source_ip, request.header):
+            request.waf_code = "403"
+            return self._gateway_response("WAF_FILTERED", request, "Forbidden")
         size_exceeded = request.oversized or len(request.body) > API_GATEWAY_MAX_BODY_BYTES
         if definition.waf_body_limit is not None and (size_exceeded or len(request.body) > definition.waf_body_limit):
             request.waf_code = "403"

@@ -17,6 +17,8 @@ from typing import Any
 
 import fastjsonschema
 
+from .waf_rate import WafRateRule, rate_rules
+
 __all__ = [
     "ACCOUNT_THROTTLE",
     "API_GATEWAY_MAX_BODY_BYTES",
@@ -174,6 +176,8 @@ class ApiDefinition:
     #: Bodies larger than this are blocked by the associated web ACL (None: no such rule).
     waf_body_limit: int | None
     web_acl_id: str | None
+    #: The web ACL's emulated rate-based rules (localmode/waf_rate.py).
+    waf_rate_rules: tuple[WafRateRule, ...] = ()
 
 
 # ---------------------------------------------------------------------------- intrinsics
@@ -630,6 +634,7 @@ class _Parser:
             binary_media_types=tuple(str(b).replace("~1", "/").lower() for b in binary),
             waf_body_limit=waf_limit,
             web_acl_id=acl_id,
+            waf_rate_rules=rate_rules(self.of_type("AWS::WAFv2::WebACL").get(acl_id or "", {})),
         )
 
 

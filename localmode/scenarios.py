@@ -702,7 +702,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "admin-route",
         "Admin-only route: GET /profiles/{userId}",
-        "profiles function checks the admins group claim",
+        "profiles function: the admins group claim, then current membership from the user pool",
         _admin_route,
     ),
     Scenario("no-token", "Attack: call the API without a token", "API Gateway Cognito authorizer", _no_token),
@@ -770,6 +770,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         _stale_update,
     ),
 )
+from .scenarios_hardening import HARDENING_SCENARIOS  # noqa: E402  (issue 11; imports the names above)
+
+SCENARIOS += HARDENING_SCENARIOS
 SCENARIO_KEYS = tuple(scenario.key for scenario in SCENARIOS)
 
 
