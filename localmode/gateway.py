@@ -101,7 +101,6 @@ from urllib.parse import unquote_plus
 import fastjsonschema
 
 from .gateway_auth import CognitoTokenVerifier, TokenRejected, flatten_claims
-from .waf_rate import WafRateLimiter
 from .gateway_template import (
     ACCOUNT_THROTTLE,
     API_GATEWAY_MAX_BODY_BYTES,
@@ -112,6 +111,7 @@ from .gateway_template import (
     Throttle,
     parse_template,
 )
+from .waf_rate import WafRateLimiter
 
 __all__ = [
     "ACCOUNT_ID",

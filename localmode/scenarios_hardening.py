@@ -13,6 +13,7 @@ valid request and the control that now answers it:
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import Counter
 
@@ -64,7 +65,7 @@ def _largest_valid_body(demo: Demo, run: Run) -> None:
         (wide * 200, wide * 8000, "200 + 8,000 four-byte characters (the models' maxLength)"),
         ("日記", "漢" * 2800, "2,800 CJK characters (blocked by the old 8 KB WAF rule)"),
     ):
-        payload = ('{"title": "%s", "content": "%s"}' % (title, content)).encode("utf-8")
+        payload = json.dumps({"title": title, "content": content}, ensure_ascii=False).encode("utf-8")
         reply = demo.call("POST", "/notes", token=alice.id_token, raw_body=payload)
         created = reply.json() or {}
         run.http(reply, 201, expected=f"201: {what}, {len(payload):,} bytes, within the 48 KB body limit")
@@ -77,7 +78,9 @@ def _unauthenticated_burst(demo: Demo, run: Run) -> None:
     alice = demo.user(ALICE)
     rules = [r for r in demo.env.api.definition.waf_rate_rules if r.unless_header is not None]
     if not rules:
-        run.check("the stage's web ACL", "no rate rule for requests without a token", "RateLimitUnauthenticatedPerIp", False)
+        run.check(
+            "the stage's web ACL", "no rate rule for requests without a token", "RateLimitUnauthenticatedPerIp", False
+        )
         return
     (rule,) = rules
     sent = rule.limit + 20

@@ -78,11 +78,7 @@ def load_config(node: Node) -> AppConfig:
         if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
             return 'give a JSON list of origins, e.g. ["https://app.example.com"]'
         # Both sides must accept an origin: the API's CORS and every handler at start.
-        bad = [
-            f"{o!r} ({problem})"
-            for o in value
-            if (problem := origin_problem(o) or CONTRACT.origin_problem(o))
-        ]
+        bad = [f"{o!r} ({problem})" for o in value if (problem := origin_problem(o) or CONTRACT.origin_problem(o))]
         return "; ".join(bad) or None
 
     def email(value: Any) -> str | None:

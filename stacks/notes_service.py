@@ -20,13 +20,14 @@ from secure_serverless import (
     ApiGatewayAccountLogging,
     SecureBucket,
     SecureRestApi,
+    SecureTable,
     SecureUserPool,
     SecurityAlarms,
     ServiceDashboard,
     TableFunction,
+    access_levels,
     allow_bucket_prefix,
 )
-from secure_serverless import SecureTable, access_levels
 from secure_serverless._log_retention import retention_from_days
 from secure_serverless._validation import ConfigurationError
 
@@ -184,7 +185,6 @@ class NotesServiceStack(cdk.Stack):
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
-
 
     def _idempotency_table(self, service: TableFunction) -> SecureTable:
         """The Powertools Idempotency records of ``service`` (issue 11, finding 7), in its own perimeter."""

@@ -59,7 +59,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .compliance import (
         ComplianceReport as ComplianceReport,
     )
-    from .dashboard import ServiceDashboard as ServiceDashboard
     from .compliance import (
         acknowledge as acknowledge,
     )
@@ -69,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .compliance import (
         synth_with_checks as synth_with_checks,
     )
+    from .dashboard import ServiceDashboard as ServiceDashboard
     from .encryption_key import EncryptionKey as EncryptionKey
     from .monitoring import SecurityAlarms as SecurityAlarms
     from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION

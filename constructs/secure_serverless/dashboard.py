@@ -116,7 +116,9 @@ class ServiceDashboard(Construct):
         self._row(
             "WAF",
             [
-                self._graph("Allowed and blocked", [metric("AllowedRequests", "ALL"), metric("BlockedRequests", "ALL")], 12),
+                self._graph(
+                    "Allowed and blocked", [metric("AllowedRequests", "ALL"), metric("BlockedRequests", "ALL")], 12
+                ),
                 self._graph("Blocked per rule", [metric("BlockedRequests", rule) for rule in rule_names], 12),
             ],
         )
@@ -189,9 +191,7 @@ class ServiceDashboard(Construct):
         self._row(
             "Sign-in",
             [
-                self._graph(
-                    "Sign-ins", [activity("SignInSuccesses"), activity("TokenRefreshSuccesses")], 8
-                ),
+                self._graph("Sign-ins", [activity("SignInSuccesses"), activity("TokenRefreshSuccesses")], 8),
                 self._graph("Throttled sign-ins", [activity("SignInThrottles")], 8),
                 self._graph(
                     "Threat protection: risky requests",

@@ -84,7 +84,7 @@ GATEWAY_RESPONSES: dict[str, tuple[apigateway.ResponseType, str]] = {
 #: objects (base64url "eyJ...") and whose signature is RS256 with a 2048-bit key or larger (342+
 #: base64url characters). The WAF cannot verify a signature; it tells garbage from what might be
 #: a token. Anyone can send this shape, so it only keeps garbage on the lower budget.
-WELL_FORMED_BEARER_TOKEN = r"^([Bb][Ee][Aa][Rr][Ee][Rr] +)?eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{342,}$"
+WELL_FORMED_BEARER_PATTERN = r"^([Bb][Ee][Aa][Rr][Ee][Rr] +)?eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{342,}$"
 #: The AWS common rule set's own body-size rule (it blocks bodies over 8 KB).
 WAF_COMMON_BODY_SIZE_RULE = "SizeRestrictions_BODY"
 WAF_COMMON_BODY_SIZE_BYTES = 8 * 1024
@@ -160,7 +160,7 @@ def _without_well_formed_token() -> wafv2.CfnWebACL.StatementProperty:
                                 field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
                                     single_header={"Name": "authorization"}
                                 ),
-                                regex_string=WELL_FORMED_BEARER_TOKEN,
+                                regex_string=WELL_FORMED_BEARER_PATTERN,
                                 text_transformations=[
                                     wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
                                 ],
@@ -301,7 +301,7 @@ class SecureRestApi(Construct):
     :param waf_rate_limit: requests per source IP per 5 minutes before the web ACL blocks that IP,
         100..2,000,000,000. Default: 1000.
     :param waf_unauthenticated_rate_limit: requests without a well-formed bearer token
-        (``WELL_FORMED_BEARER_TOKEN``; CORS preflights excepted) per source IP per 5 minutes before
+        (``WELL_FORMED_BEARER_PATTERN``; CORS preflights excepted) per source IP per 5 minutes before
         the web ACL blocks them, 10..``waf_rate_limit - 1``. Default: 100.
     :param max_body_bytes: the largest request body, in bytes, the web ACL lets through,
         8192..65536. Default: 8192 (the AWS common rule set's ``SizeRestrictions_BODY``). Above
@@ -372,7 +372,11 @@ class SecureRestApi(Construct):
         if waf:
             problems.check_range("waf_rate_limit", waf_rate_limit, 100, 2_000_000_000, "requests per 5 minutes")
             problems.check_range(
-                "waf_unauthenticated_rate_limit", waf_unauthenticated_rate_limit, 10, 2_000_000_000, "requests per 5 minutes"
+                "waf_unauthenticated_rate_limit",
+                waf_unauthenticated_rate_limit,
+                10,
+                2_000_000_000,
+                "requests per 5 minutes",
             )
             if (
                 isinstance(waf_rate_limit, int)

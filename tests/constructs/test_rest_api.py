@@ -22,7 +22,7 @@ from aws_cdk import aws_logs as logs
 
 from cdk_support import StackResources, nag_report, new_app, open_findings
 from secure_serverless import ConfigurationError, EncryptionKey, SecureFunction, SecureRestApi, SecureUserPool
-from secure_serverless.rest_api import WELL_FORMED_BEARER_TOKEN
+from secure_serverless.rest_api import WELL_FORMED_BEARER_PATTERN
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 NOTE_SCHEMA: dict[str, Any] = {
@@ -295,13 +295,17 @@ def test_default_web_acl_rate_limits_requests_without_a_well_formed_token_below_
     rules = web_acl_rules(default, default.made["api"])
     rule = rules["RateLimitUnauthenticatedPerIp"]
     assert rule["Action"] == {"Block": {}}
-    assert rule["Priority"] < min(r["Priority"] for r in rules.values() if "ManagedRuleGroupStatement" in r["Statement"])
+    assert rule["Priority"] < min(
+        r["Priority"] for r in rules.values() if "ManagedRuleGroupStatement" in r["Statement"]
+    )
     rate = rule["Statement"]["RateBasedStatement"]
     assert (rate["AggregateKeyType"], rate["Limit"], rate["EvaluationWindowSec"]) == ("IP", 100, 300)
     assert rate["Limit"] < rules["RateLimitPerIp"]["Statement"]["RateBasedStatement"]["Limit"]
-    no_token, not_preflight = (s["NotStatement"]["Statement"] for s in rate["ScopeDownStatement"]["AndStatement"]["Statements"])
+    no_token, not_preflight = (
+        s["NotStatement"]["Statement"] for s in rate["ScopeDownStatement"]["AndStatement"]["Statements"]
+    )
     assert no_token["RegexMatchStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "authorization"}}
-    assert no_token["RegexMatchStatement"]["RegexString"] == WELL_FORMED_BEARER_TOKEN
+    assert no_token["RegexMatchStatement"]["RegexString"] == WELL_FORMED_BEARER_PATTERN
     assert not_preflight["ByteMatchStatement"]["FieldToMatch"] == {"Method": {}}
     assert not_preflight["ByteMatchStatement"]["SearchString"] == "OPTIONS"
 
@@ -324,7 +328,7 @@ SIGNATURE = "s" * 342  # RS256 with a 2048-bit key: 256 bytes, 342 base64url cha
     ],
 )
 def test_well_formed_bearer_token_pattern(header: str, well_formed: bool) -> None:
-    assert (re.search(WELL_FORMED_BEARER_TOKEN, header) is not None) is well_formed
+    assert (re.search(WELL_FORMED_BEARER_PATTERN, header) is not None) is well_formed
 
 
 def test_default_body_limit_is_the_common_rule_sets_8_kb_rule(default: Built) -> None:

@@ -10,7 +10,6 @@ import aws_cdk as cdk
 
 from secure_serverless.compliance import ComplianceReport
 
-
 #: Origins of every form the stack accepts, the loopback ones included (issue 8, item 5).
 ACCEPTED_ORIGINS = (
     "https://app.example.com",

@@ -13,16 +13,15 @@ from typing import Any
 
 import fastjsonschema
 import pytest
-
 from handler_loading import LAMBDAS, function_environments, handler_routes, started_handler
 from largest_bodies import LARGEST_BODIES, wire_bytes
+
+from cdk_support import new_app
 from reference_support import ACCEPTED_ORIGINS, ReferenceTemplates
 from secure_serverless._validation import MIN_REASON_LENGTH, ConfigurationError, origin_problem
 from secure_serverless.rest_api import JSON_SCHEMA_DRAFT_04
 from stacks.config import load_config
 from stacks.contract import CONTRACT
-
-from cdk_support import new_app
 
 
 def of_type(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -32,8 +31,10 @@ def of_type(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]
 def resource_path(template: dict[str, Any], resource_id: Any) -> str:
     resources = template["Resources"]
     parts: list[str] = []
-    while isinstance(resource_id, dict) and "Ref" in resource_id and resources[resource_id["Ref"]]["Type"] == (
-        "AWS::ApiGateway::Resource"
+    while (
+        isinstance(resource_id, dict)
+        and "Ref" in resource_id
+        and resources[resource_id["Ref"]]["Type"] == ("AWS::ApiGateway::Resource")
     ):
         props = resources[resource_id["Ref"]]["Properties"]
         parts.insert(0, props["PathPart"])
@@ -168,7 +169,7 @@ def test_the_admin_group_is_one_name_for_the_user_pool_and_the_profiles_handler(
     assert re.fullmatch(CONTRACT.group_name_pattern, CONTRACT.admin_group)
     (profiles,) = [e for e in function_environments(template).values() if e["POWERTOOLS_SERVICE_NAME"] == "profiles"]
     with started_handler(profiles) as module:
-        assert module.ADMIN_GROUP == CONTRACT.admin_group
+        assert CONTRACT.admin_group == module.ADMIN_GROUP
 
 
 # ---------------------------------------------------------------- body limits (issue 11, finding 2)
@@ -186,7 +187,7 @@ def test_the_waf_the_handlers_and_the_contract_share_one_body_limit(reference_te
     assert int(inspection.removeprefix("KB_")) * 1024 >= CONTRACT.max_body_bytes
     (notes,) = [e for e in function_environments(template).values() if e["POWERTOOLS_SERVICE_NAME"] == "notes"]
     with started_handler(notes):
-        assert sys.modules["kit_common"].MAX_BODY_BYTES == CONTRACT.max_body_bytes
+        assert CONTRACT.max_body_bytes == sys.modules["kit_common"].MAX_BODY_BYTES
 
 
 @pytest.mark.parametrize(("service", "schema_name"), sorted(LARGEST_BODIES))

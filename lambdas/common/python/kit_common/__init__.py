@@ -5,6 +5,7 @@ environment parsing and pagination cursors: one implementation for every functio
 """
 
 from .config import ConfigurationError, env_csv, env_int, env_str
+from .contract import ADMIN_GROUP, GROUP_NAME_PATTERN, ROUTES
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -15,7 +16,6 @@ from .errors import (
     UnauthorizedError,
     generic_message,
 )
-from .contract import ADMIN_GROUP, GROUP_NAME_PATTERN, ROUTES
 from .idempotency import IDEMPOTENCY_KEY_HEADER, idempotency_config, idempotency_key, idempotent_errors
 from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse_groups
 from .pagination import decode_cursor, encode_cursor, parse_limit
@@ -31,6 +31,7 @@ __all__ = [
     "IDEMPOTENCY_KEY_HEADER",
     "MAX_BODY_BYTES",
     "ORIGIN_PATTERN",
+    "ROUTES",
     "SECURITY_HEADERS",
     "BadRequestError",
     "Caller",
@@ -40,7 +41,6 @@ __all__ = [
     "GroupClaim",
     "NotFoundError",
     "PayloadTooLargeError",
-    "ROUTES",
     "ServiceError",
     "UnauthorizedError",
     "caller_from_event",
