@@ -40,6 +40,7 @@ from kit_common import (
     BadRequestError,
     ConflictError,
     NotFoundError,
+    create_once,
     create_resolver,
     current_caller,
     env_csv,
@@ -47,7 +48,6 @@ from kit_common import (
     env_str,
     idempotency_config,
     idempotency_key,
-    idempotent_errors,
     is_condition_check_failure,
     is_valid_id,
     json_response,
@@ -181,10 +181,10 @@ def create_upload() -> Response[Any]:
     caller = current_caller(app)
     key = idempotency_key(app.current_event.headers)
     body = parse_json_body(app.current_event.raw_event, CREATE_UPLOAD)
-    if key is None:
-        return json_response(201, _create_upload(caller.sub, body))
-    with idempotent_errors():
-        return json_response(201, create_upload_once(request={"owner": caller.sub, "key": key, "body": body}))
+    created = create_once(
+        key=key, owner=caller.sub, body=body, create=_create_upload, idempotent_create=create_upload_once
+    )
+    return json_response(201, created)
 
 
 def _confirmed(item: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from kit_common import (
     BadRequestError,
     ConflictError,
     NotFoundError,
+    create_once,
     create_resolver,
     current_caller,
     decode_cursor,
@@ -42,7 +43,6 @@ from kit_common import (
     env_str,
     idempotency_config,
     idempotency_key,
-    idempotent_errors,
     is_condition_check_failure,
     is_valid_id,
     json_response,
@@ -189,10 +189,8 @@ def create_note() -> Response[Any]:
     caller = current_caller(app)
     key = idempotency_key(app.current_event.headers)
     body = parse_json_body(app.current_event.raw_event, CREATE_NOTE)
-    if key is None:
-        return json_response(201, _create_note(caller.sub, body))
-    with idempotent_errors():
-        return json_response(201, create_note_once(request={"owner": caller.sub, "key": key, "body": body}))
+    created = create_once(key=key, owner=caller.sub, body=body, create=_create_note, idempotent_create=create_note_once)
+    return json_response(201, created)
 
 
 @app.get("/notes/<noteId>")

@@ -16,7 +16,7 @@ from .errors import (
     UnauthorizedError,
     generic_message,
 )
-from .idempotency import IDEMPOTENCY_KEY_HEADER, idempotency_config, idempotency_key, idempotent_errors
+from .idempotency import IDEMPOTENCY_KEY_HEADER, create_once, idempotency_config, idempotency_key, idempotent_errors
 from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse_groups
 from .pagination import decode_cursor, encode_cursor, parse_limit
 from .records import is_condition_check_failure, is_valid_id, new_id, to_int, utc_now_iso
@@ -45,6 +45,7 @@ __all__ = [
     "UnauthorizedError",
     "caller_from_event",
     "correlation_id",
+    "create_once",
     "create_resolver",
     "current_caller",
     "decode_cursor",

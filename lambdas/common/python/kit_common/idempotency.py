@@ -10,7 +10,7 @@ first request still runs is refused (409). Without the header a request is simpl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
@@ -23,7 +23,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from .errors import BadRequestError, ConflictError, ServiceError
 
-__all__ = ["IDEMPOTENCY_KEY_HEADER", "idempotency_config", "idempotency_key", "idempotent_errors"]
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "create_once", "idempotency_config", "idempotency_key", "idempotent_errors"]
+
+Created = dict[str, Any]
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 #: A UUID, a ULID or any opaque token a client generates: 8 to 128 URL-safe characters.
@@ -59,3 +61,19 @@ def idempotent_errors() -> Iterator[None]:
         raise ServiceError(HTTPStatus.UNPROCESSABLE_ENTITY, "Idempotency-Key reused with another body") from None
     except IdempotencyAlreadyInProgressError:
         raise ConflictError("the first request with this Idempotency-Key is still running") from None
+
+
+def create_once(
+    *,
+    key: str | None,
+    owner: str,
+    body: dict[str, Any],
+    create: Callable[[str, dict[str, Any]], Created],
+    idempotent_create: Callable[..., Created],
+) -> Created:
+    """``create(owner, body)``; with a key, through ``idempotent_create`` (the function's
+    ``@idempotent_function``, data keyword ``request`` = {owner, key, body})."""
+    if key is None:
+        return create(owner, body)
+    with idempotent_errors():
+        return idempotent_create(request={"owner": owner, "key": key, "body": body})
