@@ -315,6 +315,10 @@ class LocalRestApi:
                 self._buckets[route.method_id] = _TokenBucket(limits)
         self.api_id = _stable_id(definition.rest_api_id, 10)
 
+    def forget_waf_rate_counts(self) -> None:
+        """Drop the web ACL's rate counts, as if their windows had passed (for demos that flood)."""
+        self._waf_rate = WafRateLimiter(self.definition.waf_rate_rules, self.config.now)
+
     @classmethod
     def from_template(cls, template: Mapping[str, Any], config: GatewayConfig) -> LocalRestApi:
         """Build the gateway; ``GatewayTemplateError`` lists what the template needs but is not emulated."""

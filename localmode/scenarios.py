@@ -471,9 +471,25 @@ def _files(demo: Demo, run: Run) -> None:
         expected=f"201, a presigned POST bound to files/{alice.sub[:8]}.../<fileId>",
     )
     file_id = data.get("fileId", "missing")
+    pending = demo.call("GET", f"/files/{file_id}", token=alice.id_token)
+    run.http(pending, 404, expected="404: nothing uploaded yet, the record is only what the client declared")
+    # moto cannot serve a presigned POST: the operator writes the object the POST would have written.
+    bucket = demo.env.specs[demo.function_for("POST", "/files")].environment["BUCKET_NAME"]
+    demo.env.emulator.client("s3").put_object(
+        Bucket=bucket, Key=key, Body=b"%PDF-1.7 report", ContentType="application/pdf"
+    )
     download = demo.call("GET", f"/files/{file_id}", token=alice.id_token)
-    run.http(download, 200, also=bool((download.json() or {}).get("downloadUrl")), expected="200, a download link")
-    run.http(demo.call("DELETE", f"/files/{file_id}", token=alice.id_token), 204)
+    run.http(
+        download,
+        200,
+        also=(download.json() or {}).get("size") == len(b"%PDF-1.7 report"),
+        expected="200, a download link; the size is what S3 holds (15 bytes), not the declared 2048",
+    )
+    run.http(
+        demo.call("DELETE", f"/files/{file_id}", token=alice.id_token),
+        409,
+        expected="409: the upload link can still write for 300 s, so no delete yet (no orphan object after it)",
+    )
 
 
 def _admin_route(demo: Demo, run: Run) -> None:

@@ -1,9 +1,10 @@
 """The reference stack: the article's architecture as a deployable notes service.
 
 Three services, one Lambda per DynamoDB table, each in its own perimeter (role, key, log group,
-dead-letter queue); a Cognito user pool; a REST API with WAF, a Cognito authorizer on every
-method, request validation and access logs; alarms to an encrypted topic. The stack only
-composes library constructs.
+dead-letter queue; notes and files also their idempotency table); a Cognito user pool; a REST
+API with WAF, a Cognito authorizer on every method, request validation and access logs; alarms
+to an encrypted topic and a dashboard. The routes, the admin group and the body limit come from
+the stack/handler contract (stacks/contract.py). The stack only composes library constructs.
 """
 
 from __future__ import annotations
