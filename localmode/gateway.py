@@ -228,7 +228,9 @@ class _TokenBucket:
         with self.lock:
             if self.updated is not None and now > self.updated:
                 self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            if self.updated is None or now > self.updated:
+            # The emulated clock can move back (a scenario's shifted() ends): re-anchor there, or
+            # the bucket would not refill until real time caught up with the shifted one.
+            if self.updated is None or now != self.updated:
                 self.updated = now
             if self.tokens >= 1.0:
                 self.tokens -= 1.0
