@@ -118,7 +118,8 @@ HANDLING: dict[str, Handling] = {
     "AWS::SQS::QueuePolicy": _api("SQS API; stored, not evaluated by moto"),
     "AWS::SNS::TopicPolicy": _api("SNS API; stored, not evaluated by moto"),
     "AWS::CloudWatch::Alarm": _api("CloudWatch API; stored, no metrics flow locally so alarms never fire"),
-    "AWS::WAFv2::WebACL": _api("WAFv2 API; stored, the local gateway does not evaluate WAF rules"),
+    "AWS::CloudWatch::Dashboard": _api("CloudWatch API; stored, no metrics flow locally so its graphs stay empty"),
+    "AWS::WAFv2::WebACL": _api("WAFv2 API; stored, the local gateway emulates its body-size and rate rules only"),
     "AWS::WAFv2::WebACLAssociation": _api("WAFv2 API; stored"),
     "AWS::WAFv2::LoggingConfiguration": _api("WAFv2 API; stored"),
     "AWS::ApiGateway::Account": _api("API Gateway API (account-level CloudWatch role setting)"),
@@ -141,6 +142,7 @@ _AFTER_CFN = (
     "AWS::WAFv2::WebACLAssociation",
     "AWS::WAFv2::LoggingConfiguration",
     "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
     "AWS::ApiGateway::Account",
 )
 # Deployed by CloudFormation, then repaired or checked by local mode (their properties are resolved).
@@ -556,6 +558,13 @@ def _put_alarm(emulator: Emulator, stack: str, logical_id: str, props: dict[str,
     return str(name)
 
 
+def _put_dashboard(emulator: Emulator, stack: str, logical_id: str, props: dict[str, Any], values: Values) -> str:
+    name = props.get("DashboardName") or _generated_name(stack, logical_id, 255)
+    emulator.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=props["DashboardBody"])
+    values.refs[logical_id] = name
+    return str(name)
+
+
 def _create_web_acl(emulator: Emulator, stack: str, logical_id: str, props: dict[str, Any], values: Values) -> str:
     name = props.get("Name") or _generated_name(stack, logical_id)
     summary = emulator.client("wafv2").create_web_acl(Name=name, **_without(props, "Name"))["Summary"]
@@ -595,6 +604,7 @@ _CREATORS: dict[str, Callable[[Emulator, str, str, dict[str, Any], Values], str 
     "AWS::SQS::QueuePolicy": _put_queue_policy,
     "AWS::SNS::TopicPolicy": _put_topic_policy,
     "AWS::CloudWatch::Alarm": _put_alarm,
+    "AWS::CloudWatch::Dashboard": _put_dashboard,
     "AWS::WAFv2::WebACL": _create_web_acl,
     "AWS::WAFv2::WebACLAssociation": _associate_web_acl,
     "AWS::WAFv2::LoggingConfiguration": _put_waf_logging,

@@ -161,6 +161,7 @@ def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the emula
     from localmode import iam_patch
 
     iam_patch.apply_cognito_public_operations()
+    iam_patch.apply_cognito_resource_aware()
     if patch:
         iam_patch.apply()
     from moto.server import ThreadedMotoServer

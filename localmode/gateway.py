@@ -111,6 +111,7 @@ from .gateway_template import (
     Throttle,
     parse_template,
 )
+from .waf_rate import WafRateLimiter
 
 __all__ = [
     "ACCOUNT_ID",
@@ -227,7 +228,9 @@ class _TokenBucket:
         with self.lock:
             if self.updated is not None and now > self.updated:
                 self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            if self.updated is None or now > self.updated:
+            # The emulated clock can move back (a scenario's shifted() ends): re-anchor there, or
+            # the bucket would not refill until real time caught up with the shifted one.
+            if self.updated is None or now != self.updated:
                 self.updated = now
             if self.tokens >= 1.0:
                 self.tokens -= 1.0
@@ -305,6 +308,7 @@ class LocalRestApi:
             issuer=config.issuer, client_ids=frozenset(config.client_ids), jwks=config.jwks, now=config.now
         )
         self._account_bucket = _TokenBucket(ACCOUNT_THROTTLE)
+        self._waf_rate = WafRateLimiter(definition.waf_rate_rules, config.now)
         stage = definition.stage
         self._buckets: dict[str, _TokenBucket] = {}
         for route in definition.routes:
@@ -312,6 +316,10 @@ class LocalRestApi:
             if limits is not None:
                 self._buckets[route.method_id] = _TokenBucket(limits)
         self.api_id = _stable_id(definition.rest_api_id, 10)
+
+    def forget_waf_rate_counts(self) -> None:
+        """Drop the web ACL's rate counts, as if their windows had passed (for demos that flood)."""
+        self._waf_rate = WafRateLimiter(self.definition.waf_rate_rules, self.config.now)
 
     @classmethod
     def from_template(cls, template: Mapping[str, Any], config: GatewayConfig) -> LocalRestApi:
@@ -395,6 +403,9 @@ class LocalRestApi:
 
     def _process(self, request: _Request) -> GatewayResponse:
         definition = self.definition
+        if self._waf_rate.blocking_rule(request.method, request.source_ip, request.header):
+            request.waf_code = "403"
+            return self._gateway_response("WAF_FILTERED", request, "Forbidden")
         size_exceeded = request.oversized or len(request.body) > API_GATEWAY_MAX_BODY_BYTES
         if definition.waf_body_limit is not None and (size_exceeded or len(request.body) > definition.waf_body_limit):
             request.waf_code = "403"

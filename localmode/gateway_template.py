@@ -19,6 +19,8 @@ import fastjsonschema
 
 from secure_serverless.cfn_intrinsics import IntrinsicError, get_att_target, intrinsic, referenced_logical_id
 
+from .waf_rate import WafRateRule, rate_rules
+
 __all__ = [
     "ACCOUNT_THROTTLE",
     "API_GATEWAY_MAX_BODY_BYTES",
@@ -176,6 +178,8 @@ class ApiDefinition:
     #: Bodies larger than this are blocked by the associated web ACL (None: no such rule).
     waf_body_limit: int | None
     web_acl_id: str | None
+    #: The web ACL's emulated rate-based rules (localmode/waf_rate.py).
+    waf_rate_rules: tuple[WafRateRule, ...] = ()
 
 
 # ---------------------------------------------------------------------------- intrinsics
@@ -597,7 +601,7 @@ class _Parser:
                     f"web ACL association {logical_id}: the web ACL is not in the template, its rules cannot be emulated"
                 )
                 return None, None
-            return (WAF_BODY_SIZE_LIMIT_BYTES if _blocks_large_bodies(acl) else None), acl_id
+            return _body_size_limit(acl), acl_id
         return None, None
 
     def parse(self) -> ApiDefinition:
@@ -629,6 +633,7 @@ class _Parser:
             binary_media_types=tuple(str(b).replace("~1", "/").lower() for b in binary),
             waf_body_limit=waf_limit,
             web_acl_id=acl_id,
+            waf_rate_rules=rate_rules(self.of_type("AWS::WAFv2::WebACL").get(acl_id or "", {})),
         )
 
 
@@ -644,6 +649,22 @@ def _cors_origin_template(text: str) -> tuple[str, tuple[str, ...]] | None:
     if leftover.strip():
         return None
     return override.group(1), tuple(origins)
+
+
+def _body_size_limit(acl: Mapping[str, Any]) -> int | None:
+    """The smallest body size the web ACL blocks above: the common rule set's 8 KB rule, or a
+    blocking size-constraint rule on the whole body (what ``SecureRestApi(max_body_bytes=...)`` adds)."""
+    limits = [WAF_BODY_SIZE_LIMIT_BYTES] if _blocks_large_bodies(acl) else []
+    for rule in acl.get("Rules") or []:
+        size = (rule.get("Statement") or {}).get("SizeConstraintStatement") or {}
+        if (
+            "Block" in (rule.get("Action") or {})
+            and "Body" in (size.get("FieldToMatch") or {})
+            and size.get("ComparisonOperator") == "GT"
+            and isinstance(size.get("Size"), int)
+        ):
+            limits.append(size["Size"])
+    return min(limits, default=None)
 
 
 def _blocks_large_bodies(acl: Mapping[str, Any]) -> bool:

@@ -24,6 +24,11 @@ operations. botocore sends them unsigned, and moto, once IAM is enforced, fails 
 500 (it looks for an Authorization header). The list is read from botocore's service model
 (operations whose auth is "none"), not written by hand.
 
+A third: Cognito user-pool operations are authorized on the pool they name
+(``arn:...:cognito-idp:<region>:<account>:userpool/<UserPoolId>``), as AWS does, instead of
+``"*"``; a role scoped to its own pool (the profiles function's AdminGetUser and
+AdminListGroupsForUser, issue 11) can then call it, and no other pool.
+
 The patches must run inside the process that runs moto's server (``localmode.emulator`` applies
 it in the emulator process before the server starts). ``is_applied()`` tells whether it is.
 """
@@ -33,7 +38,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["apply", "apply_cognito_public_operations", "dynamodb_resource_arns", "is_applied", "remove"]
+__all__ = [
+    "apply",
+    "apply_cognito_public_operations",
+    "apply_cognito_resource_aware",
+    "cognito_user_pool_arn",
+    "dynamodb_resource_arns",
+    "is_applied",
+    "remove",
+]
 
 _MARKER = "_localmode_resource_aware"
 _original: Any = None
@@ -145,6 +158,27 @@ def apply_cognito_public_operations() -> None:
         target = f"AWSCognitoIdentityProviderService.{name}"
         if target not in public:
             public.append(target)
+
+
+def cognito_user_pool_arn(body: dict[str, Any], *, partition: str, region: str, account: str) -> str:
+    """The user pool ARN a Cognito request (its JSON body) acts on; ``"*"`` without a UserPoolId."""
+    pool = body.get("UserPoolId")
+    if not isinstance(pool, str) or not pool:
+        return "*"
+    return f"arn:{partition}:cognito-idp:{region}:{account}:userpool/{pool}"
+
+
+def apply_cognito_resource_aware() -> None:
+    """Authorize Cognito user-pool calls on the pool's ARN (moto's ``_determine_resource`` hook; idempotent)."""
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.utilities.utils import get_partition
+
+    def _determine_resource(self: Any) -> str:
+        return cognito_user_pool_arn(
+            _request_body(self), partition=get_partition(self.region), region=self.region, account=self.current_account
+        )
+
+    CognitoIdpResponse._determine_resource = _determine_resource  # type: ignore[attr-defined]
 
 
 def remove() -> None:

@@ -14,7 +14,9 @@ from typing import Any
 
 from constructs import Node
 
-from secure_serverless._validation import ConfigurationError, origin_problem
+from secure_serverless._validation import MIN_REASON_LENGTH, ConfigurationError, has_reason, origin_problem
+
+from .contract import CONTRACT
 
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -34,6 +36,7 @@ class AppConfig:
     throttle_rate_limit: float = 50
     throttle_burst_limit: int = 100
     waf_rate_limit: int = 1000
+    waf_unauthenticated_rate_limit: int = 100
     manage_api_gateway_account: bool = True
 
     @property
@@ -74,7 +77,8 @@ def load_config(node: Node) -> AppConfig:
     def origins(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
             return 'give a JSON list of origins, e.g. ["https://app.example.com"]'
-        bad = [f"{o!r} ({origin_problem(o)})" for o in value if origin_problem(o)]
+        # Both sides must accept an origin: the API's CORS and every handler at start.
+        bad = [f"{o!r} ({problem})" for o in value if (problem := origin_problem(o) or CONTRACT.origin_problem(o))]
         return "; ".join(bad) or None
 
     def email(value: Any) -> str | None:
@@ -86,9 +90,8 @@ def load_config(node: Node) -> AppConfig:
         return None if value in ("PLUS", "ESSENTIALS") else "use PLUS (threat protection) or ESSENTIALS"
 
     def text(value: Any) -> str | None:
-        return (
-            None if isinstance(value, str) and len(value.strip()) >= 20 else "give a reason of at least 20 characters"
-        )
+        ok = isinstance(value, str) and has_reason(value)
+        return None if ok else f"give a reason of at least {MIN_REASON_LENGTH} characters"
 
     def positive_number(value: Any) -> str | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
@@ -111,6 +114,7 @@ def load_config(node: Node) -> AppConfig:
     read("throttleRateLimit", "throttle_rate_limit", positive_number)
     read("throttleBurstLimit", "throttle_burst_limit", positive_int)
     read("wafRateLimit", "waf_rate_limit", positive_int)
+    read("wafUnauthenticatedRateLimit", "waf_unauthenticated_rate_limit", positive_int)
     read("manageApiGatewayAccount", "manage_api_gateway_account", boolean)
     if "allowed_origins" in values:
         values["allowed_origins"] = tuple(values["allowed_origins"])

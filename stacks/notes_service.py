@@ -1,15 +1,15 @@
 """The reference stack: the article's architecture as a deployable notes service.
 
 Three services, one Lambda per DynamoDB table, each in its own perimeter (role, key, log group,
-dead-letter queue); a Cognito user pool; a REST API with WAF, a Cognito authorizer on every
-method, request validation and access logs; alarms to an encrypted topic. The stack only
-composes library constructs.
+dead-letter queue; notes and files also their idempotency table); a Cognito user pool; a REST
+API with WAF, a Cognito authorizer on every method, request validation and access logs; alarms
+to an encrypted topic and a dashboard. The routes, the admin group and the body limit come from
+the stack/handler contract (stacks/contract.py). The stack only composes library constructs.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import re
 from typing import Any
 
 import aws_cdk as cdk
@@ -24,17 +24,21 @@ from secure_serverless import (
     PrefixAccess,
     SecureBucket,
     SecureRestApi,
+    SecureTable,
     SecureUserPool,
     SecurityAlarms,
+    ServiceDashboard,
+    TableAccess,
     TableFunction,
 )
 from secure_serverless._log_retention import retention_from_days
+from secure_serverless._validation import ConfigurationError
 
 from .config import AppConfig
+from .contract import CONTRACT, LAMBDAS
 
-LAMBDAS = Path(__file__).resolve().parents[1] / "lambdas"
 _ASSET_EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
-ADMIN_GROUP = "admins"
+ADMIN_GROUP = CONTRACT.admin_group
 FILES_PREFIX = "files/"
 
 
@@ -42,10 +46,12 @@ def _string_key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
-def load_schema(service: str, name: str) -> dict[str, Any]:
-    """A request-body JSON schema shared by the API Gateway model and the handler's own check."""
-    schema: dict[str, Any] = json.loads((LAMBDAS / service / "schemas" / f"{name}.json").read_text())
-    return schema
+def _check_contract() -> None:
+    if not re.fullmatch(CONTRACT.group_name_pattern, CONTRACT.admin_group):
+        raise ConfigurationError(
+            "kit_common/contract.json",
+            [f"adminGroup={CONTRACT.admin_group!r}: use a name matching {CONTRACT.group_name_pattern!r}"],
+        )
 
 
 class ApiGatewayAccountStack(cdk.Stack):
@@ -61,6 +67,7 @@ class NotesServiceStack(cdk.Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        _check_contract()
         retention = retention_from_days(config.log_retention_days)
         retention_reason = config.log_retention_reason
         common = lambda_.LayerVersion(
@@ -101,8 +108,11 @@ class NotesServiceStack(cdk.Stack):
             "Profiles",
             "profiles",
             partition_key=_string_key("userId"),
-            environment={"ADMIN_GROUP": ADMIN_GROUP},
+            environment={"ADMIN_GROUP": ADMIN_GROUP, "USER_POOL_ID": self.users.user_pool.user_pool_id},
         )
+        # The admin route reads the caller's current membership from the user pool (issue 11,
+        # finding 4): exact actions (AdminGetUser, AdminListGroupsForUser) on this pool only.
+        self.users.grant_read_membership(self.profiles.function)
         self.notes = service(
             "Notes",
             "notes",
@@ -124,6 +134,8 @@ class NotesServiceStack(cdk.Stack):
             },
         )
         self.files_bucket.grant_prefix(self.files.function, prefix=FILES_PREFIX, access=PrefixAccess.READ_WRITE_DELETE)
+        self.notes_idempotency = self._idempotency_table(self.notes)
+        self.files_idempotency = self._idempotency_table(self.files)
 
         self.api = SecureRestApi(
             self,
@@ -134,21 +146,18 @@ class NotesServiceStack(cdk.Stack):
             throttle_burst_limit=config.throttle_burst_limit,
             cors_allowed_origins=list(config.allowed_origins),
             waf_rate_limit=config.waf_rate_limit,
+            waf_unauthenticated_rate_limit=config.waf_unauthenticated_rate_limit,
+            max_body_bytes=CONTRACT.max_body_bytes,
             log_retention=retention,
             short_log_retention_reason=retention_reason,
         )
-        profiles, notes, files = (s.lambda_function for s in (self.profiles, self.notes, self.files))
-        self.api.add_route("GET", "/me", profiles)
-        self.api.add_route("PUT", "/me", profiles, request_schema=load_schema("profiles", "put_profile"))
-        self.api.add_route("GET", "/profiles/{userId}", profiles)
-        self.api.add_route("GET", "/notes", notes)
-        self.api.add_route("POST", "/notes", notes, request_schema=load_schema("notes", "create_note"))
-        self.api.add_route("GET", "/notes/{noteId}", notes)
-        self.api.add_route("PUT", "/notes/{noteId}", notes, request_schema=load_schema("notes", "update_note"))
-        self.api.add_route("DELETE", "/notes/{noteId}", notes)
-        self.api.add_route("POST", "/files", files, request_schema=load_schema("files", "create_upload"))
-        self.api.add_route("GET", "/files/{fileId}", files)
-        self.api.add_route("DELETE", "/files/{fileId}", files)
+        functions = {"profiles": self.profiles, "notes": self.notes, "files": self.files}
+        # Every route of the contract; tests compare these with each handler's own routes.
+        for route in CONTRACT.routes:
+            schema = CONTRACT.schema(route.service, route.schema) if route.schema else None
+            self.api.add_route(
+                route.method, route.path, functions[route.service].lambda_function, request_schema=schema
+            )
 
         self.alarms = SecurityAlarms(self, "Alarms", alarm_email=config.alarm_email)
         self.alarms.watch_api(self.api.api, config.stage)
@@ -157,10 +166,38 @@ class NotesServiceStack(cdk.Stack):
             self.alarms.watch_table(svc)
         if self.api.web_acl is not None:
             self.alarms.watch_web_acl(self.api.web_acl_name)
+        self.alarms.watch_user_pool(self.users.user_pool)  # account takeover, compromised credentials
+
+        self.dashboard = ServiceDashboard(self, "Dashboard")
+        self.dashboard.add_api(self.api.api, config.stage)
+        if self.api.web_acl is not None and self.api.web_acl_name is not None:
+            rules = self.api.web_acl.rules
+            assert isinstance(rules, list)
+            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=[rule.name for rule in rules])
+        for title, svc in (("profiles", self.profiles), ("notes", self.notes), ("files", self.files)):
+            self.dashboard.add_function(svc, title=title)
+            self.dashboard.add_table(svc, title=title)
+        self.dashboard.add_user_pool(self.users.user_pool, self.users.client)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
+
+    def _idempotency_table(self, service: TableFunction) -> SecureTable:
+        """The Powertools Idempotency records of ``service`` (issue 11, finding 7), in its own perimeter."""
+        table = SecureTable(
+            self,
+            f"{service.node.id}IdempotencyTable",
+            partition_key=_string_key("id"),
+            encryption_key=service.encryption_key,  # the service's own key, which the function already uses
+            time_to_live_attribute="expiration",
+            point_in_time_recovery_days=1,  # records live an hour at most: nothing worth restoring from weeks ago
+        )
+        service.function.function.add_environment("IDEMPOTENCY_TABLE_NAME", table.table_name)
+        # Powertools Idempotency reads, writes, updates and deletes its records (GetItem, PutItem,
+        # UpdateItem, DeleteItem): "read-write" on this one table, no index, no Scan.
+        table.grant(service.function, TableAccess.READ_WRITE)
+        return table
 
 
 def build_app(app: cdk.App, config: AppConfig) -> list[cdk.Stack]:

@@ -28,6 +28,7 @@ _EXPORTS = {
     "SecureRestApi": ".rest_api",
     "ApiGatewayAccountLogging": ".api_gateway_account",
     "SecurityAlarms": ".monitoring",
+    "ServiceDashboard": ".dashboard",
     "register_compliance_checks": ".compliance",
     "acknowledge": ".compliance",
     "synth_with_checks": ".compliance",
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .compliance import (
         synth_with_checks as synth_with_checks,
     )
+    from .dashboard import ServiceDashboard as ServiceDashboard
     from .encryption_key import EncryptionKey as EncryptionKey
     from .monitoring import SecurityAlarms as SecurityAlarms
     from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION

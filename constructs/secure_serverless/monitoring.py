@@ -2,7 +2,8 @@
 
 Alarms cover the signals of the remaining risks: API 5XX and 4XX spikes (401/403 included:
 broken authentication shows up there first), Lambda errors and throttles, messages landing in
-dead-letter queues, DynamoDB throttles and WAF blocks. Every alarm notifies one KMS-encrypted,
+dead-letter queues, DynamoDB throttles, WAF blocks, and the account-takeover and
+compromised-credential risks that Cognito's threat protection detects. Every alarm notifies one KMS-encrypted,
 SSL-only SNS topic that only CloudWatch alarms of this account and region may publish to.
 """
 
@@ -14,6 +15,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -36,6 +38,24 @@ _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 _DEFAULT_PERIOD = cdk.Duration.minutes(5)
+#: Cognito threat protection metrics (namespace AWS/Cognito, dimensions UserPoolId and RiskLevel).
+THREAT_PROTECTION_METRICS = ("AccountTakeoverRisk", "CompromisedCredentialRisk")
+#: Risk levels that raise an alarm: Cognito's threat protection rates each request low, medium or high.
+ALARMED_RISK_LEVELS = ("medium", "high")
+
+
+def risk_metric(
+    user_pool: cognito.IUserPool, metric_name: str, risk_level: str, period: cdk.Duration
+) -> cloudwatch.Metric:
+    """Requests of one risk level in which threat protection detected ``metric_name``."""
+    return cloudwatch.Metric(
+        namespace="AWS/Cognito",
+        metric_name=metric_name,
+        dimensions_map={"UserPoolId": user_pool.user_pool_id, "RiskLevel": risk_level},
+        statistic=cloudwatch.Stats.SUM,
+        period=period,
+        label=f"{metric_name} {risk_level}",
+    )
 
 
 def _id_part(text: str) -> str:
@@ -64,8 +84,8 @@ class SecurityAlarms(Construct):
     without TLS. Every alarm treats missing data as not breaching (no traffic is not an incident),
     alarms when one period reaches its threshold, and notifies the topic.
 
-    Add alarms with ``watch_api``, ``watch_function``, ``watch_queue``, ``watch_table`` and
-    ``watch_web_acl``; they land in ``self.alarms``. Alarm ids start with the watched construct's
+    Add alarms with ``watch_api``, ``watch_function``, ``watch_queue``, ``watch_table``,
+    ``watch_web_acl`` and ``watch_user_pool``; they land in ``self.alarms``. Alarm ids start with the watched construct's
     path below its stack (``watched_id``) unless ``id_prefix`` is given.
 
     :param alarm_email: an address to subscribe to the topic (it must confirm the subscription
@@ -465,6 +485,51 @@ class SecurityAlarms(Construct):
                 "(the WAF log group shows which rule matched).",
             )
         ]
+
+    def watch_user_pool(
+        self,
+        user_pool: cognito.IUserPool,
+        *,
+        risk_threshold: float = 1,
+        period: cdk.Duration | None = None,
+        id_prefix: str | None = None,
+    ) -> list[cloudwatch.Alarm]:
+        """Alarm on the risks Cognito's threat protection detects: account takeover, compromised credentials.
+
+        One alarm per risk on its medium and high risk levels together (missing values count as
+        0). The metrics exist only with threat protection on (the Plus feature plan).
+
+        :param risk_threshold: risky requests per period that raise the alarm. Default: 1.
+        :param period: 1 minute..1 day, whole minutes. Default: 5 minutes.
+        :param id_prefix: start of the alarm ids. Default: ``watched_id(user_pool)``; the alarms
+            are ``<prefix>AccountTakeoverRisk`` and ``<prefix>CompromisedCredentialRisk``.
+        """
+        period = period or _DEFAULT_PERIOD
+        problems = Problems(self.node.path)
+        self._check_thresholds(problems, risk_threshold=risk_threshold)
+        self._check_period(problems, period)
+        problems.raise_if_any()
+        prefix = id_prefix or watched_id(user_pool)
+        alarms = []
+        for name in THREAT_PROTECTION_METRICS:
+            levels = {level: risk_metric(user_pool, name, level, period) for level in ALARMED_RISK_LEVELS}
+            risky = cloudwatch.MathExpression(
+                expression=" + ".join(f"FILL({level}, 0)" for level in levels),
+                using_metrics=dict(levels),
+                label=f"{name} (medium and high)",
+                period=period,
+            )
+            alarms.append(
+                self._alarm(
+                    f"{prefix}{name}",
+                    metric=risky,
+                    threshold=risk_threshold,
+                    description=f"Cognito threat protection detected {name} on user pool {user_pool.node.path}: "
+                    "look at the user pool's user activity (event history), reset the users' passwords, "
+                    "sign them out globally.",
+                )
+            )
+        return alarms
 
     @property
     def topic_arn(self) -> str:

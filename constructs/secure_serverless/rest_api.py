@@ -81,7 +81,17 @@ GATEWAY_RESPONSES: dict[str, tuple[apigateway.ResponseType, str]] = {
     "BadRequestParameters": (apigateway.ResponseType.BAD_REQUEST_PARAMETERS, "Invalid request"),
     "RequestTooLarge": (apigateway.ResponseType.REQUEST_TOO_LARGE, "Request too large"),
 }
-#: AWS managed rule groups of the web ACL, in evaluation order after the per-IP rate rule.
+#: A well-formed Cognito token, raw or after "Bearer ": a JWT whose header and payload are JSON
+#: objects (base64url "eyJ...") and whose signature is RS256 with a 2048-bit key or larger (342+
+#: base64url characters). The WAF cannot verify a signature; it tells garbage from what might be
+#: a token. Anyone can send this shape, so it only keeps garbage on the lower budget.
+WELL_FORMED_BEARER_PATTERN = r"^([Bb][Ee][Aa][Rr][Ee][Rr] +)?eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{342,}$"
+#: The AWS common rule set's own body-size rule (it blocks bodies over 8 KB).
+WAF_COMMON_BODY_SIZE_RULE = "SizeRestrictions_BODY"
+WAF_COMMON_BODY_SIZE_BYTES = 8 * 1024
+#: Largest body inspection limit WAF offers for API Gateway (16, 32, 48 or 64 KB).
+WAF_MAX_BODY_INSPECTION_BYTES = 64 * 1024
+#: AWS managed rule groups of the web ACL, in evaluation order after the kit's own rules.
 WAF_MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
     "AWSManagedRulesCommonRuleSet",
@@ -137,6 +147,45 @@ def _schema_problem(schema: Any) -> str | None:
     except (TypeError, ValueError) as error:
         return f"the schema must be JSON ({error})"
     return None
+
+
+def _without_well_formed_token() -> wafv2.CfnWebACL.StatementProperty:
+    """Requests, other than CORS preflights, whose Authorization header is no well-formed bearer token."""
+    return wafv2.CfnWebACL.StatementProperty(
+        and_statement=wafv2.CfnWebACL.AndStatementProperty(
+            statements=[
+                wafv2.CfnWebACL.StatementProperty(
+                    not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                        statement=wafv2.CfnWebACL.StatementProperty(
+                            regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                                    single_header={"Name": "authorization"}
+                                ),
+                                regex_string=WELL_FORMED_BEARER_PATTERN,
+                                text_transformations=[
+                                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                                ],
+                            )
+                        )
+                    )
+                ),
+                wafv2.CfnWebACL.StatementProperty(
+                    not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                        statement=wafv2.CfnWebACL.StatementProperty(
+                            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+                                positional_constraint="EXACTLY",
+                                search_string="OPTIONS",
+                                text_transformations=[
+                                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                                ],
+                            )
+                        )
+                    )
+                ),
+            ]
+        )
+    )
 
 
 @jsii.implements(cdk.IResolvable)
@@ -204,7 +253,14 @@ class SecureRestApi(Construct):
     fails to deploy ("CloudWatch Logs role ARN must be set in account settings").
 
     Request size: REST APIs have no size option (the service limit is 10 MB). With the WAF on,
-    the AWS common rule set's ``SizeRestrictions_BODY`` blocks bodies over 8 KB.
+    bodies over ``max_body_bytes`` are blocked (403) before API Gateway sees them.
+
+    Throttling and authorization: the web ACL runs first, then API Gateway's throttling, then
+    the Cognito authorizer, so requests with a garbage token would spend the stage's budget
+    before being refused with 401. The web ACL therefore rate-limits requests without a
+    well-formed bearer token per IP (``waf_unauthenticated_rate_limit``), below the per-IP
+    limit for all requests (``waf_rate_limit``). WAF rate rules act within about 30 seconds,
+    not per request: a sub-second burst still reaches the stage (docs/throttling.md).
 
     Not done on purpose: stage caching (a cache keyed without the caller's identity can serve
     one user's data to another) and backend client certificates (Lambda proxy integrations do
@@ -245,6 +301,14 @@ class SecureRestApi(Construct):
         ``AwsSolutions-APIG3``. Default: none (``waf=False`` without it is an error).
     :param waf_rate_limit: requests per source IP per 5 minutes before the web ACL blocks that IP,
         100..2,000,000,000. Default: 1000.
+    :param waf_unauthenticated_rate_limit: requests without a well-formed bearer token
+        (``WELL_FORMED_BEARER_PATTERN``; CORS preflights excepted) per source IP per 5 minutes before
+        the web ACL blocks them, 10..``waf_rate_limit - 1``. Default: 100.
+    :param max_body_bytes: the largest request body, in bytes, the web ACL lets through,
+        8192..65536. Default: 8192 (the AWS common rule set's ``SizeRestrictions_BODY``). Above
+        8192, that rule only counts, the web ACL's own ``BodySizeLimit`` rule blocks bodies over
+        this size (oversized bodies count as matching), and the body inspection limit for API
+        Gateway rises to the next 16 KB step (WAF charges extra above 16 KB).
     """
 
     def __init__(
@@ -264,6 +328,8 @@ class SecureRestApi(Construct):
         waf: bool = True,
         no_waf_reason: str | None = None,
         waf_rate_limit: int = 1000,
+        waf_unauthenticated_rate_limit: int = 100,
+        max_body_bytes: int = WAF_COMMON_BODY_SIZE_BYTES,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self.node.path)
@@ -306,6 +372,28 @@ class SecureRestApi(Construct):
         )
         if waf:
             problems.check_range("waf_rate_limit", waf_rate_limit, 100, 2_000_000_000, "requests per 5 minutes")
+            problems.check_range(
+                "waf_unauthenticated_rate_limit",
+                waf_unauthenticated_rate_limit,
+                10,
+                2_000_000_000,
+                "requests per 5 minutes",
+            )
+            if (
+                isinstance(waf_rate_limit, int)
+                and isinstance(waf_unauthenticated_rate_limit, int)
+                and not is_token(waf_rate_limit)
+                and not is_token(waf_unauthenticated_rate_limit)
+                and waf_unauthenticated_rate_limit >= waf_rate_limit
+            ):
+                problems.add(
+                    "waf_unauthenticated_rate_limit",
+                    waf_unauthenticated_rate_limit,
+                    f"must be below waf_rate_limit ({waf_rate_limit}): unauthenticated traffic gets the lower budget",
+                )
+            problems.check_range(
+                "max_body_bytes", max_body_bytes, WAF_COMMON_BODY_SIZE_BYTES, WAF_MAX_BODY_INSPECTION_BYTES, "bytes"
+            )
         problems.raise_if_any()
 
         self.cors_allowed_origins: tuple[str, ...] = tuple(cors_allowed_origins)
@@ -357,8 +445,13 @@ class SecureRestApi(Construct):
         self.web_acl: wafv2.CfnWebACL | None = None
         self.web_acl_name: str | None = None
         self.waf_log_group: logs.LogGroup | None = None
+        self.max_body_bytes = max_body_bytes
         if waf:
-            self._add_web_acl(waf_rate_limit)
+            self._add_web_acl(
+                rate_limit=waf_rate_limit,
+                unauthenticated_rate_limit=waf_unauthenticated_rate_limit,
+                max_body_bytes=max_body_bytes,
+            )
         else:
             acknowledge(self.stage, "AwsSolutions-APIG3", f"No WAF web ACL on this stage: {no_waf_reason}")
         self.node.add_validation(_EveryMethodAuthorized(self))
@@ -535,7 +628,7 @@ class SecureRestApi(Construct):
                 templates={"application/json": body},
             )
 
-    def _add_web_acl(self, rate_limit: int) -> None:
+    def _add_web_acl(self, *, rate_limit: int, unauthenticated_rate_limit: int, max_body_bytes: int) -> None:
         stack = cdk.Stack.of(self)
         name = cdk.Names.unique_resource_name(self, max_length=120, separator="-")
 
@@ -544,20 +637,64 @@ class SecureRestApi(Construct):
                 cloud_watch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True
             )
 
+        block = wafv2.CfnWebACL.RuleActionProperty(block={})
         rules = [
             wafv2.CfnWebACL.RuleProperty(
                 name="RateLimitPerIp",
                 priority=0,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                action=block,
                 statement=wafv2.CfnWebACL.StatementProperty(
                     rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
                         aggregate_key_type="IP", limit=rate_limit, evaluation_window_sec=300
                     )
                 ),
                 visibility_config=visibility("RateLimitPerIp"),
-            )
+            ),
+            wafv2.CfnWebACL.RuleProperty(
+                name="RateLimitUnauthenticatedPerIp",
+                priority=1,
+                action=block,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP",
+                        limit=unauthenticated_rate_limit,
+                        evaluation_window_sec=300,
+                        scope_down_statement=_without_well_formed_token(),
+                    )
+                ),
+                visibility_config=visibility("RateLimitUnauthenticatedPerIp"),
+            ),
         ]
-        for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS, start=1):
+        own_body_limit = max_body_bytes > WAF_COMMON_BODY_SIZE_BYTES
+        if own_body_limit:
+            rules.append(
+                wafv2.CfnWebACL.RuleProperty(
+                    name="BodySizeLimit",
+                    priority=2,
+                    action=block,
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
+                            # A body beyond the inspection limit is too large by definition.
+                            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                                body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")
+                            ),
+                            comparison_operator="GT",
+                            size=max_body_bytes,
+                            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+                        )
+                    ),
+                    visibility_config=visibility("BodySizeLimit"),
+                )
+            )
+        for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS, start=len(rules)):
+            overrides = None
+            if own_body_limit and group == "AWSManagedRulesCommonRuleSet":
+                # BodySizeLimit replaces the group's 8 KB rule, which would block valid bodies.
+                overrides = [
+                    wafv2.CfnWebACL.RuleActionOverrideProperty(
+                        name=WAF_COMMON_BODY_SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                    )
+                ]
             rules.append(
                 wafv2.CfnWebACL.RuleProperty(
                     name=group,
@@ -565,11 +702,21 @@ class SecureRestApi(Construct):
                     override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                     statement=wafv2.CfnWebACL.StatementProperty(
                         managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name=group
+                            vendor_name="AWS", name=group, rule_action_overrides=overrides
                         )
                     ),
                     visibility_config=visibility(group),
                 )
+            )
+        association_config = None
+        if own_body_limit:
+            steps_of_16_kb = -(-max_body_bytes // (16 * 1024))
+            association_config = wafv2.CfnWebACL.AssociationConfigProperty(
+                request_body={
+                    "API_GATEWAY": wafv2.CfnWebACL.RequestBodyAssociatedResourceTypeConfigProperty(
+                        default_size_inspection_limit=f"KB_{16 * steps_of_16_kb}"
+                    )
+                }
             )
         self.web_acl_name = name
         self.web_acl = wafv2.CfnWebACL(
@@ -581,6 +728,7 @@ class SecureRestApi(Construct):
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             rules=rules,
             visibility_config=visibility(name),
+            association_config=association_config,
         )
         wafv2.CfnWebACLAssociation(
             self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=self.web_acl.attr_arn

@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import Problems, is_token
+from .access_levels import COGNITO_USER_POOL, actions_for
 from .compliance import acknowledge
 
 #: Feature plans a SecureUserPool accepts. LITE has no threat protection and is not offered.
@@ -302,6 +304,29 @@ class SecureUserPool(Construct):
             supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             read_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, email_verified=True),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True),
+        )
+
+    def grant_read_membership(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read whether a user is enabled and which groups they are in now.
+
+        Exact actions (``cognito-idp:AdminGetUser``, ``cognito-idp:AdminListGroupsForUser``) on this
+        pool's ARN only, declared in a kit function's perimeter (level ``read-membership``). For a
+        privileged route that must not trust group claims in a token that may be up to an hour old.
+        """
+        from ._grants import cfn_of
+        from .secure_function import kit_function_of
+
+        actions = actions_for(COGNITO_USER_POOL, "read-membership")
+        function = kit_function_of(grantee)
+        if function is None:
+            return iam.Grant.add_to_principal(
+                grantee=grantee, actions=sorted(actions), resource_arns=[self.user_pool.user_pool_arn]
+            )
+        return function.allow(
+            kind=COGNITO_USER_POOL,
+            resource=cfn_of(self.user_pool),
+            access="read-membership",
+            resource_arns=[self.user_pool.user_pool_arn],
         )
 
     @property

@@ -3,16 +3,24 @@
 Routes (REST API v1, Cognito authorizer):
 - POST   /files           declare an upload (schemas/create_upload.json); 201 with a presigned POST
                           bound to the exact key `<OBJECT_PREFIX><sub>/<fileId>`, the declared
-                          Content-Type and a content-length-range of [1, declared size]
-- GET    /files/{fileId}  a presigned GET (attachment) for the caller's own file
-- DELETE /files/{fileId}  delete the object and its record; 204
+                          Content-Type and a content-length-range of [1, declared size]. With an
+                          Idempotency-Key header, a retry returns the first answer.
+- GET    /files/{fileId}  a presigned GET (attachment) for the caller's own uploaded file
+- DELETE /files/{fileId}  delete the object and its record; 204. 409 while the upload link can
+                          still write (until `uploadExpiresAt`), so no link writes after a delete
 
 The object key is always derived from the token's `sub` and a server-generated id: no client
 value (file name included) ever becomes part of a key. Another owner's file is a 404.
+
+A record starts "pending": it says what the client declared, not what S3 holds. The first
+GET confirms it against the object (HeadObject): the object must exist with the declared
+content type and at most the declared size; the record then holds the object's real size and
+turns "uploaded". Until then the file is a 404.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +30,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.conditions import Attr
 from botocore.config import Config
@@ -31,11 +40,14 @@ from kit_common import (
     BadRequestError,
     ConflictError,
     NotFoundError,
+    create_once,
     create_resolver,
     current_caller,
     env_csv,
     env_int,
     env_str,
+    idempotency_config,
+    idempotency_key,
     is_condition_check_failure,
     is_valid_id,
     json_response,
@@ -52,6 +64,7 @@ S3_MAX_POST_BYTES = 5 * 1024**3
 CONTENT_TYPE_PATTERN = r"[a-z0-9][a-z0-9!#&^_.+-]{0,62}/[a-z0-9][a-z0-9!#&^_.+-]{0,62}"
 
 TABLE_NAME = env_str("TABLE_NAME")
+IDEMPOTENCY_TABLE_NAME = env_str("IDEMPOTENCY_TABLE_NAME")
 # No dots: presigned URLs use virtual-hosted HTTPS, whose certificate does not cover dotted names.
 BUCKET_NAME = env_str("BUCKET_NAME", pattern=r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 # Relative, ends with "/", and no segment starts with "." (so no "." or ".." segments).
@@ -79,6 +92,17 @@ table = boto3.resource("dynamodb").Table(TABLE_NAME)
 # SigV4 and virtual-hosted addressing: presigned requests work for KMS-encrypted objects
 # and in every region.
 s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+# A repeated POST /files answers the first upload link while that link is valid.
+idempotency_store = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE_NAME)
+IDEMPOTENCY = idempotency_config(expires_after_seconds=URL_EXPIRY_SECONDS)
+
+PENDING = "pending"
+UPLOADED = "uploaded"
+
+
+def now_epoch() -> int:
+    """The current time in epoch seconds (a seam for tests that let an upload link expire)."""
+    return int(time.time())
 
 
 def new_file_id() -> str:
@@ -103,10 +127,7 @@ def _own_file(owner_id: str, file_id: str) -> dict[str, Any]:
     return dict(item)
 
 
-@app.post("/files")
-def create_upload() -> Response[Any]:
-    caller = current_caller(app)
-    body = parse_json_body(app.current_event.raw_event, CREATE_UPLOAD)
+def _create_upload(owner_id: str, body: dict[str, Any]) -> dict[str, Any]:
     content_type = body["contentType"].lower()
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise BadRequestError("content type not allowed")
@@ -114,14 +135,16 @@ def create_upload() -> Response[Any]:
     if size > MAX_UPLOAD_BYTES:
         raise BadRequestError("declared size above MAX_UPLOAD_BYTES")
     file_id = new_file_id()
-    key = object_key(caller.sub, file_id)
+    key = object_key(owner_id, file_id)
     item = {
-        "ownerId": caller.sub,
+        "ownerId": owner_id,
         "fileId": file_id,
         "fileName": body["fileName"],
         "contentType": content_type,
         "size": size,
         "objectKey": key,
+        "status": PENDING,
+        "uploadExpiresAt": now_epoch() + URL_EXPIRY_SECONDS,
         "createdAt": utc_now_iso(),
     }
     try:
@@ -140,21 +163,63 @@ def create_upload() -> Response[Any]:
     )
     metrics.add_metric(name="UploadRequested", unit=MetricUnit.Count, value=1)
     logger.info("Upload requested", extra={"file_id": file_id, "size": size})
-    return json_response(
-        201,
-        {
-            "fileId": file_id,
-            "upload": {"url": upload["url"], "fields": upload["fields"]},
-            "expiresIn": URL_EXPIRY_SECONDS,
-        },
+    return {
+        "fileId": file_id,
+        "upload": {"url": upload["url"], "fields": upload["fields"]},
+        "expiresIn": URL_EXPIRY_SECONDS,
+    }
+
+
+@idempotent_function(data_keyword_argument="request", persistence_store=idempotency_store, config=IDEMPOTENCY)
+def create_upload_once(request: dict[str, Any]) -> dict[str, Any]:
+    """The upload created for ``request`` = {owner, key, body}; a repeat returns the first one."""
+    return _create_upload(request["owner"], request["body"])
+
+
+@app.post("/files")
+def create_upload() -> Response[Any]:
+    caller = current_caller(app)
+    key = idempotency_key(app.current_event.headers)
+    body = parse_json_body(app.current_event.raw_event, CREATE_UPLOAD)
+    created = create_once(
+        key=key, owner=caller.sub, body=body, create=_create_upload, idempotent_create=create_upload_once
     )
+    return json_response(201, created)
+
+
+def _confirmed(item: dict[str, Any]) -> dict[str, Any]:
+    """The record once S3 holds a matching object; 404 while it does not."""
+    if item.get("status") == UPLOADED:
+        return item
+    try:
+        head = s3.head_object(Bucket=BUCKET_NAME, Key=item["objectKey"])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise NotFoundError("file not uploaded yet") from None
+        raise
+    actual_size = int(head["ContentLength"])
+    actual_type = str(head.get("ContentType", "")).lower()
+    if actual_type != item["contentType"] or not 1 <= actual_size <= to_int(item["size"]):
+        # The POST policy makes this impossible on S3; never serve what was not declared.
+        logger.warning("Uploaded object does not match its record", extra={"file_id": item["fileId"]})
+        raise NotFoundError("uploaded object does not match the declared type or size")
+    confirmed = table.update_item(
+        Key={"ownerId": item["ownerId"], "fileId": item["fileId"]},
+        UpdateExpression="SET #status = :uploaded, #size = :size",
+        ConditionExpression=Attr("fileId").exists(),
+        ExpressionAttributeNames={"#status": "status", "#size": "size"},
+        ExpressionAttributeValues={":uploaded": UPLOADED, ":size": actual_size},
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    logger.info("Upload confirmed", extra={"file_id": item["fileId"], "size": actual_size})
+    return dict(confirmed)
 
 
 @app.get("/files/<fileId>")
 def get_download(fileId: str) -> Response[Any]:
     caller = current_caller(app)
     file_id = _file_id(fileId)
-    item = _own_file(caller.sub, file_id)
+    item = _confirmed(_own_file(caller.sub, file_id))
     url = s3.generate_presigned_url(
         "get_object",
         Params={
@@ -185,7 +250,11 @@ def get_download(fileId: str) -> Response[Any]:
 def delete_file(fileId: str) -> Response[Any]:
     caller = current_caller(app)
     file_id = _file_id(fileId)
-    _own_file(caller.sub, file_id)
+    item = _own_file(caller.sub, file_id)
+    # A presigned POST cannot be revoked: refuse to delete while it can still write, or its
+    # object would land after the delete with no record (an orphan).
+    if now_epoch() < to_int(item.get("uploadExpiresAt", 0)):
+        raise ConflictError("the upload link is still valid")
     # Object first: if this fails the record stays, so the caller can retry the delete.
     s3.delete_object(Bucket=BUCKET_NAME, Key=object_key(caller.sub, file_id))
     try:
@@ -202,4 +271,5 @@ def delete_file(fileId: str) -> Response[Any]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY.register_lambda_context(context)  # an in-progress record expires with the invocation
     return app.resolve(event, context)

@@ -2,7 +2,8 @@
 
 Routes (REST API v1, Cognito authorizer):
 - GET    /notes?limit=N&cursor=X  the caller's notes, newest first, without content (Query on ownerId)
-- POST   /notes                   create (schemas/create_note.json); 201
+- POST   /notes                   create (schemas/create_note.json); 201. With an Idempotency-Key
+                                  header, a retry within an hour returns the first note
 - GET    /notes/{noteId}          read
 - PUT    /notes/{noteId}          replace title and content (schemas/update_note.json); the body's
                                   `version` must be the stored one, else 409 and nothing changes
@@ -23,6 +24,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -31,6 +33,7 @@ from kit_common import (
     BadRequestError,
     ConflictError,
     NotFoundError,
+    create_once,
     create_resolver,
     current_caller,
     decode_cursor,
@@ -38,6 +41,8 @@ from kit_common import (
     env_csv,
     env_int,
     env_str,
+    idempotency_config,
+    idempotency_key,
     is_condition_check_failure,
     is_valid_id,
     json_response,
@@ -51,6 +56,7 @@ from kit_common import (
 )
 
 TABLE_NAME = env_str("TABLE_NAME")
+IDEMPOTENCY_TABLE_NAME = env_str("IDEMPOTENCY_TABLE_NAME")
 MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", default=50, minimum=1, maximum=1000)
 DEFAULT_PAGE_SIZE = 20
 CORS_ALLOWED_ORIGINS = env_csv("CORS_ALLOWED_ORIGINS", default="", item_pattern=ORIGIN_PATTERN, allow_empty=True)
@@ -64,6 +70,9 @@ tracer = Tracer()
 metrics = Metrics()
 app = create_resolver(logger=logger, cors_allowed_origins=CORS_ALLOWED_ORIGINS)
 table = boto3.resource("dynamodb").Table(TABLE_NAME)
+# A repeated POST /notes with the same Idempotency-Key answers the first result for an hour.
+idempotency_store = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE_NAME)
+IDEMPOTENCY = idempotency_config(expires_after_seconds=3600)
 
 KEY_NAMES = ("ownerId", "noteId")
 SUMMARY_ATTRIBUTES = ("noteId", "title", "version", "createdAt", "updatedAt")
@@ -147,13 +156,10 @@ def list_notes() -> Response[Any]:
     )
 
 
-@app.post("/notes")
-def create_note() -> Response[Any]:
-    caller = current_caller(app)
-    body = parse_json_body(app.current_event.raw_event, CREATE_NOTE)
+def _create_note(owner_id: str, body: dict[str, Any]) -> dict[str, Any]:
     now = utc_now_iso()
     item = {
-        "ownerId": caller.sub,
+        "ownerId": owner_id,
         "noteId": new_note_id(),
         "title": body["title"],
         "content": body["content"],
@@ -169,7 +175,22 @@ def create_note() -> Response[Any]:
         raise
     metrics.add_metric(name="NoteCreated", unit=MetricUnit.Count, value=1)
     logger.info("Note created", extra={"note_id": item["noteId"]})
-    return json_response(201, _note(item))
+    return _note(item)
+
+
+@idempotent_function(data_keyword_argument="request", persistence_store=idempotency_store, config=IDEMPOTENCY)
+def create_note_once(request: dict[str, Any]) -> dict[str, Any]:
+    """The note created for ``request`` = {owner, key, body}; a repeat returns the first one."""
+    return _create_note(request["owner"], request["body"])
+
+
+@app.post("/notes")
+def create_note() -> Response[Any]:
+    caller = current_caller(app)
+    key = idempotency_key(app.current_event.headers)
+    body = parse_json_body(app.current_event.raw_event, CREATE_NOTE)
+    created = create_once(key=key, owner=caller.sub, body=body, create=_create_note, idempotent_create=create_note_once)
+    return json_response(201, created)
 
 
 @app.get("/notes/<noteId>")
@@ -246,4 +267,5 @@ def delete_note(noteId: str) -> Response[Any]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY.register_lambda_context(context)  # an in-progress record expires with the invocation
     return app.resolve(event, context)

@@ -6,6 +6,7 @@ watcher, and one with a caller's key; tests read their resources by logical id.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,20 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
 from cdk_support import StackResources, as_list, nag_report, new_app, open_findings, resources
-from secure_serverless import ConfigurationError, EncryptionKey, Invocation, SecurityAlarms, TableFunction
+from secure_serverless import (
+    ConfigurationError,
+    EncryptionKey,
+    Invocation,
+    SecurityAlarms,
+    ServiceDashboard,
+    TableFunction,
+)
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return {}\n")
 EXACT_PUBLISH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -55,6 +64,8 @@ def built() -> Built:
     api = apigateway.RestApi(stack, "Api", rest_api_name="notes-api", deploy_options={"stage_name": "prod"})
     api.root.add_method("GET", apigateway.MockIntegration())
     jobs = sqs.Queue(stack, "JobsDeadLetterQueue")
+    users = cognito.UserPool(stack, "Users")
+    client = users.add_client("Web")
 
     bare = SecurityAlarms(stack, "Bare")
     alarms = SecurityAlarms(stack, "Alarms", alarm_email="security@example.com")
@@ -63,6 +74,7 @@ def built() -> Built:
     alarms.watch_table(notes)
     alarms.watch_queue(jobs)
     alarms.watch_web_acl("notes-acl")
+    alarms.watch_user_pool(users)
 
     shared_key = EncryptionKey(stack, "SharedKey")
     tuned = SecurityAlarms(stack, "Tuned", encryption_key=shared_key)
@@ -78,8 +90,27 @@ def built() -> Built:
     tuned.watch_table(notes.table, throttle_threshold=25)
     tuned.watch_queue(jobs, visible_messages_threshold=10, id_prefix="Jobs")
     tuned.watch_web_acl("notes-acl", region="eu-west-1", blocked_threshold=1000)
+    tuned.watch_user_pool(users, risk_threshold=5, id_prefix="SignIn")
 
-    made = {"notes": notes, "api": api, "jobs": jobs, "bare": bare, "alarms": alarms, "tuned": tuned, "key": shared_key}
+    dashboard = ServiceDashboard(stack, "Dashboard")
+    dashboard.add_api(api, "prod")
+    dashboard.add_web_acl("notes-acl", rule_names=["RateLimitPerIp", "BodySizeLimit"])
+    dashboard.add_function(notes, title="notes")
+    dashboard.add_table(notes, title="notes")
+    dashboard.add_user_pool(users, client)
+
+    made = {
+        "notes": notes,
+        "api": api,
+        "jobs": jobs,
+        "users": users,
+        "client": client,
+        "bare": bare,
+        "alarms": alarms,
+        "tuned": tuned,
+        "key": shared_key,
+        "dashboard": dashboard,
+    }
     return Built(stack, made)
 
 
@@ -190,7 +221,7 @@ def test_every_alarm_notifies_its_topic_and_ignores_missing_data(built: Built) -
             assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
             assert props["EvaluationPeriods"] == 1
             assert props["AlarmDescription"]
-    assert len(resources(built.template, "AWS::CloudWatch::Alarm")) == 16
+    assert len(resources(built.template, "AWS::CloudWatch::Alarm")) == 20
 
 
 def test_alarm_ids_are_derived_from_the_watched_constructs(built: Built) -> None:
@@ -204,6 +235,8 @@ def test_alarm_ids_are_derived_from_the_watched_constructs(built: Built) -> None
         "NotesTableThrottles",
         "JobsDeadLetterQueueMessages",
         "NotesAclWebAclBlockedRequests",
+        "UsersAccountTakeoverRisk",
+        "UsersCompromisedCredentialRisk",
     ]
     tuned: SecurityAlarms = built.made["tuned"]
     assert [alarm.node.id for alarm in tuned.alarms][:2] == ["PublicServerErrors", "PublicClientErrors"]
@@ -296,6 +329,68 @@ def test_watch_web_acl_region_and_threshold(built: Built) -> None:
     assert alarm["Threshold"] == 1000
 
 
+def test_watch_user_pool_alarms_on_threat_protections_medium_and_high_risks(built: Built) -> None:
+    """Issue 11, finding 6: account takeover and compromised credentials raise security alarms."""
+    alarms: SecurityAlarms = built.made["alarms"]
+    pool_id = built.ref(built.made["users"])
+    for construct_id, metric_name in (
+        ("UsersAccountTakeoverRisk", "AccountTakeoverRisk"),
+        ("UsersCompromisedCredentialRisk", "CompromisedCredentialRisk"),
+    ):
+        alarm = built.alarm(alarms, construct_id)
+        expression, *metrics = alarm["Metrics"]
+        assert expression["Expression"] == "FILL(medium, 0) + FILL(high, 0)"
+        assert sorted(
+            (m["Id"], m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"]) for m in metrics
+        ) == [("high", "AWS/Cognito", metric_name), ("medium", "AWS/Cognito", metric_name)]
+        for m in metrics:
+            assert {d["Name"]: d["Value"] for d in m["MetricStat"]["Metric"]["Dimensions"]} == {
+                "UserPoolId": pool_id,
+                "RiskLevel": m["Id"],
+            }
+            assert m["MetricStat"]["Stat"] == "Sum"
+        assert alarm["Threshold"] == 1
+        assert alarm["AlarmActions"] == [built.ref(alarms.topic)]
+    assert built.alarm(built.made["tuned"], "SignInAccountTakeoverRisk")["Threshold"] == 5
+
+
+# ---------------------------------------------------------------------------- dashboard
+def _widgets(body: dict[str, Any]) -> list[dict[str, Any]]:
+    parts = body["Fn::Join"][1]
+    text = "".join(part if isinstance(part, str) else f"<{next(iter(part.values()))}>" for part in parts)
+    return json.loads(text)["widgets"]  # type: ignore[no-any-return]
+
+
+def graphed(widgets: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
+    """Widget title -> its metric rows ([namespace, name, dimension, value, ..., options])."""
+    return {w["properties"]["title"]: w["properties"].get("metrics", []) for w in widgets if w["type"] == "metric"}
+
+
+def test_dashboard_shows_api_waf_functions_tables_and_sign_in(built: Built) -> None:
+    """Issue 11, finding 6: something to look at, not only alarms."""
+    widgets = _widgets(built.props(built.made["dashboard"].dashboard)["DashboardBody"])
+    titles = [w["properties"]["markdown"] for w in widgets if w["type"] == "text"]
+    assert titles == ["## API prod", "## WAF", "## Function notes", "## Table notes", "## Sign-in"]
+    graphs = graphed(widgets)
+    names = {title: {row[1] for row in rows} for title, rows in graphs.items()}
+    assert names["Latency (ms)"] == {"Latency", "IntegrationLatency"}
+    assert names["4XX and 5XX responses"] == {"4XXError", "5XXError"}
+    assert names["Allowed and blocked"] == {"AllowedRequests", "BlockedRequests"}
+    assert [row[row.index("Rule") + 1] for row in graphs["Blocked per rule"]] == ["RateLimitPerIp", "BodySizeLimit"]
+    assert names["Invocations, errors, throttles"] == {"Invocations", "Errors", "Throttles"}
+    assert names["Duration (ms)"] == {"Duration"}
+    assert names["Throttle events"] == {"ReadThrottleEvents", "WriteThrottleEvents"}
+    assert names["Sign-ins"] == {"SignInSuccesses", "TokenRefreshSuccesses"}
+    assert names["Threat protection: risky requests"] == {"AccountTakeoverRisk", "CompromisedCredentialRisk"}
+    assert all(row[0] == "AWS/Cognito" for row in graphs["Throttled sign-ins"])
+
+
+def test_dashboard_period_is_checked() -> None:
+    stack = cdk.Stack(new_app(), "Test")
+    with pytest.raises(ConfigurationError, match="period='1 minute 30 seconds': use whole minutes"):
+        ServiceDashboard(stack, "Dashboard", period=cdk.Duration.seconds(90))
+
+
 # ---------------------------------------------------------------------------- failures
 def test_fails_if_alarm_email_is_not_an_address() -> None:
     stack = cdk.Stack(new_app(), "Test")
@@ -356,6 +451,13 @@ def test_nag_alarms_with_every_watcher_have_no_open_findings(tmp_path: Path) -> 
         alarms.watch_function(notes)
         alarms.watch_table(notes)
         alarms.watch_web_acl("notes-acl")
+        users = cognito.UserPool.from_user_pool_id(stack, "Users", "eu-west-1_abc")
+        alarms.watch_user_pool(users)
+        dashboard = ServiceDashboard(stack, "Dashboard")
+        dashboard.add_api(api, "prod")
+        dashboard.add_function(notes, title="notes")
+        dashboard.add_table(notes, title="notes")
+        dashboard.add_user_pool(users, cognito.UserPoolClient.from_user_pool_client_id(stack, "Web", "client"))
 
     report = nag_report(build, tmp_path)
     assert report.findings == [], open_findings(report)

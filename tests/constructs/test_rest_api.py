@@ -29,6 +29,7 @@ from secure_serverless import (
     SecureRestApi,
     SecureUserPool,
 )
+from secure_serverless.rest_api import WELL_FORMED_BEARER_PATTERN
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 NOTE_SCHEMA: dict[str, Any] = {
@@ -139,7 +140,8 @@ def options(tmp_path_factory: pytest.TempPathFactory) -> Built:
             "Staged": {"stage_name": "v1", "api_name": "notes-api"},
             "Throttled": {"throttle_rate_limit": 10, "throttle_burst_limit": 20},
             "Cors": {"cors_allowed_origins": ORIGINS},
-            "RateLimited": {"waf_rate_limit": 5000},
+            "RateLimited": {"waf_rate_limit": 5000, "waf_unauthenticated_rate_limit": 50},
+            "LargeBodies": {"max_body_bytes": 40_000},
             "NoWaf": {"waf": False, "no_waf_reason": NO_WAF_REASON},
             "ShortLogs": {
                 "log_retention": logs.RetentionDays.ONE_MONTH,
@@ -158,7 +160,7 @@ def options(tmp_path_factory: pytest.TempPathFactory) -> Built:
         made["open_route"] = routes.add_route("GET", "/health", fn, open_without_authorization_reason=OPEN_REASON)
         made["scoped_route"] = routes.add_route("GET", "/admin/reports", fn, authorization_scopes=["notes/admin"])
         made["greedy_route"] = routes.add_route("GET", "/files/{key+}", fn)
-        for name in ("Staged", "Throttled", "RateLimited", "NoWaf", "ShortLogs", "OwnKey"):
+        for name in ("Staged", "Throttled", "RateLimited", "LargeBodies", "NoWaf", "ShortLogs", "OwnKey"):
             apis[name].add_route("GET", "/notes", fn)
 
     return synthesize(tmp_path_factory.mktemp("options"), build)
@@ -287,6 +289,78 @@ def test_default_web_acl_has_managed_rule_groups_and_a_per_ip_rate_rule(default:
     }
     assert all(rule["VisibilityConfig"]["CloudWatchMetricsEnabled"] for rule in rules.values())
     assert len({rule["Priority"] for rule in rules.values()}) == len(rules)
+
+
+def web_acl_rules(built: Built, api: SecureRestApi) -> dict[str, dict[str, Any]]:
+    return {rule["Name"]: rule for rule in built.props(api.web_acl)["Rules"]}
+
+
+def test_default_web_acl_rate_limits_requests_without_a_well_formed_token_below_the_per_ip_limit(
+    default: Built,
+) -> None:
+    """Issue 11, finding 3: garbage tokens get their own, lower budget, before the stage's."""
+    rules = web_acl_rules(default, default.made["api"])
+    rule = rules["RateLimitUnauthenticatedPerIp"]
+    assert rule["Action"] == {"Block": {}}
+    assert rule["Priority"] < min(
+        r["Priority"] for r in rules.values() if "ManagedRuleGroupStatement" in r["Statement"]
+    )
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert (rate["AggregateKeyType"], rate["Limit"], rate["EvaluationWindowSec"]) == ("IP", 100, 300)
+    assert rate["Limit"] < rules["RateLimitPerIp"]["Statement"]["RateBasedStatement"]["Limit"]
+    no_token, not_preflight = (
+        s["NotStatement"]["Statement"] for s in rate["ScopeDownStatement"]["AndStatement"]["Statements"]
+    )
+    assert no_token["RegexMatchStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "authorization"}}
+    assert no_token["RegexMatchStatement"]["RegexString"] == WELL_FORMED_BEARER_PATTERN
+    assert not_preflight["ByteMatchStatement"]["FieldToMatch"] == {"Method": {}}
+    assert not_preflight["ByteMatchStatement"]["SearchString"] == "OPTIONS"
+
+
+SIGNATURE = "s" * 342  # RS256 with a 2048-bit key: 256 bytes, 342 base64url characters
+
+
+@pytest.mark.parametrize(
+    ("header", "well_formed"),
+    [
+        (f"eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.{SIGNATURE}", True),
+        (f"Bearer eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.{SIGNATURE}", True),
+        (f"bearer  eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.{SIGNATURE}", True),
+        ("eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0.c2lnbmF0dXJl", False),  # signature too short for RS256
+        (f"a.b.{SIGNATURE}", False),  # header and payload are not JSON objects
+        ("garbage", False),
+        ("Bearer garbage", False),
+        (f"eyJ.eyJ.{SIGNATURE} extra", False),
+        ("", False),
+    ],
+)
+def test_well_formed_bearer_token_pattern(header: str, well_formed: bool) -> None:
+    assert (re.search(WELL_FORMED_BEARER_PATTERN, header) is not None) is well_formed
+
+
+def test_default_body_limit_is_the_common_rule_sets_8_kb_rule(default: Built) -> None:
+    api = default.made["api"]
+    assert "BodySizeLimit" not in web_acl_rules(default, api)
+    assert "AssociationConfig" not in default.props(api.web_acl)
+
+
+def test_max_body_bytes_replaces_the_8_kb_rule_with_its_own_limit(options: Built) -> None:
+    """Issue 11, finding 2: a body the models allow must not be blocked by the WAF."""
+    api = options.made["LargeBodies"]
+    rules = web_acl_rules(options, api)
+    size = rules["BodySizeLimit"]["Statement"]["SizeConstraintStatement"]
+    assert rules["BodySizeLimit"]["Action"] == {"Block": {}}
+    assert (size["ComparisonOperator"], size["Size"]) == ("GT", 40_000)
+    assert size["FieldToMatch"] == {"Body": {"OversizeHandling": "MATCH"}}
+    common = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert common["RuleActionOverrides"] == [{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
+    association = options.props(api.web_acl)["AssociationConfig"]
+    assert association == {"RequestBody": {"API_GATEWAY": {"DefaultSizeInspectionLimit": "KB_48"}}}
+
+
+def test_waf_unauthenticated_rate_limit(options: Built) -> None:
+    rules = web_acl_rules(options, options.made["RateLimited"])
+    assert rules["RateLimitUnauthenticatedPerIp"]["Statement"]["RateBasedStatement"]["Limit"] == 50
 
 
 def test_default_web_acl_is_associated_with_the_stage(default: Built) -> None:
@@ -544,6 +618,13 @@ def new_api(**options: Any) -> SecureRestApi:
         ({"waf": False, "no_waf_reason": "because"}, "waf=False: leaves the stage without a web ACL"),
         ({"no_waf_reason": NO_WAF_REASON}, "only applies with waf=False; remove it"),
         ({"waf_rate_limit": 99}, "waf_rate_limit=99: must be a number between 100 and 2e+09"),
+        ({"waf_unauthenticated_rate_limit": 5}, "waf_unauthenticated_rate_limit=5: must be a number between 10"),
+        (
+            {"waf_rate_limit": 500, "waf_unauthenticated_rate_limit": 500},
+            "waf_unauthenticated_rate_limit=500: must be below waf_rate_limit (500)",
+        ),
+        ({"max_body_bytes": 70_000}, "max_body_bytes=70000: must be a number between 8192 and 65536 bytes"),
+        ({"max_body_bytes": 1024}, "max_body_bytes=1024: must be a number between 8192"),
         ({"stage_name": "prod stage"}, "stage_name='prod stage': use 1-128 letters"),
         ({"log_retention": logs.RetentionDays.ONE_WEEK}, "is shorter than 365 days; pass short_log_retention_reason="),
         ({"log_retention": 45}, "log_retention=45: use a logs.RetentionDays member"),

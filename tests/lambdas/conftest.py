@@ -41,11 +41,15 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from lambda_helpers import (  # noqa: E402
+    ADMIN,
     FILES_BUCKET,
     FILES_TABLE,
+    IDEMPOTENCY_TABLE,
     NOTES_TABLE,
     OBJECT_PREFIX,
     PROFILES_TABLE,
+    USER_A,
+    USER_B,
     FakeLambdaContext,
     Function,
     load_function_module,
@@ -107,24 +111,48 @@ def create_table(name: str, partition: str, sort: str | None = None) -> None:
     )
 
 
+def create_user_pool() -> str:
+    """A user pool in moto with the contract's admin group; ADMIN is in it, USER_A and USER_B are not."""
+    cognito = boto3.client("cognito-idp")
+    pool_id: str = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
+    cognito.create_group(UserPoolId=pool_id, GroupName="admins")
+    for user in (ADMIN, USER_A, USER_B):
+        cognito.admin_create_user(UserPoolId=pool_id, Username=user)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=ADMIN, GroupName="admins")
+    return pool_id
+
+
 @pytest.fixture
 def profiles_env(aws: None) -> dict[str, str | None]:
     create_table(PROFILES_TABLE, "userId")
-    return {"TABLE_NAME": PROFILES_TABLE, "POWERTOOLS_SERVICE_NAME": "profiles", "ADMIN_GROUP": None}
+    return {
+        "TABLE_NAME": PROFILES_TABLE,
+        "POWERTOOLS_SERVICE_NAME": "profiles",
+        "ADMIN_GROUP": "admins",
+        "USER_POOL_ID": create_user_pool(),
+    }
 
 
 @pytest.fixture
 def notes_env(aws: None) -> dict[str, str | None]:
     create_table(NOTES_TABLE, "ownerId", "noteId")
-    return {"TABLE_NAME": NOTES_TABLE, "POWERTOOLS_SERVICE_NAME": "notes", "MAX_PAGE_SIZE": None}
+    create_table(IDEMPOTENCY_TABLE, "id")
+    return {
+        "TABLE_NAME": NOTES_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+        "POWERTOOLS_SERVICE_NAME": "notes",
+        "MAX_PAGE_SIZE": None,
+    }
 
 
 @pytest.fixture
 def files_env(aws: None) -> dict[str, str | None]:
     create_table(FILES_TABLE, "ownerId", "fileId")
+    create_table(IDEMPOTENCY_TABLE, "id")
     boto3.client("s3").create_bucket(Bucket=FILES_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     return {
         "TABLE_NAME": FILES_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
         "POWERTOOLS_SERVICE_NAME": "files",
         "BUCKET_NAME": FILES_BUCKET,
         "OBJECT_PREFIX": OBJECT_PREFIX,

@@ -32,6 +32,7 @@ EMAIL_IN_EVENTS = "user-a@example.com"
 PROFILES_TABLE = "profiles-table"
 NOTES_TABLE = "notes-table"
 FILES_TABLE = "files-table"
+IDEMPOTENCY_TABLE = "idempotency-table"
 FILES_BUCKET = "files-bucket-test"
 OBJECT_PREFIX = "files/"
 
@@ -42,6 +43,7 @@ GENERIC_MESSAGES = {
     404: "Not found",
     409: "Conflict",
     413: "Payload too large",
+    422: "Unprocessable request",
     500: "Internal server error",
 }
 
@@ -110,6 +112,9 @@ def build_event(
             del event_claims["sub"]
         else:
             event_claims["sub"] = sub
+            # The pool signs users in by e-mail, so each user name is a generated id; the tests'
+            # users (tests/lambdas/conftest.py) are named by their sub.
+            event_claims["cognito:username"] = sub
         if groups is not None:
             event_claims["cognito:groups"] = groups
     if headers:

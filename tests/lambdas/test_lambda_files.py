@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from kit_common import ConfigurationError, new_id
+from kit_common import MAX_BODY_BYTES, ConfigurationError, new_id
 
 from lambda_helpers import (
     FILES_BUCKET,
@@ -63,6 +63,23 @@ def create_upload(files: Function, *, sub: str = USER_A, **overrides: Any) -> di
     result = files.call(build_event("POST", "/files", body=body, sub=sub))
     assert result.status == 201, result.body
     return result.body
+
+
+def uploaded(files: Function, *, sub: str = USER_A, data: bytes = b"%PDF-1.7 test", **overrides: Any) -> str:
+    """A file whose object S3 holds, as the presigned POST would have written it."""
+    body = create_upload(files, sub=sub, **overrides)
+    boto3.client("s3").put_object(
+        Bucket=FILES_BUCKET,
+        Key=f"{OBJECT_PREFIX}{sub}/{body['fileId']}",
+        Body=data,
+        ContentType=overrides.get("contentType", "application/pdf").lower(),
+    )
+    return str(body["fileId"])
+
+
+def let_upload_links_expire(files: Function, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = files.module.now_epoch()
+    monkeypatch.setattr(files.module, "now_epoch", lambda: now + files.module.URL_EXPIRY_SECONDS)
 
 
 def file_event(method: str, file_id: str, **kwargs: Any) -> dict[str, Any]:
@@ -194,7 +211,7 @@ def test_create_upload_rejects_malformed_json(files: Function) -> None:
 
 
 def test_create_upload_rejects_an_oversized_body_with_413(files: Function) -> None:
-    body = {**read_event_file("create_upload_body.json"), "fileName": "x" * 20_000}
+    body = {**read_event_file("create_upload_body.json"), "fileName": "x" * MAX_BODY_BYTES}
     event = build_event("POST", "/files", body=body)
     assert_generic_error(files.call(event), 413, event)
     assert all_items() == []
@@ -222,23 +239,61 @@ def test_allowed_types_max_size_and_expiry_come_from_the_environment(
 
 
 def test_download_link_is_short_lived_and_bound_to_the_callers_object(files: Function) -> None:
-    body = create_upload(files, fileName="résumé final.pdf")
-    result = files.call(file_event("GET", body["fileId"]))
+    file_id = uploaded(files, fileName="résumé final.pdf", data=b"x" * 1500)
+    result = files.call(file_event("GET", file_id))
 
     assert result.status == 200
+    # The size is what S3 holds (1500 bytes), not the declared 2048.
     assert (result.body["fileName"], result.body["contentType"], result.body["size"]) == (
         "résumé final.pdf",
         "application/pdf",
-        2048,
+        1500,
     )
     url = urlparse(result.body["downloadUrl"])
     query = parse_qs(url.query)
     assert url.hostname.startswith(FILES_BUCKET + ".s3.")
-    assert unquote(url.path) == f"/{OBJECT_PREFIX}{USER_A}/{body['fileId']}"
+    assert unquote(url.path) == f"/{OBJECT_PREFIX}{USER_A}/{file_id}"
     assert query["X-Amz-Expires"] == ["300"]
     assert query["response-content-disposition"][0].startswith("attachment;")
     assert query["response-content-type"] == ["application/pdf"]
     assert result.body["expiresIn"] == 300
+
+
+def test_a_declared_file_is_pending_and_not_downloadable_until_s3_holds_it(files: Function) -> None:
+    """Issue 11, finding 5: the record reflects what S3 holds, not what the client declared."""
+    body = create_upload(files)
+    assert stored(body["fileId"])["status"] == "pending"
+    event = file_event("GET", body["fileId"])
+    assert_generic_error(files.call(event), 404, event)
+
+    put_object(f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}", b"%PDF" + b"x" * 96)
+    boto3.client("s3").copy_object(
+        Bucket=FILES_BUCKET,
+        Key=f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}",
+        CopySource={"Bucket": FILES_BUCKET, "Key": f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}"},
+        ContentType="application/pdf",
+        MetadataDirective="REPLACE",
+    )
+    assert files.call(file_event("GET", body["fileId"])).status == 200
+    record = stored(body["fileId"])
+    assert (record["status"], record["size"]) == ("uploaded", 100)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "data"),
+    [("text/html", b"<script>"), ("application/pdf", b"x" * 4096)],
+    ids=["other-type", "larger-than-declared"],
+)
+def test_an_object_that_does_not_match_its_record_is_never_served(
+    files: Function, content_type: str, data: bytes
+) -> None:
+    body = create_upload(files)  # application/pdf, at most 2048 bytes
+    boto3.client("s3").put_object(
+        Bucket=FILES_BUCKET, Key=f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}", Body=data, ContentType=content_type
+    )
+    event = file_event("GET", body["fileId"])
+    assert_generic_error(files.call(event), 404, event)
+    assert stored(body["fileId"])["status"] == "pending"
 
 
 def test_download_of_another_users_file_is_404(files: Function) -> None:
@@ -258,22 +313,35 @@ def test_download_of_a_missing_or_malformed_id_is_404(files: Function, file_id: 
 # --- DELETE /files/{fileId} ------------------------------------------------------------------
 
 
-def test_delete_removes_the_object_and_the_record(files: Function) -> None:
-    body = create_upload(files)
-    key = f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}"
-    put_object(key)
+def test_delete_removes_the_object_and_the_record(files: Function, monkeypatch: pytest.MonkeyPatch) -> None:
+    file_id = uploaded(files)
+    key = f"{OBJECT_PREFIX}{USER_A}/{file_id}"
+    let_upload_links_expire(files, monkeypatch)
 
-    result = files.call(file_event("DELETE", body["fileId"]))
+    result = files.call(file_event("DELETE", file_id))
 
     assert result.status == 204
-    assert stored(body["fileId"]) is None
+    assert stored(file_id) is None
     assert not object_exists(key)
 
 
-def test_delete_of_a_file_never_uploaded_removes_the_record(files: Function) -> None:
+def test_delete_of_a_file_never_uploaded_removes_the_record(files: Function, monkeypatch: pytest.MonkeyPatch) -> None:
     body = create_upload(files)
+    let_upload_links_expire(files, monkeypatch)
     assert files.call(file_event("DELETE", body["fileId"])).status == 204
     assert stored(body["fileId"]) is None
+
+
+def test_delete_is_refused_while_the_upload_link_can_still_write(
+    files: Function, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11, finding 5: no upload link writes after a delete (it would leave an orphan object)."""
+    body = create_upload(files)
+    event = file_event("DELETE", body["fileId"])
+    assert_generic_error(files.call(event), 409, event)
+    assert stored(body["fileId"]) is not None
+    let_upload_links_expire(files, monkeypatch)
+    assert files.call(file_event("DELETE", body["fileId"])).status == 204
 
 
 def test_delete_of_another_users_file_is_404_and_keeps_object_and_record(files: Function) -> None:
@@ -356,3 +424,16 @@ def test_bad_environment_fails_at_cold_start(
 ) -> None:
     with pytest.raises(ConfigurationError, match=next(iter(env))):
         load_function("files", **{**files_env, **env})
+
+
+# --- retries (issue 11, finding 7) -----------------------------------------------------------
+
+
+def test_a_retry_of_post_files_with_the_same_idempotency_key_returns_the_first_upload(files: Function) -> None:
+    body = read_event_file("create_upload_body.json")
+    headers = {"Idempotency-Key": "upload-retry-0001"}
+    first = files.call(build_event("POST", "/files", body=body, headers=headers))
+    again = files.call(build_event("POST", "/files", body=body, headers=headers))
+    assert (first.status, again.status) == (201, 201)
+    assert again.body == first.body
+    assert len(all_items()) == 1

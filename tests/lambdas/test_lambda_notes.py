@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
-from kit_common import encode_cursor, new_id
+from kit_common import MAX_BODY_BYTES, encode_cursor, new_id
 
 from lambda_helpers import (
     NOTES_TABLE,
@@ -133,13 +133,13 @@ def test_create_rejects_a_missing_body(notes: Function) -> None:
 
 
 def test_create_rejects_an_oversized_body_with_413(notes: Function) -> None:
-    event = build_event("POST", "/notes", body={"title": "x", "content": "x" * (17 * 1024)})
+    event = build_event("POST", "/notes", body={"title": "x", "content": "x" * MAX_BODY_BYTES})
     assert_generic_error(notes.call(event), 413, event)
     assert all_items() == []
 
 
 def test_create_rejects_an_oversized_base64_body_with_413(notes: Function) -> None:
-    event = build_event("POST", "/notes", body={"title": "x", "content": "é" * 9000}, base64_body=True)
+    event = build_event("POST", "/notes", body={"title": "x", "content": "x" * MAX_BODY_BYTES}, base64_body=True)
     assert_generic_error(notes.call(event), 413, event)
 
 
@@ -237,7 +237,7 @@ def test_update_rejects_invalid_bodies_and_changes_nothing(notes: Function, body
 
 def test_update_rejects_an_oversized_body_with_413(notes: Function) -> None:
     note = create(notes)
-    event = note_event("PUT", note["noteId"], body={"title": "x", "content": "y" * 20000, "version": 1})
+    event = note_event("PUT", note["noteId"], body={"title": "x", "content": "y" * MAX_BODY_BYTES, "version": 1})
     assert_generic_error(notes.call(event), 413, event)
     assert stored(note["noteId"])["version"] == 1
 
@@ -456,3 +456,50 @@ def test_an_unexpected_failure_is_a_generic_500_and_logged_without_details(notes
     assert '"message":"Unhandled error"' in out
     assert '"aws_error_code":"ResourceNotFoundException"' in out
     assert "content-of-a-failed-write" not in out
+
+
+# --- retries (issue 11, finding 7) -----------------------------------------------------------
+
+
+def post_note(notes: Function, body: dict[str, Any], *, key: str | None, sub: str = USER_A) -> Any:
+    headers = {"Idempotency-Key": key} if key else None
+    return notes.call(build_event("POST", "/notes", body=body, sub=sub, headers=headers))
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_note_and_creates_nothing(notes: Function) -> None:
+    body = {"title": "Retry", "content": "once"}
+    first = post_note(notes, body, key="retry-key-0001")
+    again = post_note(notes, body, key="retry-key-0001")
+    assert (first.status, again.status) == (201, 201)
+    assert again.body == first.body
+    assert len(all_items()) == 1
+
+
+def test_without_an_idempotency_key_each_post_creates_a_note(notes: Function) -> None:
+    body = {"title": "Twice", "content": "twice"}
+    assert post_note(notes, body, key=None).body != post_note(notes, body, key=None).body
+    assert len(all_items()) == 2
+
+
+def test_idempotency_keys_are_scoped_to_the_caller(notes: Function) -> None:
+    body = {"title": "Same", "content": "same"}
+    mine = post_note(notes, body, key="shared-key-0001", sub=USER_A)
+    theirs = post_note(notes, body, key="shared-key-0001", sub=USER_B)
+    assert theirs.status == 201 and theirs.body["noteId"] != mine.body["noteId"]
+    assert stored(theirs.body["noteId"], owner=USER_B) is not None
+
+
+def test_reusing_an_idempotency_key_with_another_body_is_422(notes: Function) -> None:
+    post_note(notes, {"title": "First", "content": "a"}, key="reused-key-0001")
+    event = build_event(
+        "POST", "/notes", body={"title": "Other", "content": "b"}, headers={"Idempotency-Key": "reused-key-0001"}
+    )
+    assert_generic_error(notes.call(event), 422, event)
+    assert len(all_items()) == 1
+
+
+@pytest.mark.parametrize("key", ["short", "has space in it", "x" * 129])
+def test_a_malformed_idempotency_key_is_400(notes: Function, key: str) -> None:
+    event = build_event("POST", "/notes", body={"title": "t", "content": "c"}, headers={"Idempotency-Key": key})
+    assert_generic_error(notes.call(event), 400, event)
+    assert all_items() == []

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 from kit_common import new_id
 
 from lambda_helpers import (
     ADMIN,
     EMAIL_IN_EVENTS,
+    FILES_BUCKET,
+    OBJECT_PREFIX,
     TOKEN_IN_EVENTS,
     USER_A,
     USER_B,
@@ -97,6 +100,9 @@ def test_files_logs_never_contain_file_names_or_signed_urls(files: Function) -> 
     )
     file_id = created.body["fileId"]
     path = {"fileId": file_id}
+    boto3.client("s3").put_object(
+        Bucket=FILES_BUCKET, Key=f"{OBJECT_PREFIX}{USER_A}/{file_id}", Body=b"%PDF", ContentType="application/pdf"
+    )
     download = files.call(build_event("GET", f"/files/{file_id}", path_params=path))
     files.call(build_event("POST", "/files", body={"fileName": file_name, "contentType": "text/html", "size": 10}))
     files.call(build_event("DELETE", f"/files/{file_id}", path_params=path))

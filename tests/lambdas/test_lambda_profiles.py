@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
-from kit_common import ConfigurationError
+from kit_common import MAX_BODY_BYTES, ConfigurationError
 
 from lambda_helpers import (
     ADMIN,
@@ -118,7 +118,7 @@ def test_put_me_rejects_malformed_json(profiles: Function) -> None:
 
 
 def test_put_me_rejects_an_oversized_body_with_413(profiles: Function) -> None:
-    event = build_event("PUT", "/me", body={"displayName": "A", "bio": "x" * 20_000})
+    event = build_event("PUT", "/me", body={"displayName": "A", "bio": "x" * MAX_BODY_BYTES})
     assert_generic_error(profiles.call(event), 413, event)
     assert stored(USER_A) is None
 
@@ -140,10 +140,12 @@ def test_admin_reads_any_profile(profiles: Function) -> None:
     assert result.body == saved
 
 
-@pytest.mark.parametrize(
-    "groups", ["admins", "[admins]", "[admins, editors]", "editors,admins", "[editors admins]", '["editors","admins"]']
-)
-def test_admin_group_claim_formats_are_understood(profiles: Function, groups: str) -> None:
+def pool_id(profiles: Function) -> str:
+    return str(profiles.module.USER_POOL_ID)
+
+
+@pytest.mark.parametrize("groups", ["admins", "editors,admins", "admins,editors"])
+def test_a_current_admin_may_read_with_any_claim_that_names_the_admin_group(profiles: Function, groups: str) -> None:
     put_me(profiles, {"displayName": "A"}, sub=USER_A)
     _, result = admin_get(profiles, USER_A, groups=groups)
     assert result.status == 200
@@ -154,6 +156,50 @@ def test_non_admins_get_403_from_the_admin_route(profiles: Function, groups: str
     put_me(profiles, {"displayName": "A"}, sub=USER_A)
     event, result = admin_get(profiles, USER_A, sub=USER_B, groups=groups)
     assert_generic_error(result, 403, event)
+
+
+@pytest.mark.parametrize("group_name", ["readers,admins", "[admins]", '"admins"', "admins "])
+def test_members_of_a_group_whose_name_looks_like_admins_get_403(profiles: Function, group_name: str) -> None:
+    """Issue 11, finding 1: the flattened claim of such a group names "admins"; Cognito does not."""
+    cognito = boto3.client("cognito-idp")
+    cognito.create_group(UserPoolId=pool_id(profiles), GroupName=group_name)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id(profiles), Username=USER_B, GroupName=group_name)
+    put_me(profiles, {"displayName": "A"}, sub=USER_A)
+    event, result = admin_get(profiles, USER_A, sub=USER_B, groups=group_name)
+    assert_generic_error(result, 403, event)
+
+
+def test_removal_from_the_admin_group_ends_admin_access_at_once(profiles: Function) -> None:
+    """Issue 11, finding 4: the token still says "admins", the user pool no longer does."""
+    put_me(profiles, {"displayName": "A"}, sub=USER_A)
+    assert admin_get(profiles, USER_A)[1].status == 200
+    boto3.client("cognito-idp").admin_remove_user_from_group(
+        UserPoolId=pool_id(profiles), Username=ADMIN, GroupName="admins"
+    )
+    event, result = admin_get(profiles, USER_A)
+    assert_generic_error(result, 403, event)
+
+
+def test_a_disabled_admin_gets_403(profiles: Function) -> None:
+    put_me(profiles, {"displayName": "A"}, sub=USER_A)
+    boto3.client("cognito-idp").admin_disable_user(UserPoolId=pool_id(profiles), Username=ADMIN)
+    event, result = admin_get(profiles, USER_A)
+    assert_generic_error(result, 403, event)
+
+
+def test_a_token_of_a_deleted_user_gets_403(profiles: Function) -> None:
+    put_me(profiles, {"displayName": "A"}, sub=USER_A)
+    boto3.client("cognito-idp").admin_delete_user(UserPoolId=pool_id(profiles), Username=ADMIN)
+    event, result = admin_get(profiles, USER_A)
+    assert_generic_error(result, 403, event)
+
+
+def test_an_admin_claim_without_a_user_name_gets_403(profiles: Function) -> None:
+    put_me(profiles, {"displayName": "A"}, sub=USER_A)
+    event = build_event(
+        "GET", f"/profiles/{USER_A}", path_params={"userId": USER_A}, claims={"sub": ADMIN, "cognito:groups": "admins"}
+    )
+    assert_generic_error(profiles.call(event), 403, event)
 
 
 def test_non_admins_get_403_even_for_their_own_profile_and_unknown_ids(profiles: Function) -> None:
@@ -173,11 +219,14 @@ def test_the_admin_group_name_comes_from_the_environment(
     profiles_env: dict[str, str | None], load_function: Any
 ) -> None:
     operators = make_function(load_function("profiles", **{**profiles_env, "ADMIN_GROUP": "operators"}), "profiles")
+    cognito = boto3.client("cognito-idp")
+    cognito.create_group(UserPoolId=pool_id(operators), GroupName="operators")
+    cognito.admin_add_user_to_group(UserPoolId=pool_id(operators), Username=USER_B, GroupName="operators")
     put_me(operators, {"displayName": "A"}, sub=USER_A)
 
     event, result = admin_get(operators, USER_A, groups="admins")
     assert_generic_error(result, 403, event)
-    assert admin_get(operators, USER_A, groups="[operators]")[1].status == 200
+    assert admin_get(operators, USER_A, sub=USER_B, groups="operators")[1].status == 200
 
 
 # --- identity, routing, configuration --------------------------------------------------------
@@ -222,6 +271,8 @@ def test_unknown_route_is_a_generic_404(profiles: Function) -> None:
         pytest.param({"TABLE_NAME": None}, id="missing-table"),
         pytest.param({"ADMIN_GROUP": "admins,editors"}, id="admin-group-list"),
         pytest.param({"ADMIN_GROUP": "[admins]"}, id="admin-group-brackets"),
+        pytest.param({"ADMIN_GROUP": None}, id="admin-group-missing"),
+        pytest.param({"USER_POOL_ID": None}, id="user-pool-missing"),
         pytest.param({"CORS_ALLOWED_ORIGINS": "*"}, id="cors-wildcard"),
         pytest.param({"CORS_ALLOWED_ORIGINS": "http://app.example.com"}, id="cors-plain-http"),
     ],

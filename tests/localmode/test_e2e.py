@@ -156,7 +156,11 @@ def test_widened_policy_makes_the_demo_fail(mutated_assembly: Callable[..., Path
         for statement in template["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             if any(action.startswith("dynamodb:") for action in actions):
-                statement["Resource"] = [copy.deepcopy(statement["Resource"]), {"Fn::GetAtt": [table_id, "Arn"]}]
+                # CDK merges statements with the same actions: Resource may already be a list.
+                resources = (
+                    statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                )
+                statement["Resource"] = [*copy.deepcopy(resources), {"Fn::GetAtt": [table_id, "Arn"]}]
 
     assembly = mutated_assembly(widen)
     completed = subprocess.run(

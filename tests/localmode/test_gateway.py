@@ -30,6 +30,7 @@ from gateway_support import (
 )
 
 from localmode.gateway import GatewayResponse, LocalRestApi
+from stacks.contract import CONTRACT
 
 pytestmark = pytest.mark.slow  # synthesizes the reference app once (about 6 s)
 
@@ -134,7 +135,8 @@ def test_route_with_path_parameter_invokes_its_function_with_claims(
     # The kit's handlers read the caller from exactly these claims.
     caller = kit_common().caller_from_event(event)
     assert caller.sub == claims["sub"]
-    assert caller.groups == frozenset({"admins", "editors"})
+    # Two groups joined with a comma read as one ambiguous claim (issue 11, finding 1).
+    assert caller.groups.names == frozenset({"admins", "editors"}) and caller.groups.ambiguous
 
 
 def test_event_has_the_shape_of_a_rest_v1_proxy_event(api: LocalRestApi, tokens: Tokens, recorder: Recorder) -> None:
@@ -320,19 +322,20 @@ def test_authorizer_runs_before_validation(api: LocalRestApi, template: dict[str
 
 
 # ---------------------------------------------------------------------------- WAF and size limits
-def test_body_over_8_kb_is_blocked_by_the_stage_web_acl(
+def test_body_over_the_web_acls_limit_is_blocked_by_the_stage_web_acl(
     api: LocalRestApi, template: dict[str, Any], tokens: Tokens, recorder: Recorder
 ) -> None:
     assert resources_of(template, "AWS::WAFv2::WebACLAssociation"), "the reference stage has a web ACL"
-    big = {"title": "big", "content": "x" * 8200}
+    limit = CONTRACT.max_body_bytes  # the web ACL's BodySizeLimit rule (issue 11, finding 2)
+    big = json.dumps({"title": "big", "content": "x" * limit}).encode()
     response = _post_note(api, tokens.id_token(), big)
 
     _assert_gateway_response(template, response, 403, "WAF_FILTERED")
     assert response.header("x-amzn-ErrorType") == "ForbiddenException"
     assert recorder.calls == []
     # Just under the limit passes the WAF (and then fails the model's maxLength: 400, not 403).
-    fits = json.dumps({"title": "big", "content": "x" * 8100}).encode()
-    assert len(fits) <= 8192
+    fits = json.dumps({"title": "big", "content": "x" * (limit - 100)}).encode()
+    assert len(fits) <= limit
     assert _post_note(api, tokens.id_token(), fits).status == 400
 
 

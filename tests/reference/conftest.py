@@ -8,12 +8,14 @@ perimeter check.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cdk_support import new_app
-from reference_support import ReferenceAssembly, ReferenceTemplates
+from reference_support import ACCEPTED_ORIGINS, ReferenceAssembly, ReferenceTemplates
 from secure_serverless.compliance import register_compliance_checks, synth_with_checks
-from stacks.config import AppConfig
+from stacks.config import AppConfig, load_config
 from stacks.notes_service import build_app
 
 
@@ -33,3 +35,14 @@ def reference_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAss
     register_compliance_checks(app)
     build_app(app, AppConfig())
     return ReferenceAssembly(outdir, synth_with_checks(app))
+
+
+@pytest.fixture(scope="session")
+def cors_reference_template() -> dict[str, Any]:
+    """The service template of the reference app with every form of accepted origin configured."""
+    app = new_app(context={"allowedOrigins": list(ACCEPTED_ORIGINS)})
+    stacks = build_app(app, load_config(app.node))
+    assembly = app.synth()
+    (service,) = [s for s in stacks if s.stack_name.endswith("-NotesService")]
+    template: dict[str, Any] = assembly.get_stack_by_name(service.stack_name).template
+    return template

@@ -10,6 +10,14 @@ import aws_cdk as cdk
 
 from secure_serverless.compliance import ComplianceReport
 
+#: Origins of every form the stack accepts, the loopback ones included (issue 8, item 5).
+ACCEPTED_ORIGINS = (
+    "https://app.example.com",
+    "https://app.example.com:8443",
+    "http://localhost:5173",
+    "http://127.0.0.1:3000",
+)
+
 
 @dataclass
 class ReferenceTemplates:

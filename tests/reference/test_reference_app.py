@@ -17,6 +17,7 @@ from stacks.config import AppConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("Profiles", "Notes", "Files")
+SERVICES_WITH_IDEMPOTENCY = ("Notes", "Files")
 
 
 def of_type(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -97,19 +98,23 @@ def test_the_perimeter_check_passes_on_the_reference_assembly(reference_assembly
 def test_each_function_reaches_only_its_own_table(reference_templates: ReferenceTemplates, service: str) -> None:
     template = reference_templates.service()
     function_id = logical_id(template, "AWS::Lambda::Function", f"{service}Function")
-    own_table = logical_id(template, "AWS::DynamoDB::Table", f"{service}Table")
-    other_tables = set(of_type(template, "AWS::DynamoDB::Table")) - {own_table}
+    own_tables = {logical_id(template, "AWS::DynamoDB::Table", f"{service}Table")}
+    if service in SERVICES_WITH_IDEMPOTENCY:  # its Powertools Idempotency records (issue 11, finding 7)
+        own_tables.add(logical_id(template, "AWS::DynamoDB::Table", f"{service}IdempotencyTable"))
+    other_tables = set(of_type(template, "AWS::DynamoDB::Table")) - own_tables
     dynamodb_statements = [
         s
         for s in role_statements(template, function_id)
         if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
     ]
     assert dynamodb_statements, f"{service} cannot reach its own table"
+    reached = set()
     for statement in dynamodb_statements:
         rendered = str(statement["Resource"])
-        assert own_table in rendered
+        reached |= {table for table in own_tables if table in rendered}
         assert not any(other in rendered for other in other_tables)
         assert "dynamodb:Scan" not in statement["Action"]
+    assert reached == own_tables
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -150,7 +155,7 @@ def test_roles_are_not_shared(reference_templates: ReferenceTemplates) -> None:
 # ---------------------------------------------------------------- controls no scanner checks
 def test_tables_have_pitr_deletion_protection_and_retain(reference_templates: ReferenceTemplates) -> None:
     tables = of_type(reference_templates.service(), "AWS::DynamoDB::Table")
-    assert len(tables) == 3
+    assert len(tables) == len(SERVICES) + len(SERVICES_WITH_IDEMPOTENCY)
     for table in tables.values():
         assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         assert table["Properties"]["DeletionProtectionEnabled"] is True

@@ -5,6 +5,7 @@ environment parsing and pagination cursors: one implementation for every functio
 """
 
 from .config import ConfigurationError, env_csv, env_int, env_str
+from .contract import ADMIN_GROUP, GROUP_NAME_PATTERN, ROUTES
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -15,7 +16,8 @@ from .errors import (
     UnauthorizedError,
     generic_message,
 )
-from .identity import Caller, caller_from_event, is_valid_sub, parse_groups
+from .idempotency import IDEMPOTENCY_KEY_HEADER, create_once, idempotency_config, idempotency_key, idempotent_errors
+from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse_groups
 from .pagination import decode_cursor, encode_cursor, parse_limit
 from .records import is_condition_check_failure, is_valid_id, new_id, to_int, utc_now_iso
 from .request_body import DRAFT_04, MAX_BODY_BYTES, load_schema, parse_json_body
@@ -23,21 +25,27 @@ from .resolver import ORIGIN_PATTERN, correlation_id, create_resolver, current_c
 from .responses import SECURITY_HEADERS, error_response, json_response, no_content
 
 __all__ = [
+    "ADMIN_GROUP",
     "DRAFT_04",
+    "GROUP_NAME_PATTERN",
+    "IDEMPOTENCY_KEY_HEADER",
     "MAX_BODY_BYTES",
     "ORIGIN_PATTERN",
+    "ROUTES",
     "SECURITY_HEADERS",
     "BadRequestError",
     "Caller",
     "ConfigurationError",
     "ConflictError",
     "ForbiddenError",
+    "GroupClaim",
     "NotFoundError",
     "PayloadTooLargeError",
     "ServiceError",
     "UnauthorizedError",
     "caller_from_event",
     "correlation_id",
+    "create_once",
     "create_resolver",
     "current_caller",
     "decode_cursor",
@@ -47,6 +55,9 @@ __all__ = [
     "env_str",
     "error_response",
     "generic_message",
+    "idempotency_config",
+    "idempotency_key",
+    "idempotent_errors",
     "is_condition_check_failure",
     "is_valid_id",
     "is_valid_sub",

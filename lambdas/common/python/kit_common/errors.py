@@ -38,6 +38,7 @@ _GENERIC_MESSAGES: dict[int, str] = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Payload too large",
+    422: "Unprocessable request",
     500: "Internal server error",
 }
 

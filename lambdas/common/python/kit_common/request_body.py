@@ -1,7 +1,8 @@
 """Request bodies: size limit, strict JSON parsing and JSON Schema validation.
 
 The schemas are the same draft-04 files the CDK stack turns into API Gateway request models, so
-the gateway and the handler enforce one contract (defense in depth).
+the gateway and the handler enforce one contract (defense in depth). The size limit is the
+contract's ``maxBodyBytes``, the same number the stack gives the WAF's body-size rule.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Any
 
 import fastjsonschema
 
+from .contract import JSON_SCHEMA_DRAFT, MAX_BODY_BYTES
 from .errors import BadRequestError, PayloadTooLargeError
 
 __all__ = ["DRAFT_04", "MAX_BODY_BYTES", "BodyValidator", "load_schema", "parse_json_body"]
 
-DRAFT_04 = "http://json-schema.org/draft-04/schema#"
-MAX_BODY_BYTES = 16 * 1024
+DRAFT_04 = JSON_SCHEMA_DRAFT
 
 BodyValidator = Callable[[Any], Any]
 

@@ -15,14 +15,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from botocore.exceptions import ClientError
 
+from .contract import ORIGIN_PATTERN
 from .errors import ServiceError
+from .idempotency import IDEMPOTENCY_KEY_HEADER
 from .identity import Caller, caller_from_event
 from .responses import error_response
 
 __all__ = ["ORIGIN_PATTERN", "correlation_id", "create_resolver", "current_caller"]
-
-# An exact origin: https (or http only for localhost), no wildcard, no path.
-ORIGIN_PATTERN = r"(https://[A-Za-z0-9.-]+|http://localhost)(:[0-9]{1,5})?"
 
 
 def correlation_id(app: APIGatewayRestResolver) -> str | None:
@@ -52,7 +51,7 @@ def create_resolver(*, logger: Logger, cors_allowed_origins: Sequence[str] = ())
         cors = CORSConfig(
             allow_origin=cors_allowed_origins[0],
             extra_origins=list(cors_allowed_origins[1:]),
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", IDEMPOTENCY_KEY_HEADER],
             max_age=300,
             allow_credentials=False,
         )

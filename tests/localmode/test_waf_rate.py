@@ -1,0 +1,98 @@
+"""The local gateway's emulation of the web ACL's rate rules (issue 11, finding 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway_support import reference_template
+
+from localmode.gateway_template import parse_template
+from localmode.waf_rate import WafRateLimiter, WafRateRule, rate_rules
+from secure_serverless.rest_api import WELL_FORMED_BEARER_PATTERN
+from stacks.contract import CONTRACT
+
+TOKEN = "eyJraWQiOiJrIn0.eyJzdWIiOiJzIn0." + "s" * 342
+
+
+def web_acl(template: dict[str, Any]) -> dict[str, Any]:
+    (acl,) = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
+    return acl
+
+
+def test_the_reference_web_acls_rate_rules_and_body_limit_are_read_from_the_template() -> None:
+    definition = parse_template(reference_template())
+    assert definition.waf_body_limit == CONTRACT.max_body_bytes
+    assert definition.waf_rate_rules == (
+        WafRateRule(name="RateLimitPerIp", priority=0, limit=1000, window_seconds=300),
+        WafRateRule(
+            name="RateLimitUnauthenticatedPerIp",
+            priority=1,
+            limit=100,
+            window_seconds=300,
+            unless_header=("authorization", WELL_FORMED_BEARER_PATTERN),
+            except_methods=frozenset({"OPTIONS"}),
+        ),
+    )
+
+
+def test_a_rate_rule_with_a_scope_down_it_cannot_read_is_not_emulated() -> None:
+    acl = web_acl(reference_template())
+    odd = {
+        "Rules": [
+            {
+                "Name": "Odd",
+                "Priority": 0,
+                "Action": {"Block": {}},
+                "Statement": {
+                    "RateBasedStatement": {
+                        "AggregateKeyType": "IP",
+                        "Limit": 10,
+                        "ScopeDownStatement": {"GeoMatchStatement": {"CountryCodes": ["NL"]}},
+                    }
+                },
+            }
+        ]
+    }
+    assert rate_rules(odd) == ()
+    assert len(rate_rules(acl)) == 2
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def limiter(clock: FakeClock) -> WafRateLimiter:
+    return WafRateLimiter(rate_rules(web_acl(reference_template())), clock)
+
+
+def test_requests_without_a_well_formed_token_are_blocked_after_their_limit() -> None:
+    clock = FakeClock()
+    waf = limiter(clock)
+    garbage = {"authorization": "garbage"}
+    outcomes = [waf.blocking_rule("GET", "203.0.113.7", garbage.get) for _ in range(101)]
+    assert outcomes == [None] * 100 + ["RateLimitUnauthenticatedPerIp"]
+    # Another IP, a signed-in caller and a CORS preflight are outside that count.
+    assert waf.blocking_rule("GET", "198.51.100.1", garbage.get) is None
+    assert waf.blocking_rule("GET", "203.0.113.7", {"authorization": f"Bearer {TOKEN}"}.get) is None
+    assert waf.blocking_rule("OPTIONS", "203.0.113.7", {}.get) is None
+
+
+def test_the_window_moves_on() -> None:
+    clock = FakeClock()
+    waf = limiter(clock)
+    for _ in range(100):
+        waf.blocking_rule("GET", "203.0.113.7", {}.get)
+    clock.now += 301
+    assert waf.blocking_rule("GET", "203.0.113.7", {}.get) is None
+
+
+def test_every_request_counts_against_the_per_ip_limit() -> None:
+    clock = FakeClock()
+    waf = limiter(clock)
+    signed_in = {"authorization": TOKEN}.get
+    outcomes = [waf.blocking_rule("GET", "203.0.113.7", signed_in) for _ in range(1001)]
+    assert outcomes[-1] == "RateLimitPerIp" and set(outcomes[:-1]) == {None}
