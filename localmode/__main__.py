@@ -181,7 +181,7 @@ def _token(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import EndpointConnectionError
 
-    from scripts.kit_auth.totp import current_code
+    from kit_auth.totp import current_code
 
     state = json.loads(Path(args.state).read_text())
     user = state["users"].get(args.user)

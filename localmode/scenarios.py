@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scripts.kit_auth.cognito import generate_temporary_password
-from scripts.kit_auth.totp import current_code, totp
+from kit_auth.cognito import generate_temporary_password
+from kit_auth.totp import current_code, totp
 from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
 
 if TYPE_CHECKING:
