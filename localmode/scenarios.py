@@ -119,6 +119,10 @@ class Reply:
         except ValueError:
             return None
 
+    def header(self, name: str) -> str:
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), "")
+
     def received(self) -> str:
         return f"{self.status} {_short(self.body.decode('utf-8', errors='replace'))}"
 
@@ -345,6 +349,22 @@ class Demo:
             described += f"  body: {_short(payload.decode('utf-8', errors='replace'), 90)} ({len(payload)} bytes)"
         return Reply(method, path, status, reply_headers, data, described)
 
+    def post_form(self, url: str, fields: dict[str, str], content: bytes) -> Reply:
+        """A browser-style upload: multipart form with the presigned fields, then the file."""
+        import requests
+
+        answer = requests.post(
+            url, data=fields, files={"file": ("upload", content)}, timeout=60, allow_redirects=False
+        )
+        sent = f"POST {_short(url, 60)}  (presigned form, key={_short(fields.get('key', ''), 40)}, {len(content)} bytes)"
+        return Reply("POST", url, answer.status_code, dict(answer.headers), answer.content, sent)
+
+    def fetch(self, url: str) -> Reply:
+        import requests
+
+        answer = requests.get(url, timeout=60, allow_redirects=False)
+        return Reply("GET", url, answer.status_code, dict(answer.headers), answer.content, f"GET {_short(url, 70)}")
+
     def new_note(self, user: DemoUser, title: str = "Groceries", content: str = "milk, eggs") -> dict[str, Any]:
         reply = self.call("POST", "/notes", token=user.id_token, body={"title": title, "content": content})
         if reply.status != 201:
@@ -454,26 +474,97 @@ def _notes(demo: Demo, run: Run) -> None:
     run.http(demo.call("GET", f"/notes/{note_id}", token=alice.id_token), 404, expected="404 after the delete")
 
 
+def _upload_form(demo: Demo, user: DemoUser, *, content_type: str = "application/pdf", size: int = 2048) -> tuple[Reply, dict[str, Any]]:
+    created = demo.call(
+        "POST", "/files", token=user.id_token, body={"fileName": "report.pdf", "contentType": content_type, "size": size}
+    )
+    return created, (created.json() or {})
+
+
 def _files(demo: Demo, run: Run) -> None:
     alice = demo.user(ALICE)
-    created = demo.call(
-        "POST",
-        "/files",
-        token=alice.id_token,
-        body={"fileName": "report.pdf", "contentType": "application/pdf", "size": 2048},
-    )
-    data = created.json() or {}
-    key = (data.get("upload") or {}).get("fields", {}).get("key", "")
+    content = b"%PDF-1.7 " + secrets.token_bytes(1024)
+    created, data = _upload_form(demo, alice, size=len(content))
+    upload = data.get("upload") or {}
+    key = upload.get("fields", {}).get("key", "")
     run.http(
         created,
         201,
         also=key.startswith(f"files/{alice.sub}/"),
         expected=f"201, a presigned POST bound to files/{alice.sub[:8]}.../<fileId>",
     )
+    uploaded = demo.post_form(upload.get("url", ""), upload.get("fields", {}), content)
+    run.http(uploaded, 204, expected="204: S3 accepted the upload (signature, policy and conditions hold)")
     file_id = data.get("fileId", "missing")
-    download = demo.call("GET", f"/files/{file_id}", token=alice.id_token)
-    run.http(download, 200, also=bool((download.json() or {}).get("downloadUrl")), expected="200, a download link")
+    link = demo.call("GET", f"/files/{file_id}", token=alice.id_token)
+    url = (link.json() or {}).get("downloadUrl", "")
+    run.http(link, 200, also=bool(url), expected="200, a short-lived download link")
+    downloaded = demo.fetch(url)
+    run.http(
+        downloaded,
+        200,
+        also=downloaded.body == content and "attachment" in downloaded.header("Content-Disposition"),
+        expected=f"200, the same {len(content)} bytes, as an attachment",
+    )
     run.http(demo.call("DELETE", f"/files/{file_id}", token=alice.id_token), 204)
+
+
+def _oversized_upload(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    created, data = _upload_form(demo, alice, size=1024)
+    upload = data.get("upload") or {}
+    run.http(created, 201, expected="201, a presigned POST for at most 1024 bytes")
+    reply = demo.post_form(upload.get("url", ""), upload.get("fields", {}), b"x" * 4096)
+    run.http(reply, 400, also=b"EntityTooLarge" in reply.body, expected="400 EntityTooLarge (content-length-range)")
+    demo.call("DELETE", f"/files/{data.get('fileId', 'missing')}", token=alice.id_token)
+
+
+def _wrong_content_type(demo: Demo, run: Run) -> None:
+    alice = demo.user(ALICE)
+    created, data = _upload_form(demo, alice, content_type="image/png", size=64)
+    upload = data.get("upload") or {}
+    fields = {**upload.get("fields", {}), "Content-Type": "text/html"}
+    reply = demo.post_form(upload.get("url", ""), fields, b"<script>alert(1)</script>")
+    run.http(
+        reply,
+        403,
+        also=b"AccessDenied" in reply.body,
+        expected="403 AccessDenied: the policy binds Content-Type to image/png",
+    )
+    demo.call("DELETE", f"/files/{data.get('fileId', 'missing')}", token=alice.id_token)
+
+
+def _key_outside_prefix(demo: Demo, run: Run) -> None:
+    alice, bob = demo.user(ALICE), demo.user(BOB)
+    created, data = _upload_form(demo, alice, size=64)
+    upload = data.get("upload") or {}
+    for key in (f"files/{bob.sub}/planted", f"private/{alice.sub}/planted"):
+        fields = {**upload.get("fields", {}), "key": key}
+        reply = demo.post_form(upload.get("url", ""), fields, b"%PDF planted")
+        run.http(
+            reply,
+            403,
+            also=b"AccessDenied" in reply.body,
+            expected=f"403 AccessDenied: the policy binds the key (tried {key[:22]}...)",
+        )
+    demo.call("DELETE", f"/files/{data.get('fileId', 'missing')}", token=alice.id_token)
+
+
+def _cross_user_file(demo: Demo, run: Run) -> None:
+    alice, bob = demo.user(ALICE), demo.user(BOB)
+    content = b"%PDF alice's"
+    _, data = _upload_form(demo, alice, size=len(content))
+    upload = data.get("upload") or {}
+    demo.post_form(upload.get("url", ""), upload.get("fields", {}), content)
+    file_id = data.get("fileId", "missing")
+    run.http(
+        demo.call("GET", f"/files/{file_id}", token=bob.id_token),
+        404,
+        expected="404: the record key is (token sub, fileId), no link for Bob",
+    )
+    run.http(demo.call("DELETE", f"/files/{file_id}", token=bob.id_token), 404, expected="404: Bob cannot delete it")
+    run.http(demo.call("GET", f"/files/{file_id}", token=alice.id_token), 200, expected="200: still Alice's")
+    demo.call("DELETE", f"/files/{file_id}", token=alice.id_token)
 
 
 def _admin_route(demo: Demo, run: Run) -> None:
@@ -692,9 +783,33 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "files",
-        "Files service: presigned upload, download link, delete",
-        "files function, keys under files/<sub>/",
+        "Files service: presigned upload (204), download (200), delete",
+        "files function (keys under files/<sub>/) and S3 presigned requests",
         _files,
+    ),
+    Scenario(
+        "oversized-upload",
+        "Attack: upload more bytes than the presigned POST allows",
+        "S3 POST policy content-length-range (the declared size)",
+        _oversized_upload,
+    ),
+    Scenario(
+        "wrong-content-type",
+        "Attack: upload HTML through a presigned POST for an image",
+        "S3 POST policy Content-Type condition",
+        _wrong_content_type,
+    ),
+    Scenario(
+        "key-outside-prefix",
+        "Attack: upload to another user's key or outside files/",
+        "S3 POST policy key condition (and the files role's prefix)",
+        _key_outside_prefix,
+    ),
+    Scenario(
+        "cross-user-file",
+        "Attack: Bob downloads and deletes Alice's file",
+        "files function: owner = token sub",
+        _cross_user_file,
     ),
     Scenario(
         "admin-route",

@@ -171,8 +171,10 @@ class LocalFunction:
         region: str,
         log_dir: Path,
         allow_probes: bool = False,
+        service_endpoints: dict[str, str] | None = None,
     ) -> None:
         self.spec = spec
+        self._service_endpoints = dict(service_endpoints or {})
         self._credentials = credentials
         self._endpoint_url = endpoint_url
         self._region = region
@@ -215,6 +217,8 @@ class LocalFunction:
                 "LOCALMODE_TIMEOUT": str(spec.timeout),
             }
         )
+        for service, url in self._service_endpoints.items():  # e.g. S3 through local mode's S3 front
+            env[f"AWS_ENDPOINT_URL_{service.upper()}"] = url
         if spec.log_group:
             env["AWS_LAMBDA_LOG_GROUP_NAME"] = spec.log_group
         env.update(credentials.as_env())
