@@ -114,6 +114,7 @@ from .gateway_template import (
 
 __all__ = [
     "ACCOUNT_ID",
+    "API_GATEWAY_MAX_HEADER_BYTES",
     "LOOPBACK_HOSTS",
     "GatewayConfig",
     "GatewayResponse",
@@ -125,6 +126,8 @@ __all__ = [
 
 #: ``requestContext.accountId``: moto's default account.
 ACCOUNT_ID = "123456789012"
+#: API Gateway's limit for the request line and headers together.
+API_GATEWAY_MAX_HEADER_BYTES = 10_240
 #: The only hosts ``serve`` binds to: the emulator's signing keys are public (they ship in moto).
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -162,7 +165,6 @@ _PROXY_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "
 _VARIABLE = re.compile(
     r"\$(?P<quiet>!)?(?P<brace>\{)?(?P<root>context|stageVariables)\.(?P<name>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)(?(brace)\})"
 )
-_HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -723,6 +725,17 @@ class LocalRestApi:
         error_type = _ERROR_TYPE.get(kind)
         if error_type:
             headers["x-amzn-ErrorType"] = [error_type]
+        # What API Gateway's execution log would say: every gateway rejection, with its reason.
+        reason = request.validation_error or message
+        _log.info(
+            "gateway rejected %s %s: %d %s: %s (request %s)",
+            request.method,
+            request.path,
+            final_status,
+            kind,
+            reason,
+            request.request_id,
+        )
         return self._finish(request, final_status, headers, body.encode("utf-8"))
 
     def _parameter_value(self, source: str, request: _Request, context: Mapping[str, str]) -> str | None:
@@ -815,6 +828,39 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # the gateway writes its own access log
         return
 
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the API (TRACE, CONNECT, "FOO" ...): API Gateway answers an
+        # undeclared method with its JSON 403, never an HTML 501.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Status line and Date only: API Gateway sends no ``Server`` banner."""
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Requests too malformed to reach the API (bad request line, header overflow): JSON, no banner."""
+        self.close_connection = True
+        self.request_version = "HTTP/1.1"  # a status line even for a request line that never parsed
+        status = 413 if code in (414, 431) else 400
+        text = "Request Too Long" if status == 413 else "Bad Request"
+        _log.info("gateway rejected a malformed request: %d (%s)", status, message or code)
+        body = json.dumps({"message": text}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("x-amzn-ErrorType", "RequestTooLargeException" if status == 413 else "BadRequestException")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(body)
+
+    def _header_bytes(self) -> int:
+        """Request line plus headers, as API Gateway counts them against its 10,240-byte limit."""
+        return len(self.requestline) + 2 + sum(len(k) + len(v) + 4 for k, v in self.headers.items())
+
     def _dispatch(self) -> None:
         api = self.server.api
         stage = api.stage_name
@@ -823,6 +869,17 @@ class _Handler(BaseHTTPRequestHandler):
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         raw_path, _, query = target.partition("?")
         prefix = f"/{stage}"
+        if self._header_bytes() > API_GATEWAY_MAX_HEADER_BYTES:
+            self.close_connection = True
+            _log.info(
+                "gateway rejected %s %s: 413 request line and headers are %d bytes, over API Gateway's %d",
+                self.command,
+                raw_path[:80],
+                self._header_bytes(),
+                API_GATEWAY_MAX_HEADER_BYTES,
+            )
+            self._send(_plain_error(413, "RequestTooLargeException", "Request Too Long"))
+            return
         try:
             body = self._read_body()
         except ValueError:  # malformed chunked framing: the connection cannot be trusted
@@ -889,13 +946,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
 
-for _method in _HTTP_METHODS:
-    setattr(_Handler, f"do_{_method}", _Handler._dispatch)
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
+    # A thread per connection, and a listen backlog that absorbs bursts of parallel clients
+    # (the default of 5 resets connections at about 20 at once).
+    request_queue_size = 256
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # e.g. a client that hung up
         _log.debug("connection from %s failed", client_address, exc_info=True)
