@@ -153,6 +153,19 @@ def _single(stack: DeployedStack, resource_type: str) -> str:
     return found[0]
 
 
+def _publish_api_url(emulator: Emulator, service: DeployedStack, url: str, stage: str) -> None:
+    """Stack outputs naming the stage's execute-api URL name the local gateway instead.
+
+    moto resolves them to ``https://<id>.execute-api...`` where nothing answers; with this, a
+    client that finds the API through the stack outputs (``kit-verify``, ``kit-user``) reaches
+    the local gateway exactly as it would reach API Gateway.
+    """
+    for key, value in service.outputs.items():
+        if ".execute-api." in value and value.rstrip("/").endswith(f"/{stage}"):
+            emulator.set_stack_output(service.name, key, url)
+            service.outputs[key] = url
+
+
 def _note_workdir(error: BaseException, workdir: Path) -> None:
     """Tell the caller where the logs are (kept) or how to keep them, on the error itself."""
     if isinstance(error, Exception):
@@ -287,6 +300,7 @@ def start_local(
         if serve_http:
             server = api.serve(host="127.0.0.1", port=gateway_port)
             say(f"gateway: {server.url}")
+            _publish_api_url(emulator, service, server.url, api.stage_name)
         lap("ready")
         return LocalEnvironment(
             workdir=workdir,

@@ -66,12 +66,12 @@ def _start(args: argparse.Namespace, *, gateway_port: int = 0, probes: bool = Tr
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .scenarios import SCENARIO_KEYS, run_all
+    from .scenarios import run_all, scenario_keys
 
     keys = tuple(args.only.split(",")) if args.only else None
-    unknown = sorted(set(keys or ()) - set(SCENARIO_KEYS))
+    unknown = sorted(set(keys or ()) - set(scenario_keys()))
     if unknown:
-        print(f"unknown scenario(s) {unknown}; known: {', '.join(SCENARIO_KEYS)}", file=sys.stderr)
+        print(f"unknown scenario(s) {unknown}; known: {', '.join(scenario_keys())}", file=sys.stderr)
         return EXIT_REFUSED
     started = time.monotonic()
     env = _start(args)
@@ -180,7 +180,6 @@ def _selftest(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import EndpointConnectionError
-
     from kit_auth.totp import current_code
 
     state = json.loads(Path(args.state).read_text())

@@ -84,7 +84,9 @@ SecretLookup = Callable[[str], "tuple[str, str | None] | None"]
 def _secret(lookup: SecretLookup, access_key: str, token: str | None) -> str:
     found = lookup(access_key)
     if found is None:
-        raise PolicyRejected(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+        raise PolicyRejected(
+            403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+        )
     secret, session_token = found
     if session_token is not None and token != session_token:
         raise PolicyRejected(403, "InvalidToken", "The provided token is malformed or otherwise invalid.")
@@ -130,7 +132,9 @@ def check_post_policy(
             if size > high:
                 raise PolicyRejected(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
             if size < low:
-                raise PolicyRejected(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+                raise PolicyRejected(
+                    400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"
+                )
             continue
         elif isinstance(condition, list) and len(condition) == 3 and condition[0] in ("eq", "starts-with"):
             operator, name, expected = condition[0], str(condition[1]).lower().removeprefix("$"), condition[2]
@@ -146,9 +150,7 @@ def check_post_policy(
             raise _condition_failed(condition)
     for name in lowered:
         if name not in covered and name not in _IGNORED_FIELDS and not name.startswith("x-ignore-"):
-            raise PolicyRejected(
-                403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {name}"
-            )
+            raise PolicyRejected(403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {name}")
 
 
 def _uri_encode(text: str) -> str:
@@ -174,9 +176,7 @@ def presigned_get_problem(
     if signed_headers != "host":
         raise PolicyRejected(400, "AuthorizationQueryParametersError", "the local front signs only the host header")
     secret = _secret(lookup, scope[0], params.get("X-Amz-Security-Token"))
-    canonical_query = "&".join(
-        f"{_uri_encode(k)}={_uri_encode(v)}" for k, v in sorted(pairs) if k != "X-Amz-Signature"
-    )
+    canonical_query = "&".join(f"{_uri_encode(k)}={_uri_encode(v)}" for k, v in sorted(pairs) if k != "X-Amz-Signature")
     canonical = "\n".join(["GET", path, canonical_query, f"host:{host}", "", "host", "UNSIGNED-PAYLOAD"])
     to_sign = "\n".join(
         ["AWS4-HMAC-SHA256", params["X-Amz-Date"], "/".join(scope[1:]), hashlib.sha256(canonical.encode()).hexdigest()]
