@@ -863,6 +863,7 @@ def deploy_stack(emulator: Emulator, stack: StackArtifact) -> DeployedStack:
             outputs[key] = value
 
     _reconcile_iam(emulator, stack, values, deployed)
+    _put_bucket_cors(emulator, stack, deployed)
     create(_AFTER_CFN)
     _repair_key_policies(emulator, stack, values, deployed)
     lambda_client = emulator.client("lambda")
@@ -872,6 +873,33 @@ def deploy_stack(emulator: Emulator, stack: StackArtifact) -> DeployedStack:
         if resource["Type"] == "AWS::Lambda::Function"
     }
     return DeployedStack(stack.name, stack, values, deployed, outputs, configurations)
+
+
+_CORS_RULE_KEYS = {
+    "AllowedHeaders": "AllowedHeaders",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedOrigins": "AllowedOrigins",
+    "ExposedHeaders": "ExposeHeaders",
+    "MaxAge": "MaxAgeSeconds",
+    "Id": "ID",
+}
+
+
+def _put_bucket_cors(emulator: Emulator, stack: StackArtifact, deployed: dict[str, DeployedResource]) -> None:
+    """moto's CloudFormation drops a bucket's CorsConfiguration: put it through the S3 API."""
+    s3 = emulator.client("s3")
+    for logical_id, resource in stack.template.get("Resources", {}).items():
+        cors = (
+            resource.get("Properties", {}).get("CorsConfiguration") if resource["Type"] == "AWS::S3::Bucket" else None
+        )
+        if not cors:
+            continue
+        rules = [
+            {_CORS_RULE_KEYS[key]: value for key, value in rule.items() if key in _CORS_RULE_KEYS}
+            for rule in cors.get("CorsRules", [])
+        ]
+        s3.put_bucket_cors(Bucket=deployed[logical_id].physical_id, CORSConfiguration={"CORSRules": rules})
+        deployed[logical_id].note += "; CORS rules put through the S3 API (moto's CloudFormation drops them)"
 
 
 def _reconcile_iam(

@@ -404,13 +404,20 @@ class Demo:
         return dict(answer["AuthenticationResult"])
 
     def user(self, email: str) -> DemoUser:
-        """A signed-in user (created, enrolled in TOTP and signed in on first use)."""
+        """A signed-in user (created, enrolled in TOTP and signed in on first use).
+
+        On a deployed stack the address gets a random ``+tag`` so a run never meets a real user.
+        """
         if email not in self._users:
-            sub, temporary = self.create_user(email, groups=(ADMIN_GROUP,) if email == ALICE else ())
+            address = email
+            if self.target.env is None:
+                local, _, domain = email.partition("@")
+                address = f"{local}+verify-{secrets.token_hex(4)}@{domain}"
+            sub, temporary = self.create_user(address, groups=(ADMIN_GROUP,) if email == ALICE else ())
             password = generate_temporary_password()
-            _, secret = self.first_sign_in(email, temporary, password)
-            tokens = self.sign_in(email, password, current_code(secret))
-            self._users[email] = DemoUser(email, password, sub, tokens["IdToken"], tokens["AccessToken"], secret)
+            _, secret = self.first_sign_in(address, temporary, password)
+            tokens = self.sign_in(address, password, current_code(secret))
+            self._users[email] = DemoUser(address, password, sub, tokens["IdToken"], tokens["AccessToken"], secret)
         return self._users[email]
 
     # -- HTTP
@@ -1036,7 +1043,7 @@ def run_scenario(demo: Demo, key: str) -> ScenarioResult:
     result = ScenarioResult(scenario.key, scenario.title, scenario.control)
     missing = sorted(scenario.needs - demo.target.capabilities)
     if missing:
-        result.skipped = f"{demo.target.name}: " + "; ".join(CAPABILITY_REASONS.get(m, m) for m in missing)
+        result.skipped = "; ".join(CAPABILITY_REASONS.get(m, m) for m in missing)
         return result
     try:
         scenario.run(demo, Run(result))
