@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import LocalEnvironment, LocalModeError, start_local
+from . import KEEP_WORKDIR, LocalEnvironment, LocalModeError, start_local
 
 EXIT_OK, EXIT_NOT_AS_EXPECTED, EXIT_REFUSED = 0, 1, 2
 
@@ -61,7 +61,11 @@ def _start(args: argparse.Namespace, *, gateway_port: int = 0, probes: bool = Tr
         )
     except (LocalModeError, DeployError, EmulatorError, WorkerSetupError, ValueError) as error:
         print(f"\nlocal mode refused to start: {error}", file=sys.stderr, flush=True)
-        print("(LOCALMODE_KEEP_WORKDIR=1 keeps the emulator's and the functions' logs)", file=sys.stderr, flush=True)
+        kept = getattr(error, "workdir", None)
+        if kept is not None:
+            print(f"(logs kept in {kept})", file=sys.stderr, flush=True)
+        else:
+            print(f"({KEEP_WORKDIR}=1 keeps the emulator's and the functions' logs)", file=sys.stderr, flush=True)
         return None
 
 
@@ -112,10 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
         state_path.write_text(json.dumps(state, indent=2))
         state_path.chmod(0o600)
         api = env.url.rstrip("/")
-        python = (
-            shlex.quote(sys.executable) if not os.environ.get("LOCALMODE_PYTHON") else os.environ["LOCALMODE_PYTHON"]
-        )
-        token_cmd = f"{python} -m localmode token --state {shlex.quote(str(state_path))}"
+        token_cmd = f"kit-local token --state {shlex.quote(str(state_path))}"
         print(
             f"""
 Local stack serving on {env.url}  (127.0.0.1 only; Ctrl-C stops everything)
@@ -126,8 +127,8 @@ Users (password + TOTP MFA, created by the operator):
 
 In another terminal:
   export API={api}
-  export TOKEN="$({token_cmd} --user alice)"     # Alice's ID token, valid 60 minutes
-  export BOB="$({token_cmd} --user bob)"
+  TOKEN="$({token_cmd} --user alice)" && export TOKEN   # Alice's ID token, valid 60 minutes
+  BOB="$({token_cmd} --user bob)" && export BOB
 
   curl -s -X PUT  -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{{"displayName":"Alice"}}' $API/me
   curl -s         -H "Authorization: $TOKEN" $API/me
@@ -150,6 +151,14 @@ Emulator (moto, IAM enforced): {env.emulator.url}
         print("\nstopping ...", flush=True)
         return EXIT_OK
     finally:
+        _stop_quietly(env)
+
+
+def _stop_quietly(env: LocalEnvironment) -> None:
+    """Stop everything; a second Ctrl-C while stopping must not end in a traceback."""
+    try:
+        env.stop()
+    except KeyboardInterrupt:
         env.stop()
 
 
@@ -182,7 +191,11 @@ def _token(args: argparse.Namespace) -> int:
     from botocore.exceptions import EndpointConnectionError
     from kit_auth.totp import current_code
 
-    state = json.loads(Path(args.state).read_text())
+    try:
+        state = json.loads(Path(args.state).read_text())
+    except (OSError, ValueError) as error:
+        print(f"cannot read the state file {args.state}: {error}; is `kit-local serve` running?", file=sys.stderr)
+        return EXIT_REFUSED
     user = state["users"].get(args.user)
     if user is None:
         print(f"no user {args.user!r} in {args.state}; known: {', '.join(state['users'])}", file=sys.stderr)
@@ -201,7 +214,7 @@ def _token(args: argparse.Namespace) -> int:
             AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user["email"], "PASSWORD": user["password"]},
         )
-    except EndpointConnectionError:
+    except (EndpointConnectionError, ConnectionError):
         print(f"no emulator at {state['emulator']}: is `python -m localmode serve` still running?", file=sys.stderr)
         return EXIT_REFUSED
     answer = cognito.admin_respond_to_auth_challenge(
@@ -216,7 +229,7 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localmode", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="kit-local", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command")
 
     def common(sub: argparse.ArgumentParser) -> None:
