@@ -191,6 +191,7 @@ class Reply:
     headers: dict[str, str]
     body: bytes
     sent: str
+    shown: str | None = None  # what to print instead of the body (binary downloads)
 
     def json(self) -> Any:
         try:
@@ -203,6 +204,8 @@ class Reply:
         return next((v for k, v in self.headers.items() if k.lower() == wanted), "")
 
     def received(self) -> str:
+        if self.shown is not None:
+            return f"{self.status} {self.shown}"
         return f"{self.status} {_short(self.body.decode('utf-8', errors='replace'))}"
 
 
@@ -472,7 +475,10 @@ class Demo:
         import requests
 
         answer = requests.get(url, timeout=60, allow_redirects=False)
-        return Reply("GET", url, answer.status_code, dict(answer.headers), answer.content, f"GET {_short(url, 70)}")
+        shown = f"{len(answer.content)} bytes, Content-Disposition: {answer.headers.get('Content-Disposition', '-')}"
+        return Reply(
+            "GET", url, answer.status_code, dict(answer.headers), answer.content, f"GET {_short(url, 70)}", shown
+        )
 
     def new_note(self, user: DemoUser, title: str = "Groceries", content: str = "milk, eggs") -> dict[str, Any]:
         reply = self.call("POST", "/notes", token=user.id_token, body={"title": title, "content": content})
