@@ -189,6 +189,7 @@ def _selftest(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import EndpointConnectionError
+
     from kit_auth.totp import current_code
 
     try:

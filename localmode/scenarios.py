@@ -42,7 +42,6 @@ from urllib.parse import urlsplit
 from kit_auth.cognito import generate_temporary_password
 from kit_auth.srp import SrpClient
 from kit_auth.totp import current_code, totp
-
 from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
 
 if TYPE_CHECKING:
