@@ -143,8 +143,9 @@ def _set_stack_output(stack_name: str, key: str, value: str, region: str) -> str
 
     backend = cloudformation_backends[ACCOUNT_ID][region]
     for stack in backend.stacks.values():
-        if stack.name == stack_name and stack.status != "DELETE_COMPLETE" and key in stack.output_map:
-            stack.output_map[key].value = value
+        output = stack.output_map.get(key) if stack.name == stack_name and stack.status != "DELETE_COMPLETE" else None
+        if output is not None:
+            output.value = value
             return value
     raise EmulatorError(f"stack {stack_name} has no output {key}")
 

@@ -243,7 +243,8 @@ class _Handler(BaseHTTPRequestHandler):
         content: bytes | None = None
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             if name == "file":
                 content = payload
                 break  # S3 ignores fields after the file

@@ -114,3 +114,89 @@ def test_an_unsupported_resource_names_its_construct(mutated_assembly: object, t
     message = str(raised.value)
     assert "AWS::EC2::VPC" in message and "construct Svc/Network/Resource" in message
     assert json.dumps(message)  # one readable message
+
+
+def _state_of(env: LocalEnvironment, path: Path) -> Path:
+    from localmode.scenarios import ALICE, Demo
+
+    alice = Demo(env).user(ALICE)
+    operator = env.emulator.operator
+    assert operator is not None
+    state = {
+        "api_url": env.url,
+        "emulator": env.emulator.url,
+        "region": env.emulator.region,
+        "user_pool_id": env.user_pool_id,
+        "client_id": env.client_id,
+        "operator": {"access_key_id": operator.access_key_id, "secret_access_key": operator.secret_access_key},
+        "users": {"alice": {"email": alice.email, "password": alice.password, "mfa_secret": alice.mfa_secret}},
+    }
+    path.write_text(json.dumps(state))
+    return path
+
+
+def test_kit_local_token_and_call_use_the_serve_state(
+    local_env: LocalEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from localmode.__main__ import main as kit_local
+
+    state = str(_state_of(local_env, tmp_path / "state.json"))
+    assert kit_local(["token", "--state", state]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.count(".") == 2
+    assert kit_local(["call", "POST", "/notes", "--state", state, "--data", '{"title": "t", "content": "c"}']) == 0
+    assert capsys.readouterr().out.startswith("201 ")
+    assert kit_local(["call", "GET", "/notes/nope", "--state", state]) == 1
+
+
+def test_kit_local_says_when_nothing_is_serving(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "localmode", "token"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "nothing is serving: no state file at" in result.stderr and "kit-local serve" in result.stderr
+    stale = _stale_state(tmp_path / "stale.json")
+    result = subprocess.run(
+        [sys.executable, "-m", "localmode", "call", "GET", "/me", "--state", str(stale)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "has stopped; start it again" in result.stderr
+
+
+def _stale_state(path: Path) -> Path:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path.write_text(
+        json.dumps(
+            {
+                "api_url": f"http://127.0.0.1:{port}/dev/",
+                "emulator": f"http://127.0.0.1:{port}",
+                "region": "us-east-1",
+                "user_pool_id": "us-east-1_x",
+                "client_id": "c",
+                "operator": {"access_key_id": "a", "secret_access_key": "b"},
+                "users": {"alice": {"email": "a@example.com", "password": "p", "mfa_secret": "JBSWY3DPEHPK3PXP"}},
+            }
+        )
+    )
+    return path
