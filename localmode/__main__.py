@@ -103,21 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
     state_path: Path | None = None
     try:
         demo = Demo(env)
-        users = [demo.user(ALICE), demo.user(BOB)]
-        operator = env.emulator.operator
-        assert operator is not None
-        state = {
-            "api_url": env.url,
-            "emulator": env.emulator.url,
-            "region": env.emulator.region,
-            "user_pool_id": env.user_pool_id,
-            "client_id": env.client_id,
-            "operator": {"access_key_id": operator.access_key_id, "secret_access_key": operator.secret_access_key},
-            "users": {
-                u.email.split("@")[0]: {"email": u.email, "password": u.password, "mfa_secret": u.mfa_secret}
-                for u in users
-            },
-        }
+        state = serve_state(env, [demo.user(ALICE), demo.user(BOB)])
         state_path = Path(args.state) if args.state else default_state_path()
         _write_private(state_path, json.dumps(state, indent=2))
         api = env.url.rstrip("/")
@@ -194,6 +180,23 @@ def _selftest(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         env.stop()
+
+
+def serve_state(env: LocalEnvironment, users: list[Any]) -> dict[str, Any]:
+    """What ``token`` and ``call`` need of a running ``serve``: endpoints, ids, operator, users."""
+    operator = env.emulator.operator
+    assert operator is not None
+    return {
+        "api_url": env.url,
+        "emulator": env.emulator.url,
+        "region": env.emulator.region,
+        "user_pool_id": env.user_pool_id,
+        "client_id": env.client_id,
+        "operator": {"access_key_id": operator.access_key_id, "secret_access_key": operator.secret_access_key},
+        "users": {
+            u.email.split("@")[0]: {"email": u.email, "password": u.password, "mfa_secret": u.mfa_secret} for u in users
+        },
+    }
 
 
 def default_state_path() -> Path:

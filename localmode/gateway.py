@@ -16,6 +16,13 @@ template (``gateway_template``): nothing about the kit's routes is hard-coded.
 server takes the full path ("/<stage>/notes/abc") as the deployed API does, and answers 403
 ``{"message": "Forbidden"}`` outside the stage.
 
+Before anything else, the HTTP server refuses a request line plus headers over 10,240 bytes
+(API Gateway's limit) with 413 ``{"message": "Request Too Long"}``, and answers a request too
+malformed to parse with a JSON 400; any method name reaches the API (an undeclared one gets the
+API's 403, as on AWS, never an HTML 501); no response carries a ``Server`` banner. Every
+rejection below is logged on ``localmode.gateway`` at INFO with its reason (the validation
+error, the authorizer's reason), as API Gateway's execution log would say it.
+
 What a request goes through, in API Gateway's order (each rejection is the API's own gateway
 response, rendered from the template's ResponseTemplates/ResponseParameters):
 
@@ -33,7 +40,9 @@ response, rendered from the template's ResponseTemplates/ResponseParameters):
    Then throttling, method level: one token bucket per method with the stage's default method
    throttling (MethodSettings "/*" "*") or the method's own override (AWS applies stage limits
    per method, not to the stage as a whole) -> 429 THROTTLED. Tokens refill with
-   ``GatewayConfig.now``; requests the authorizer rejects later have used their token.
+   ``GatewayConfig.now``; requests the authorizer rejects later have used their token (AWS
+   counts every request submission; limits on a stage or method apply without invoking an
+   authorizer: docs/local-mode.md cites the sources).
 5. The Cognito authorizer (``gateway_auth``): missing, malformed, forged, expired or
    wrong-type token -> 401 UNAUTHORIZED ("The incoming token has expired" for an expired one;
    EXPIRED_TOKEN is AWS's type for expired SigV4 credentials, not Cognito tokens). The claims

@@ -9,6 +9,7 @@ and removes what it created.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,21 +118,10 @@ def test_an_unsupported_resource_names_its_construct(mutated_assembly: object, t
 
 
 def _state_of(env: LocalEnvironment, path: Path) -> Path:
+    from localmode.__main__ import serve_state
     from localmode.scenarios import ALICE, Demo
 
-    alice = Demo(env).user(ALICE)
-    operator = env.emulator.operator
-    assert operator is not None
-    state = {
-        "api_url": env.url,
-        "emulator": env.emulator.url,
-        "region": env.emulator.region,
-        "user_pool_id": env.user_pool_id,
-        "client_id": env.client_id,
-        "operator": {"access_key_id": operator.access_key_id, "secret_access_key": operator.secret_access_key},
-        "users": {"alice": {"email": alice.email, "password": alice.password, "mfa_secret": alice.mfa_secret}},
-    }
-    path.write_text(json.dumps(state))
+    path.write_text(json.dumps(serve_state(env, [Demo(env).user(ALICE)])))
     return path
 
 
@@ -153,29 +143,23 @@ def test_kit_local_says_when_nothing_is_serving(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    env = {"PATH": "/usr/bin:/bin", "XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "localmode", "token"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    def kit_local(*argv: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": "/usr/bin:/bin", "XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
+        return subprocess.run(
+            [sys.executable, "-m", "localmode", *argv],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    result = kit_local("token")
     assert result.returncode == 2
     assert result.stdout == ""
     assert "nothing is serving: no state file at" in result.stderr and "kit-local serve" in result.stderr
-    stale = _stale_state(tmp_path / "stale.json")
-    result = subprocess.run(
-        [sys.executable, "-m", "localmode", "call", "GET", "/me", "--state", str(stale)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = kit_local("call", "GET", "/me", "--state", str(_stale_state(tmp_path / "stale.json")))
     assert result.returncode == 2
     assert "has stopped; start it again" in result.stderr
 
@@ -200,3 +184,24 @@ def _stale_state(path: Path) -> Path:
         )
     )
     return path
+
+
+def test_a_refused_start_keeps_and_names_the_workdir_when_asked(
+    mutated_assembly: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    from localmode.__main__ import main as kit_local
+
+    def add_vpc(template: dict) -> None:  # type: ignore[type-arg]
+        template["Resources"]["Network"] = {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}
+
+    assembly = str(mutated_assembly(add_vpc))  # type: ignore[operator]
+    monkeypatch.setenv("LOCALMODE_KEEP_WORKDIR", "1")
+    assert kit_local(["demo", "--assembly", assembly]) == 2
+    kept = re.search(r"\(logs kept in (\S+)\)", capsys.readouterr().err)
+    assert kept is not None and Path(kept.group(1)).is_dir()
+    shutil.rmtree(kept.group(1))
+    monkeypatch.delenv("LOCALMODE_KEEP_WORKDIR")
+    assert kit_local(["demo", "--assembly", assembly]) == 2
+    assert "LOCALMODE_KEEP_WORKDIR=1 keeps" in capsys.readouterr().err
