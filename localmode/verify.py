@@ -27,9 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore import UNSIGNED
+from botocore.config import Config
+
 from kit_auth import KitError
 from kit_auth.cognito import Target as StackTarget
-from kit_auth.cognito import admin_client, fill_from_stack, public_client, region_of_pool, stack_name, stack_outputs
+from kit_auth.cognito import fill_from_stack, region_of_pool, stack_name, stack_outputs
 
 from .scenarios import Demo, ScenarioResult, Target, run_all, scenario_keys
 
@@ -71,8 +74,9 @@ def find_stack(*, name: str, region: str | None, session: Any) -> DeployedStack:
         region=pool_region,
         user_pool_id=found.user_pool_id,
         client_id=found.client_id,
-        admin=admin_client(pool_region),
-        public=public_client(pool_region),
+        # From the caller's session (not boto3's module-level default one, which caches credentials).
+        admin=session.client("cognito-idp", region_name=pool_region),
+        public=session.client("cognito-idp", region_name=pool_region, config=Config(signature_version=UNSIGNED)),
     )
     return DeployedStack(name, target, physical("AWS::DynamoDB::Table"), physical("AWS::S3::Bucket"))
 

@@ -31,7 +31,8 @@ def as_aws_client(local_env: LocalEnvironment, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", operator.access_key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", operator.secret_access_key)
     monkeypatch.setenv("AWS_DEFAULT_REGION", local_env.emulator.region)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):  # tests/lambdas sets the legacy one process-wide
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return local_env
 
