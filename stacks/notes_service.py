@@ -13,18 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from secure_serverless import (
     ApiGatewayAccountLogging,
+    Invocation,
+    PrefixAccess,
     SecureBucket,
     SecureRestApi,
     SecureUserPool,
     SecurityAlarms,
     TableFunction,
-    allow_bucket_prefix,
 )
 from secure_serverless._log_retention import retention_from_days
 
@@ -78,10 +80,13 @@ class NotesServiceStack(cdk.Stack):
                 construct_id,
                 code=lambda_.Code.from_asset(str(LAMBDAS / folder), exclude=_ASSET_EXCLUDE),
                 handler="app.handler",
-                layers=[common],
-                log_retention=retention,
-                short_log_retention_reason=retention_reason,
-                environment={**environment, **cors},
+                invocation=Invocation.SYNCHRONOUS,  # API Gateway proxy integrations: no DLQ could fire
+                function_options={
+                    "layers": [common],
+                    "log_retention": retention,
+                    "short_log_retention_reason": retention_reason,
+                    "environment": {**environment, **cors},
+                },
                 **options,
             )
 
@@ -89,7 +94,7 @@ class NotesServiceStack(cdk.Stack):
             self,
             "Users",
             groups=(ADMIN_GROUP,),
-            feature_plan=config.feature_plan,
+            feature_plan=cognito.FeaturePlan[config.feature_plan],
             essentials_reason=config.feature_plan_reason,
         )
         self.profiles = service(
@@ -118,7 +123,7 @@ class NotesServiceStack(cdk.Stack):
                 "URL_EXPIRY_SECONDS": "300",
             },
         )
-        allow_bucket_prefix(self.files.function, self.files_bucket, prefix=FILES_PREFIX, access="read-write-delete")
+        self.files_bucket.grant_prefix(self.files.function, prefix=FILES_PREFIX, access=PrefixAccess.READ_WRITE_DELETE)
 
         self.api = SecureRestApi(
             self,
@@ -148,7 +153,7 @@ class NotesServiceStack(cdk.Stack):
         self.alarms = SecurityAlarms(self, "Alarms", alarm_email=config.alarm_email)
         self.alarms.watch_api(self.api.api, config.stage)
         for svc in (self.profiles, self.notes, self.files):
-            self.alarms.watch_function(svc)  # errors, throttles and its dead-letter queue
+            self.alarms.watch_function(svc)  # errors and throttles (no DLQ: invoked synchronously)
             self.alarms.watch_table(svc)
         if self.api.web_acl is not None:
             self.alarms.watch_web_acl(self.api.web_acl_name)

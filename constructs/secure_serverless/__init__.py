@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -20,7 +20,7 @@ _EXPORTS = {
     "TableIndex": ".secure_table",
     "SecureBucket": ".secure_bucket",
     "SecureFunction": ".secure_function",
-    "allow_bucket_prefix": ".secure_function",
+    "Invocation": ".secure_function",
     "MINIMUM_LOG_RETENTION": "._log_retention",
     "TableFunction": ".table_function",
     "TABLE_ACCESS_LEVELS": ".table_function",
@@ -34,6 +34,10 @@ _EXPORTS = {
     "ComplianceReport": ".compliance",
     "POWERTOOLS_LAYER_VERSION": ".powertools",
     "ACCESS_LEVELS": ".access_levels",
+    "TableAccess": ".access_levels",
+    "PrefixAccess": ".access_levels",
+    "KeyAccess": ".access_levels",
+    "QueueAccess": ".access_levels",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -54,6 +58,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._log_retention import MINIMUM_LOG_RETENTION as MINIMUM_LOG_RETENTION
     from ._validation import ConfigurationError as ConfigurationError
     from .access_levels import ACCESS_LEVELS as ACCESS_LEVELS
+    from .access_levels import KeyAccess as KeyAccess
+    from .access_levels import PrefixAccess as PrefixAccess
+    from .access_levels import QueueAccess as QueueAccess
+    from .access_levels import TableAccess as TableAccess
     from .api_gateway_account import ApiGatewayAccountLogging as ApiGatewayAccountLogging
     from .compliance import (
         ComplianceReport as ComplianceReport,
@@ -72,12 +80,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
-    from .secure_function import (
-        SecureFunction as SecureFunction,
-    )
-    from .secure_function import (
-        allow_bucket_prefix as allow_bucket_prefix,
-    )
+    from .secure_function import Invocation as Invocation
+    from .secure_function import SecureFunction as SecureFunction
     from .secure_table import SecureTable as SecureTable
     from .secure_table import TableIndex as TableIndex
     from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS

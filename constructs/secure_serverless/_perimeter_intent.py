@@ -34,18 +34,23 @@ class PerimeterDeclaration:
         kind: str,
         resource: cdk.CfnResource,
         access: str,
-        shared: bool = False,
+        share_reason: str | None = None,
         indexes: tuple[str, ...] = (),
         prefix: str | None = None,
     ) -> tuple[str, ...]:
-        """Declare a reach and return the exact actions its access level grants."""
-        actions = actions_for(kind, access)
+        """Declare a reach and return the exact actions its access level grants.
+
+        ``share_reason`` marks the resource as deliberately reached by other functions too.
+        """
+        actions = actions_for(kind, str(access))
         entry: dict[str, Any] = {
             "kind": kind,
             "resource": self._stack.get_logical_id(resource),
-            "access": access,
-            "shared": shared,
+            "access": str(access),
+            "shared": share_reason is not None,
         }
+        if share_reason is not None:
+            entry["share_reason"] = share_reason
         if indexes:
             entry["indexes"] = list(indexes)
         if prefix is not None:
@@ -54,6 +59,31 @@ class PerimeterDeclaration:
         self._write()
         return actions
 
+    def mark_shared(self, resource: cdk.CfnResource, reason: str) -> None:
+        """Record that a resource this function reaches is now reached by another function too."""
+        logical_id = self._stack.get_logical_id(resource)
+        for entry in self._reach:
+            if entry["resource"] is logical_id or self._stack.resolve(entry["resource"]) == self._stack.resolve(
+                logical_id
+            ):
+                entry["shared"] = True
+                entry.setdefault("share_reason", reason)
+        self._write()
+
+    def reaches(self, resource: cdk.CfnResource) -> bool:
+        """True when a reach entry names ``resource``."""
+        wanted = self._stack.resolve(self._stack.get_logical_id(resource))
+        return any(self._stack.resolve(entry["resource"]) == wanted for entry in self._reach)
+
+    def covers(self, resource: cdk.CfnResource, actions: tuple[str, ...]) -> bool:
+        """True when the declared access levels on ``resource`` already include ``actions``."""
+        wanted = self._stack.resolve(self._stack.get_logical_id(resource))
+        held: set[str] = set()
+        for entry in self._reach:
+            if self._stack.resolve(entry["resource"]) == wanted:
+                held.update(actions_for(entry["kind"], entry["access"]))
+        return set(actions) <= held
+
     def explain_wildcard(self, *, actions: list[str], resource: str, reason: str) -> None:
         """Record a statement that must use a wildcard, with the reason also given to cdk-nag."""
         self._wildcards.append({"actions": sorted(actions), "resource": resource, "reason": reason})
@@ -61,7 +91,7 @@ class PerimeterDeclaration:
 
     def to_metadata(self) -> dict[str, Any]:
         return {
-            "version": 1,
+            "version": 2,
             "role": self._stack.get_logical_id(self._role),
             "reach": self._reach,
             "wildcards": self._wildcards,

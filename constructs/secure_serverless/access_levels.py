@@ -11,6 +11,7 @@ Every list names exact actions. None contains a wildcard: CDK's ``grant_*`` help
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 #: Kind of a reachable resource, as recorded in the perimeter metadata ("kind" field).
 DYNAMODB_TABLE = "dynamodb-table"
@@ -19,6 +20,7 @@ KMS_KEY = "kms-key"
 SQS_QUEUE = "sqs-queue"
 LOG_GROUP = "log-group"
 SNS_TOPIC = "sns-topic"
+LAMBDA_FUNCTION = "lambda-function"
 
 #: CloudFormation resource type of each kind.
 RESOURCE_TYPES: Mapping[str, str] = {
@@ -28,6 +30,7 @@ RESOURCE_TYPES: Mapping[str, str] = {
     SQS_QUEUE: "AWS::SQS::Queue",
     LOG_GROUP: "AWS::Logs::LogGroup",
     SNS_TOPIC: "AWS::SNS::Topic",
+    LAMBDA_FUNCTION: "AWS::Lambda::Function",
 }
 
 _DYNAMODB_READ = (
@@ -59,6 +62,8 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "read": _DYNAMODB_READ,
         "write": _DYNAMODB_WRITE,
         "read-write": _DYNAMODB_READ + _DYNAMODB_WRITE,
+        # The table's change feed, for a stream consumer (on the stream ARN).
+        "stream-read": ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
     },
     S3_PREFIX: {
         "read": _S3_READ,
@@ -88,6 +93,9 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     SNS_TOPIC: {
         "publish": ("sns:Publish",),
     },
+    LAMBDA_FUNCTION: {
+        "invoke": ("lambda:InvokeFunction",),
+    },
 }
 
 
@@ -107,3 +115,49 @@ def actions_for(kind: str, access: str) -> tuple[str, ...]:
 
 #: Template metadata key under which the library records a function's declared perimeter.
 PERIMETER_METADATA_KEY = "SecureServerless::Perimeter"
+
+
+# --- typed access levels ---
+# The public, typed names of the access levels above, for the kit's grant methods. They are
+# ``StrEnum``s, so a plain string ("read") is accepted wherever a member is (tests keep each enum
+# equal to its kind's keys in ACCESS_LEVELS).
+class TableAccess(StrEnum):
+    """Access of a function to a DynamoDB table (and the indexes it names)."""
+
+    READ = "read"
+    WRITE = "write"
+    READ_WRITE = "read-write"
+
+
+class PrefixAccess(StrEnum):
+    """Access of a function to the objects under one key prefix of a bucket."""
+
+    READ = "read"
+    WRITE = "write"
+    DELETE = "delete"
+    READ_WRITE = "read-write"
+    READ_WRITE_DELETE = "read-write-delete"
+
+
+class KeyAccess(StrEnum):
+    """Use of a KMS key by a function."""
+
+    DECRYPT = "decrypt"
+    ENCRYPT = "encrypt"
+    ENCRYPT_DECRYPT = "encrypt-decrypt"
+
+
+class QueueAccess(StrEnum):
+    """Access of a function to an SQS queue."""
+
+    SEND = "send"
+    CONSUME = "consume"
+
+
+#: kind -> its typed enum (tests compare each with ACCESS_LEVELS[kind]).
+TYPED_LEVELS: Mapping[str, type[StrEnum]] = {
+    DYNAMODB_TABLE: TableAccess,
+    S3_PREFIX: PrefixAccess,
+    KMS_KEY: KeyAccess,
+    SQS_QUEUE: QueueAccess,
+}

@@ -13,6 +13,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import cdk_nag
+import jsii
 from constructs import IConstruct
 
 from ._nag_report import ComplianceReport, Finding, read_validation_report
@@ -21,6 +22,7 @@ from ._validation import MIN_REASON_LENGTH, has_reason
 __all__ = [
     "DEFAULT_PACKS",
     "EXTENDED_PACKS",
+    "PERIMETER_CHECK_OFF_KEY",
     "ComplianceReport",
     "Finding",
     "acknowledge",
@@ -48,15 +50,59 @@ _PACK_CLASSES: dict[str, Any] = {
 _RULE_ID = re.compile(r"^(?P<pack>[A-Za-z0-9.]+)-[A-Za-z0-9]+(\[.+\])?$")
 
 
-def register_compliance_checks(app: cdk.App, *, packs: Sequence[str] = DEFAULT_PACKS) -> None:
-    """Register cdk-nag packs on ``app``; any unacknowledged finding then fails ``app.synth()``.
+#: Stack metadata key recording why the perimeter check was turned off.
+PERIMETER_CHECK_OFF_KEY = "SecureServerless::PerimeterCheckOff"
 
-    :param packs: names of the packs to run. Default: AwsSolutions and Serverless.
+
+def register_compliance_checks(
+    app: cdk.App,
+    *,
+    packs: Sequence[str] = DEFAULT_PACKS,
+    perimeter: bool = True,
+    perimeter_off_reason: str | None = None,
+) -> None:
+    """Register cdk-nag packs and the perimeter check on ``app``: any finding then fails ``app.synth()``.
+
+    :param packs: names of the cdk-nag packs to run. Default: AwsSolutions and Serverless.
+    :param perimeter: run the perimeter check (``secure_serverless.perimeter``) on the synthesized
+        templates: an undeclared or cross-service reach fails the synth. Default: True.
+    :param perimeter_off_reason: required with ``perimeter=False``; recorded in each stack's
+        metadata as ``SecureServerless::PerimeterCheckOff``. Default: none.
     """
     unknown = [name for name in packs if name not in _PACK_CLASSES]
     if unknown:
         raise ValueError(f"packs={unknown!r}: unknown cdk-nag pack; choose from {sorted(_PACK_CLASSES)}")
-    cdk.Validations.of(app).add_plugins(*(_PACK_CLASSES[name](app) for name in packs))
+    if perimeter and perimeter_off_reason is not None:
+        raise ValueError(
+            "perimeter_off_reason is given but the perimeter check is on: remove the reason, or pass perimeter=False"
+        )
+    if not perimeter and not has_reason(perimeter_off_reason):
+        raise ValueError(
+            f"perimeter=False needs perimeter_off_reason (at least {MIN_REASON_LENGTH} characters) saying why "
+            "this app may skip the proof that each function reaches only its own resources"
+        )
+    plugins = [_PACK_CLASSES[name](app) for name in packs]
+    if perimeter:
+        from ._perimeter_plugin import PerimeterCheck
+
+        plugins.append(PerimeterCheck())
+    else:
+        cdk.Aspects.of(app).add(_RecordPerimeterOff(perimeter_off_reason or ""))
+    cdk.Validations.of(app).add_plugins(*plugins)
+
+
+@jsii.implements(cdk.IAspect)
+class _RecordPerimeterOff:
+    """Writes the reason the perimeter check is off into every stack's metadata."""
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason.strip()
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, cdk.Stack) and not any(
+            entry.type == PERIMETER_CHECK_OFF_KEY for entry in node.node.metadata
+        ):
+            node.node.add_metadata(PERIMETER_CHECK_OFF_KEY, self._reason)
 
 
 def _qualified(rule_id: str) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ._validation import Problems
+from .access_levels import KMS_KEY, KeyAccess, actions_for
 
 # What CloudWatch Logs needs to encrypt and read a log group's events. Exact actions: no
 # "kms:Encrypt*"-style wildcards, unlike the snippet in the CloudWatch Logs guide.
@@ -90,6 +94,41 @@ class EncryptionKey(Construct):
     def key_arn(self) -> str:
         return self.key.key_arn
 
+    def grant(
+        self,
+        grantee: iam.IGrantable,
+        access: KeyAccess | str,
+        *,
+        via_services: Sequence[str] = (),
+        share_reason: str | None = None,
+    ) -> iam.Grant:
+        """Let ``grantee`` use this key with an access level (exact KMS actions on this key's ARN).
+
+        For a kit function the use is declared in its perimeter; the first kit function granted the
+        key owns it, and another needs ``share_reason`` (recorded on both sides). Any other grantee
+        gets the same exact actions through a plain ``iam.Grant``.
+
+        :param access: ``KeyAccess.DECRYPT``, ``ENCRYPT`` or ``ENCRYPT_DECRYPT``.
+        :param via_services: e.g. ``["dynamodb"]``: the key can only be used through those services
+            in this region (``kms:ViaService``). Default: usable directly.
+        :param share_reason: why a second kit function needs this key. Default: none.
+        """
+        problems = Problems(self.node.path)
+        problems.check_choice("access", str(access), [level.value for level in KeyAccess])
+        problems.raise_if_any()
+        from ._grants import claim  # the grant helpers import this module
+        from .secure_function import kit_function_of
+
+        function = kit_function_of(grantee)
+        if function is not None:
+            return claim(function, self, str(access), via_services=via_services, share_reason=share_reason)
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=sorted(actions_for(KMS_KEY, str(access))),
+            resource_arns=[self.key_arn],
+            conditions=via_services_condition(self, via_services),
+        )
+
     def allow_service(self, *, service_principal: str, actions: list[str], source_arn: str | None = None) -> None:
         """Let an AWS service use the key with exact ``actions`` (e.g. CloudWatch alarms -> SNS).
 
@@ -105,3 +144,10 @@ class EncryptionKey(Construct):
                 conditions=conditions,
             )
         )
+
+
+def via_services_condition(scope: Construct, services: Sequence[str]) -> dict[str, Any] | None:
+    region = cdk.Stack.of(scope).region
+    if not services:
+        return None
+    return {"StringEquals": {"kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in services]}}

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from . import access_levels
+from ._grants import cfn_of, claim, claim_ownership, key_of
 from ._validation import Problems, origin_problem
+from .access_levels import KeyAccess, PrefixAccess, actions_for
+from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
+
+if TYPE_CHECKING:
+    from .secure_function import SecureFunction
+
+_BUCKET_KEY_SHARE_REASON = (
+    "The bucket key encrypts every prefix of this bucket and is used only through S3 (kms:ViaService); "
+    "isolation between the functions rests on their disjoint key prefixes."
+)
 
 _LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
@@ -19,7 +35,8 @@ class SecureBucket(Construct):
     ACLs are disabled (bucket owner enforced), versioning is on, noncurrent versions expire,
     incomplete multipart uploads are aborted, and server access logs go to a log bucket.
 
-    :param encryption_key: the key for objects. Default: a new EncryptionKey.
+    :param encryption_key: the key for objects: an ``EncryptionKey`` or a ``kms.IKey`` defined in
+        the app. Default: a new EncryptionKey.
     :param server_access_logs_bucket: where access logs go. Default: a new log bucket
         (SSE-S3, because S3 log delivery cannot write to SSE-KMS buckets; same protections
         otherwise, logs expire after ``access_log_retention_days``).
@@ -30,6 +47,9 @@ class SecureBucket(Construct):
         uploads). Each must be ``https://host[:port]`` (``http://localhost`` for development).
         Default: no CORS.
     :param removal_policy: what happens on stack deletion. Default: RETAIN.
+
+    Grant with ``grant_prefix(function, prefix=..., access=...)``: exact object actions under one
+    key prefix, never the whole bucket; the bucket key's use through S3 comes with it.
     """
 
     def __init__(
@@ -37,7 +57,7 @@ class SecureBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        encryption_key: EncryptionKey | None = None,
+        encryption_key: EncryptionKey | kms.IKey | None = None,
         server_access_logs_bucket: s3.IBucket | None = None,
         access_log_retention_days: int = 365,
         noncurrent_version_expiration_days: int = 90,
@@ -56,9 +76,14 @@ class SecureBucket(Construct):
             problem = origin_problem(origin)
             if problem:
                 problems.add("cors_allowed_origins", origin, problem)
+        if encryption_key is not None:
+            key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self.encryption_key = encryption_key or EncryptionKey(self, "Key", allow_cloudwatch_logs=False)
+        self.encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(
+            self, "Key", allow_cloudwatch_logs=False
+        )
+        self.key = key_of(self.encryption_key)
         if server_access_logs_bucket is None:
             log_bucket = s3.Bucket(
                 self,
@@ -80,6 +105,7 @@ class SecureBucket(Construct):
             )
             server_access_logs_bucket = log_bucket
         self.access_logs_bucket = server_access_logs_bucket
+        self._prefix_owners: dict[str, SecureFunction] = {}
 
         self.bucket = s3.Bucket(
             self,
@@ -87,7 +113,7 @@ class SecureBucket(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.encryption_key.key,
+            encryption_key=self.key,
             bucket_key_enabled=True,
             enforce_ssl=True,
             minimum_tls_version=1.2,
@@ -120,3 +146,74 @@ class SecureBucket(Construct):
     @property
     def bucket_name(self) -> str:
         return self.bucket.bucket_name
+
+    def grant_prefix(
+        self,
+        grantee: iam.IGrantable,
+        *,
+        prefix: str,
+        access: PrefixAccess | str,
+        share_reason: str | None = None,
+    ) -> iam.Grant:
+        """Let ``grantee`` reach the objects under ``prefix`` only, with an access level.
+
+        Exact S3 object actions on ``<bucket arn>/<prefix>*`` (never the whole bucket, never
+        ListBucket), and the bucket key's use through S3 only (``kms:ViaService``). The first kit
+        function granted a prefix owns it; an overlapping prefix for another kit function needs
+        ``share_reason`` (recorded on both sides).
+
+        :param prefix: a key prefix like ``"files/"`` (no leading slash, ends with ``/``, no ``*``).
+        :param access: a ``PrefixAccess``: READ, WRITE, DELETE, READ_WRITE or READ_WRITE_DELETE.
+        """
+        problems = Problems(f"{self.node.path}.grant_prefix")
+        if not prefix or not prefix.endswith("/") or prefix.startswith("/") or "*" in prefix:
+            problems.add("prefix", prefix, "use a key prefix like 'files/' (no leading slash, ends with '/', no '*')")
+        problems.check_choice("access", str(access), [level.value for level in PrefixAccess])
+        problems.raise_if_any()
+        key_use = KeyAccess.DECRYPT if access == PrefixAccess.READ else KeyAccess.ENCRYPT_DECRYPT
+        object_arn = f"{self.bucket_arn}/{prefix}*"
+        from .secure_function import kit_function_of
+
+        function = kit_function_of(grantee)
+        if function is None:
+            self.key.grant(grantee, *actions_for(access_levels.KMS_KEY, key_use))
+            return iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=sorted(actions_for(access_levels.S3_PREFIX, str(access))),
+                resource_arns=[object_arn],
+            )
+        reason = self._claim_prefix(function, prefix, share_reason)
+        grant = function.allow(
+            kind=access_levels.S3_PREFIX,
+            resource=cfn_of(self.bucket),
+            access=str(access),
+            resource_arns=[object_arn],
+            prefix=prefix,
+            share_reason=reason,
+        )
+        stack = cdk.Stack.of(self)
+        bucket_logical_id = stack.resolve(stack.get_logical_id(cfn_of(self.bucket)))
+        acknowledge(
+            function.policy,
+            iam5_resource(f"<{bucket_logical_id}.Arn>/{prefix}*"),
+            f"Object actions are limited to the key prefix '{prefix}' of this one bucket: IAM can only express "
+            "'every object under a prefix' with a trailing '*'. No ListBucket, no other prefix, no other bucket.",
+        )
+        claim(function, self.encryption_key, key_use, via_services=["s3"], share_reason=_BUCKET_KEY_SHARE_REASON)
+        return grant
+
+    def _claim_prefix(self, function: SecureFunction, prefix: str, share_reason: str | None) -> str | None:
+        """Ownership per prefix: an overlapping prefix (``a/`` and ``a/b/``) of another function is its prefix."""
+        for other_prefix, owner in self._prefix_owners.items():
+            if owner is not function and (other_prefix.startswith(prefix) or prefix.startswith(other_prefix)):
+                return claim_ownership(
+                    function,
+                    resource=self.bucket,
+                    part=other_prefix,
+                    what=f"the prefix '{other_prefix}' of {self.node.path}",
+                    share_reason=share_reason,
+                )
+        self._prefix_owners.setdefault(prefix, function)
+        return claim_ownership(
+            function, resource=self.bucket, part=prefix, what=f"the prefix '{prefix}'", share_reason=share_reason
+        )

@@ -1,44 +1,92 @@
 """SecureFunction: a Lambda function inside its own perimeter.
 
 Its own role (no AWS managed policy, exact actions on exact ARNs), its own encrypted log group
-with retention, an encrypted dead-letter queue, a CMK for its environment, X-Ray active, the
-recursive-loop guard on, and the declared perimeter recorded in the template.
+with retention, a CMK for its environment, X-Ray active, the recursive-loop guard on, an encrypted
+dead-letter queue when it is invoked asynchronously, and the declared perimeter recorded in the
+template. Its access changes only through the kit's grant methods (``SecureTable.grant``,
+``SecureBucket.grant_prefix``, ``EncryptionKey.grant``, ``SecureFunction.grant_invoke``, ...): any
+other grant that reaches its role fails the synth, naming the kit method (see ``_perimeter_role``).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from . import access_levels
+from ._grants import cfn_of, claim, key_of
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._perimeter_intent import PerimeterDeclaration
+from ._perimeter_role import ForeignGrantValidation, PerimeterRole
 from ._validation import Problems
+from .access_levels import KeyAccess, QueueAccess
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
 from .powertools import POWERTOOLS_LAYER_VERSION, powertools_layer
-from .secure_bucket import SecureBucket
+
+if TYPE_CHECKING:
+    from .secure_table import SecureTable
 
 _XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 _XRAY_REASON = (
     "X-Ray trace ingestion (PutTraceSegments, PutTelemetryRecords) supports no resource-level "
     "permissions: AWS documents Resource '*' as the only form."
 )
-_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+# What Lambda needs to attach a function to a VPC (the content of AWSLambdaVPCAccessExecutionRole
+# minus its logs statements, which the function's own log-group statement covers).
+_VPC_ACTIONS = [
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+]
+_VPC_REASON = (
+    "Lambda creates and deletes the function's network interfaces in the VPC with these EC2 actions; "
+    "the Describe actions support no resource-level permissions and Lambda documents Resource '*' for all of them."
+)
+_SYNC_DLQ_REASON = (
+    "This function is invoked synchronously (API Gateway proxy integration, RequestResponse or an event source "
+    "mapping): Lambda sends only asynchronous invocations to a dead-letter queue, so a DLQ here could never "
+    "receive a message. Failures reach the caller, the function's error metric and its alarm instead."
+)
+_DLQ_RULES = ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ", "PCI.DSS.321-LambdaDLQ")
 
 
+class Invocation(enum.Enum):
+    """How a function is invoked, which decides whether a dead-letter queue can ever fire."""
+
+    #: API Gateway, ``RequestResponse`` calls, event source mappings: failures go back to the caller.
+    SYNCHRONOUS = "synchronous"
+    #: S3, SNS, EventBridge, ``Event`` calls: failed events go to the function's dead-letter queue.
+    ASYNCHRONOUS = "asynchronous"
+
+
+@jsii.implements(iam.IGrantable)
 class SecureFunction(Construct):
-    """A Python 3.14 arm64 Lambda function with its own role, key, log group and DLQ.
+    """A Python 3.14 arm64 Lambda function with its own role, key and log group.
+
+    Pass it (or its ``function``) wherever CDK expects an ``iam.IGrantable``: kit grants work;
+    a plain CDK grant fails the synth with a message naming the kit method to use.
 
     :param code: the function's code asset (required), e.g. ``lambda_.Code.from_asset("lambdas/x")``.
     :param handler: ``module.function`` (required).
+    :param invocation: how the function is invoked (required): ``Invocation.ASYNCHRONOUS`` gives it
+        an encrypted dead-letter queue; ``Invocation.SYNCHRONOUS`` gives it none (it could never
+        fire) and records why.
     :param description: function description. Default: none.
     :param memory_size: MiB, 128..10240. Default: 256.
     :param timeout: 1 s..15 min. Default: 10 seconds.
@@ -46,20 +94,27 @@ class SecureFunction(Construct):
         Default: only the Powertools variables.
     :param service_name: ``POWERTOOLS_SERVICE_NAME``. Default: the construct id in lower case.
     :param metrics_namespace: ``POWERTOOLS_METRICS_NAMESPACE``. Default: "SecureServerlessKit".
-    :param encryption_key: the key for the environment, log group and DLQ. Default: a new key.
+    :param encryption_key: the key for the environment, log group and DLQ: an ``EncryptionKey`` or
+        any ``kms.IKey`` defined in the app (an imported key is refused: its policy cannot be
+        checked). Default: a new EncryptionKey.
     :param log_retention: a ``logs.RetentionDays``. Default: ONE_YEAR. Shorter needs
         ``short_log_retention_reason``.
     :param short_log_retention_reason: why a retention below one year is acceptable; recorded in
         the cloud assembly as the acknowledgment ``SecureServerless-ShortLogRetention``.
         Default: none (a shorter retention is a synth error).
-    :param application_log_level: TRACE..FATAL. Default: INFO.
+    :param application_log_level: a ``lambda_.ApplicationLogLevel``. Default: INFO.
     :param reserved_concurrent_executions: cap on concurrency. Default: unreserved (a hard
         default fails to deploy on accounts whose concurrency quota is 10 or 50).
     :param powertools: add the AWS-managed Powertools layer. Default: True.
     :param powertools_layer_version: version of that layer. Default: ``POWERTOOLS_LAYER_VERSION``.
     :param layers: extra layers. Default: none.
-    :param dead_letter_queue_retention: how long failed async events are kept, 1 min..14 days.
-        Default: 14 days.
+    :param dead_letter_queue_retention: how long failed async events are kept, 1 min..14 days
+        (asynchronous functions only). Default: 14 days.
+    :param vpc: run the function in this VPC. Default: no VPC. The ENI actions Lambda needs are
+        written exactly (no AWS managed policy).
+    :param vpc_subnets: subnets in ``vpc``. Default: the VPC's private (or isolated) subnets.
+    :param security_groups: security groups of the function. Default: one new group with no
+        inbound rule (CDK's default).
     """
 
     def __init__(
@@ -69,32 +124,49 @@ class SecureFunction(Construct):
         *,
         code: lambda_.Code,
         handler: str,
+        invocation: Invocation,
         description: str | None = None,
         memory_size: int = 256,
         timeout: cdk.Duration | None = None,
         environment: Mapping[str, str] | None = None,
         service_name: str | None = None,
         metrics_namespace: str = "SecureServerlessKit",
-        encryption_key: EncryptionKey | None = None,
+        encryption_key: EncryptionKey | kms.IKey | None = None,
         log_retention: logs.RetentionDays = MINIMUM_LOG_RETENTION,
         short_log_retention_reason: str | None = None,
-        application_log_level: str = "INFO",
+        application_log_level: lambda_.ApplicationLogLevel = lambda_.ApplicationLogLevel.INFO,
         reserved_concurrent_executions: int | None = None,
         powertools: bool = True,
         powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
         layers: Sequence[lambda_.ILayerVersion] = (),
         dead_letter_queue_retention: cdk.Duration | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         timeout = timeout or cdk.Duration.seconds(10)
-        dead_letter_queue_retention = dead_letter_queue_retention or cdk.Duration.days(14)
         problems = Problems(self.node.path)
+        if not isinstance(invocation, Invocation):
+            problems.add("invocation", invocation, "use Invocation.SYNCHRONOUS or Invocation.ASYNCHRONOUS")
         problems.check_range("memory_size", memory_size, 128, 10240, "MiB")
         problems.check_range("timeout", timeout.to_seconds(), 1, 900, "seconds")
-        problems.check_range(
-            "dead_letter_queue_retention", dead_letter_queue_retention.to_seconds(), 60, 1209600, "seconds"
-        )
-        problems.check_choice("application_log_level", application_log_level, _LOG_LEVELS)
+        if dead_letter_queue_retention is not None:
+            if invocation is Invocation.SYNCHRONOUS:
+                problems.add(
+                    "dead_letter_queue_retention",
+                    dead_letter_queue_retention.to_human_string(),
+                    "a synchronously invoked function has no dead-letter queue; remove the option",
+                )
+            problems.check_range(
+                "dead_letter_queue_retention", dead_letter_queue_retention.to_seconds(), 60, 1209600, "seconds"
+            )
+        if not isinstance(application_log_level, lambda_.ApplicationLogLevel):
+            problems.add(
+                "application_log_level",
+                application_log_level,
+                "use a lambda_.ApplicationLogLevel member, e.g. lambda_.ApplicationLogLevel.INFO",
+            )
         if reserved_concurrent_executions is not None:
             problems.check_range("reserved_concurrent_executions", reserved_concurrent_executions, 1, 10000)
         if "." not in handler:
@@ -102,86 +174,111 @@ class SecureFunction(Construct):
         reserved = sorted(k for k in (environment or {}) if k.startswith("AWS_") or k.startswith("_"))
         if reserved:
             problems.add("environment", reserved, "names starting with AWS_ or _ are reserved by Lambda; rename them")
+        if vpc is None and (vpc_subnets is not None or security_groups):
+            problems.add("vpc", None, "vpc_subnets and security_groups need a vpc; pass vpc= or remove them")
+        if encryption_key is not None:
+            key_of(encryption_key, problems, "encryption_key")  # refuses an imported key
         retention = checked_retention(problems, log_retention, short_log_retention_reason)
         problems.raise_if_any()
 
-        self.encryption_key = encryption_key or EncryptionKey(self, "Key")
+        self.invocation = invocation
+        self.encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(self, "Key")
+        self.key: kms.IKey = key_of(self.encryption_key)
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
             retention=retention,
-            encryption_key=self.encryption_key.key,
+            encryption_key=self.key,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         record_short_retention(self.log_group, retention, short_log_retention_reason)
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.encryption_key.key,
-            data_key_reuse=cdk.Duration.minutes(5),
-            enforce_ssl=True,
-            retention_period=dead_letter_queue_retention,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "Serverless-SQSRedrivePolicy",
-            "This queue is the dead-letter queue of a Lambda function (DeadLetterConfig.TargetArn); it is "
-            "the end of the failure path, so it has no redrive policy to a further queue of its own.",
-        )
+        self.dead_letter_queue: sqs.Queue | None = None
+        if invocation is Invocation.ASYNCHRONOUS:
+            self.dead_letter_queue = sqs.Queue(
+                self,
+                "DeadLetterQueue",
+                encryption=sqs.QueueEncryption.KMS,
+                encryption_master_key=self.key,
+                data_key_reuse=cdk.Duration.minutes(5),
+                enforce_ssl=True,
+                retention_period=dead_letter_queue_retention or cdk.Duration.days(14),
+                removal_policy=cdk.RemovalPolicy.RETAIN,
+            )
+            acknowledge(
+                self.dead_letter_queue,
+                "Serverless-SQSRedrivePolicy",
+                "This queue is the dead-letter queue of a Lambda function (DeadLetterConfig.TargetArn); it is "
+                "the end of the failure path, so it has no redrive policy to a further queue of its own.",
+            )
 
         # A customer-managed policy rather than the role's default (inline) policy: NIST 800-53,
-        # HIPAA and PCI packs flag inline policies. The function gets a view of the role that
-        # ignores CDK's automatic grants, so every statement is the exact one written below.
+        # HIPAA and PCI packs flag inline policies. The role drops the statements CDK adds on its
+        # own while the function is built (the kit writes exact ones) and refuses foreign grants.
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
             description=f"Perimeter of {self.node.path}: exact actions on this function's own resources",
         )
-        self.role = iam.Role(
+        self.role = PerimeterRole(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of {self.node.path} only: exact actions on exact ARNs",
             managed_policies=[self.policy],
         )
+        self.role.use_kit_policy(self.policy)
+        self.role.kit_function = self
         all_layers = list(layers)
         if powertools:
             all_layers.insert(0, powertools_layer(self, "PowertoolsLayer", powertools_layer_version))
-        self.function = lambda_.Function(
-            self,
-            "Resource",
-            code=code,
-            handler=handler,
-            description=description,
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
-            memory_size=memory_size,
-            timeout=timeout,
-            role=self.role.without_policy_updates(),
-            environment={
-                "POWERTOOLS_SERVICE_NAME": service_name or construct_id.lower(),
-                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-                **(environment or {}),
-            },
-            environment_encryption=self.encryption_key.key,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=lambda_.ApplicationLogLevel[application_log_level],
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            tracing=lambda_.Tracing.ACTIVE,
-            dead_letter_queue=self.dead_letter_queue,
-            recursive_loop=lambda_.RecursiveLoop.TERMINATE,
-            reserved_concurrent_executions=reserved_concurrent_executions,
-            layers=all_layers,
-        )
-        cfn_function = self.function.node.default_child
-        cfn_role = self.role.node.default_child
-        assert isinstance(cfn_function, cdk.CfnResource) and isinstance(cfn_role, cdk.CfnResource)
-        self.perimeter = PerimeterDeclaration(cfn_function, cfn_role)
+        with self.role.building():
+            self.function = lambda_.Function(
+                self,
+                "Resource",
+                code=code,
+                handler=handler,
+                description=description,
+                runtime=lambda_.Runtime.PYTHON_3_14,
+                architecture=lambda_.Architecture.ARM_64,
+                memory_size=memory_size,
+                timeout=timeout,
+                role=self.role,
+                environment={
+                    "POWERTOOLS_SERVICE_NAME": service_name or construct_id.lower(),
+                    "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                    **(environment or {}),
+                },
+                environment_encryption=self.key,
+                log_group=self.log_group,
+                logging_format=lambda_.LoggingFormat.JSON,
+                application_log_level_v2=application_log_level,
+                system_log_level_v2=lambda_.SystemLogLevel.WARN,
+                tracing=lambda_.Tracing.ACTIVE,
+                dead_letter_queue=self.dead_letter_queue,
+                recursive_loop=lambda_.RecursiveLoop.TERMINATE,
+                reserved_concurrent_executions=reserved_concurrent_executions,
+                layers=all_layers,
+                vpc=vpc,
+                vpc_subnets=vpc_subnets,
+                security_groups=list(security_groups) if security_groups else None,
+            )
+        self.perimeter = PerimeterDeclaration(cfn_of(self.function), cfn_of(self.role))
+        self._allow_own_resources(in_vpc=vpc is not None)
+        if invocation is Invocation.SYNCHRONOUS:
+            for rule in _DLQ_RULES:
+                acknowledge(self.function, rule, _SYNC_DLQ_REASON)
+            # The same reason for third-party scanners that read template metadata (checkov).
+            cfn_of(self.function).add_metadata(
+                "checkov", {"skip": [{"id": "CKV_AWS_116", "comment": _SYNC_DLQ_REASON}]}
+            )
+        self.role.seal()
+        self.function.node.add_validation(ForeignGrantValidation(self.node.path, self.role))
 
-        self._allow_own_resources()
+    # ------------------------------------------------------------------ IGrantable
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The function's role: kit grants on it are exact and recorded, other grants fail the synth."""
+        return self.role
 
     # ------------------------------------------------------------------ permissions
     def allow(
@@ -191,111 +288,125 @@ class SecureFunction(Construct):
         resource: cdk.CfnResource,
         access: str,
         resource_arns: Sequence[str],
-        shared: bool = False,
+        share_reason: str | None = None,
         indexes: tuple[str, ...] = (),
         prefix: str | None = None,
         conditions: Mapping[str, Any] | None = None,
-    ) -> iam.PolicyStatement:
-        """Grant exact actions of a named access level on exact ARNs, and declare the reach.
+    ) -> iam.Grant:
+        """The kit's one grant primitive: exact actions of an access level on exact ARNs, declared.
+
+        The resource-level grant methods (``SecureTable.grant``, ``SecureBucket.grant_prefix``,
+        ``EncryptionKey.grant``, ``SecureFunction.grant_invoke``) use it; call it yourself only for a
+        resource the kit does not wrap (e.g. an ``sqs.Queue`` of your own).
 
         :param kind: a kind from ``secure_serverless.access_levels`` (e.g. ``DYNAMODB_TABLE``).
         :param resource: the L1 resource reached (its logical id goes into the perimeter record).
-        :param access: an access level of that kind, e.g. "read" or "read-write".
+        :param access: an access level of that kind, e.g. "read" or ``TableAccess.READ_WRITE``.
         :param resource_arns: the exact ARNs (table and index ARNs, object-prefix ARN, ...).
+        :param share_reason: the resource is deliberately reached by other functions too, and why.
         """
         actions = self.perimeter.declare(
-            kind=kind, resource=resource, access=access, shared=shared, indexes=indexes, prefix=prefix
+            kind=kind,
+            resource=resource,
+            access=str(access),
+            share_reason=share_reason,
+            indexes=indexes,
+            prefix=prefix,
         )
-        statement = iam.PolicyStatement(
-            actions=sorted(actions),
-            resources=list(resource_arns),
-            conditions=dict(conditions) if conditions else None,
-        )
-        self.policy.add_statements(statement)
-        return statement
+        with self.role.kit_grant():
+            return iam.Grant.add_to_principal(
+                grantee=self.role,
+                actions=sorted(actions),
+                resource_arns=list(resource_arns),
+                conditions=dict(conditions) if conditions else None,
+            )
 
-    def allow_key(
-        self, key: EncryptionKey, access: str, *, via_services: Sequence[str] = (), shared: bool = False
-    ) -> None:
-        """Let the function use ``key`` with an access level ("decrypt", "encrypt", "encrypt-decrypt").
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` invoke this function (``lambda:InvokeFunction`` on its ARN only).
 
-        :param via_services: when given (e.g. ``["dynamodb"]``), the key can only be used through
-            those services in this region (``kms:ViaService``), not called directly.
-        :param shared: the key is deliberately used by other functions too (e.g. a bucket key, when
-            several functions own disjoint prefixes of one bucket).
+        A kit function as grantee gets the reach declared in its perimeter; any other principal
+        gets CDK's own grant (an identity statement, or a resource policy for a service principal).
         """
-        region = cdk.Stack.of(self).region
-        conditions = (
-            {"StringEquals": {"kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in via_services]}}
-            if via_services
-            else None
-        )
-        cfn_key = key.key.node.default_child
-        assert isinstance(cfn_key, cdk.CfnResource)
-        self.allow(
-            kind=access_levels.KMS_KEY,
-            resource=cfn_key,
-            access=access,
-            resource_arns=[key.key_arn],
-            conditions=conditions,
-            shared=shared,
+        caller = kit_function_of(grantee)
+        if caller is None:
+            return self.function.grant_invoke(grantee)
+        return caller.allow(
+            kind=access_levels.LAMBDA_FUNCTION,
+            resource=cfn_of(self.function),
+            access="invoke",
+            resource_arns=[self.function.function_arn],
         )
 
-    def _allow_own_resources(self) -> None:
-        cfn_log_group = self.log_group.node.default_child
-        cfn_queue = self.dead_letter_queue.node.default_child
-        assert isinstance(cfn_log_group, cdk.CfnResource) and isinstance(cfn_queue, cdk.CfnResource)
+    def consume_queue(self, queue: sqs.IQueue, **options: Any) -> iam.Grant:
+        """Make ``queue`` an event source of this function (exact consume actions, declared).
+
+        :param options: ``lambda_event_sources.SqsEventSource`` options (batch_size, ...).
+        """
+        cfn_queue = cfn_of(queue)
+        grant = self.allow(
+            kind=access_levels.SQS_QUEUE,
+            resource=cfn_queue,
+            access=QueueAccess.CONSUME,
+            resource_arns=[queue.queue_arn],
+            share_reason=None,
+        )
+        if queue.encryption_master_key is not None:
+            claim(self, queue.encryption_master_key, KeyAccess.DECRYPT, via_services=["sqs"])
+        with self.role.building():
+            self.function.add_event_source(event_sources.SqsEventSource(queue, **options))
+        return grant
+
+    def consume_table_stream(self, table: SecureTable, **options: Any) -> iam.Grant:
+        """Make ``table``'s stream an event source of this function (stream-read, declared).
+
+        :param options: ``lambda_event_sources.DynamoEventSource`` options; ``starting_position``
+            defaults to LATEST.
+        """
+        grant = table.grant_stream_read(self)
+        options.setdefault("starting_position", lambda_.StartingPosition.LATEST)
+        with self.role.building():
+            self.function.add_event_source(event_sources.DynamoEventSource(table.table, **options))
+        return grant
+
+    def _allow_own_resources(self, *, in_vpc: bool) -> None:
         self.allow(
             kind=access_levels.LOG_GROUP,
-            resource=cfn_log_group,
+            resource=cfn_of(self.log_group),
             access="write",
             resource_arns=[self.log_group.log_group_arn],
         )
-        self.allow(
-            kind=access_levels.SQS_QUEUE,
-            resource=cfn_queue,
-            access="send",
-            resource_arns=[self.dead_letter_queue.queue_arn],
-        )
+        if self.dead_letter_queue is not None:
+            self.allow(
+                kind=access_levels.SQS_QUEUE,
+                resource=cfn_of(self.dead_letter_queue),
+                access=QueueAccess.SEND,
+                resource_arns=[self.dead_letter_queue.queue_arn],
+            )
         # Decrypt: the environment; encrypt: messages to the KMS-encrypted dead-letter queue.
-        self.allow_key(self.encryption_key, "encrypt-decrypt")
-        self.policy.add_statements(iam.PolicyStatement(actions=_XRAY_ACTIONS, resources=["*"]))
-        self.perimeter.explain_wildcard(actions=_XRAY_ACTIONS, resource="*", reason=_XRAY_REASON)
-        acknowledge(self.policy, iam5_resource("*"), _XRAY_REASON)
+        claim(self, self.encryption_key, KeyAccess.ENCRYPT_DECRYPT)
+        self._allow_resourceless(_XRAY_ACTIONS, _XRAY_REASON)
+        if in_vpc:
+            self._allow_resourceless(_VPC_ACTIONS, _VPC_REASON)
+        acknowledge(self.policy, iam5_resource("*"), "; ".join([_XRAY_REASON] + ([_VPC_REASON] if in_vpc else [])))
+
+    def _allow_resourceless(self, actions: list[str], reason: str) -> None:
+        with self.role.kit_grant():
+            iam.Grant.add_to_principal(grantee=self.role, actions=actions, resource_arns=["*"])
+        self.perimeter.explain_wildcard(actions=actions, resource="*", reason=reason)
 
     @property
     def function_arn(self) -> str:
         return self.function.function_arn
 
+    @property
+    def function_name(self) -> str:
+        return self.function.function_name
 
-def allow_bucket_prefix(function: SecureFunction, bucket: SecureBucket, *, prefix: str, access: str) -> None:
-    """Let ``function`` reach objects under ``prefix`` of ``bucket`` only, with an access level.
 
-    Grants exact S3 object actions on ``<bucket arn>/<prefix>*`` (never the whole bucket, never
-    ListBucket) and the bucket key's use through S3 only (``kms:ViaService``).
-    """
-    problems = Problems(f"{function.node.path} -> {bucket.node.path}")
-    if not prefix or not prefix.endswith("/") or prefix.startswith("/") or "*" in prefix:
-        problems.add("prefix", prefix, "use a key prefix like 'files/' (no leading slash, ends with '/', no '*')")
-    problems.check_choice("access", access, access_levels.ACCESS_LEVELS[access_levels.S3_PREFIX])
-    problems.raise_if_any()
-    cfn_bucket = bucket.bucket.node.default_child
-    assert isinstance(cfn_bucket, cdk.CfnResource)
-    function.allow(
-        kind=access_levels.S3_PREFIX,
-        resource=cfn_bucket,
-        access=access,
-        resource_arns=[f"{bucket.bucket_arn}/{prefix}*"],
-        prefix=prefix,
-    )
-    stack = cdk.Stack.of(function)
-    bucket_logical_id = stack.resolve(stack.get_logical_id(cfn_bucket))
-    acknowledge(
-        function.policy,
-        iam5_resource(f"<{bucket_logical_id}.Arn>/{prefix}*"),
-        f"Object actions are limited to the key prefix '{prefix}' of this one bucket: IAM can only express "
-        "'every object under a prefix' with a trailing '*'. No ListBucket, no other prefix, no other bucket.",
-    )
-    key_access = "encrypt-decrypt" if access != "read" else "decrypt"
-    # The bucket key protects every prefix of the bucket: declared shared, isolation rests on the prefixes.
-    function.allow_key(bucket.encryption_key, key_access, via_services=["s3"], shared=True)
+def kit_function_of(grantee: iam.IGrantable) -> SecureFunction | None:
+    """The kit function behind ``grantee`` (itself, its ``lambda_.Function`` or its role), if any."""
+    if isinstance(grantee, SecureFunction):
+        return grantee
+    principal = grantee.grant_principal
+    owner = getattr(principal, "kit_function", None)
+    return owner if isinstance(owner, SecureFunction) else None

@@ -7,10 +7,20 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from . import access_levels
+from ._grants import cfn_of, claim, claim_ownership, key_of
 from ._validation import Problems
+from .access_levels import KeyAccess, TableAccess, actions_for
 from .encryption_key import EncryptionKey
+
+_STREAM_LIST_REASON = (
+    "dynamodb:ListStreams supports no resource-level permissions: AWS documents Resource '*' as its only form; "
+    "it lists stream ARNs, not data."
+)
 
 
 @dataclass(frozen=True)
@@ -30,12 +40,21 @@ class SecureTable(Construct):
 
     :param partition_key: the partition key (required).
     :param sort_key: the sort key. Default: none.
-    :param encryption_key: the key that encrypts the table. Default: a new EncryptionKey.
+    :param encryption_key: the key that encrypts the table: an ``EncryptionKey`` or a ``kms.IKey``
+        defined in the app. Default: a new EncryptionKey.
     :param indexes: global secondary indexes (projection ALL). Default: none.
     :param point_in_time_recovery_days: PITR window, 1..35 days. Default: 35.
     :param deletion_protection: refuse DeleteTable. Default: True.
     :param time_to_live_attribute: attribute holding an expiry epoch. Default: no TTL.
     :param removal_policy: what happens on stack deletion. Default: RETAIN.
+    :param stream: a ``dynamodb.StreamViewType`` to turn the table's change stream on (for
+        ``grant_stream_read`` / ``SecureFunction.consume_table_stream``). Default: no stream.
+
+    Grants (each takes an ``iam.IGrantable``, returns an ``iam.Grant``, writes exact actions and the
+    key use they need, and records the reach in a kit function's perimeter): ``grant``,
+    ``grant_read_data``, ``grant_write_data``, ``grant_read_write_data``, ``grant_stream_read``.
+    The first kit function granted the table owns it; granting it to another kit function is a
+    cross-service grant and needs ``share_reason`` (recorded on both sides).
     """
 
     def __init__(
@@ -45,12 +64,13 @@ class SecureTable(Construct):
         *,
         partition_key: dynamodb.Attribute,
         sort_key: dynamodb.Attribute | None = None,
-        encryption_key: EncryptionKey | None = None,
+        encryption_key: EncryptionKey | kms.IKey | None = None,
         indexes: Sequence[TableIndex] = (),
         point_in_time_recovery_days: int = 35,
         deletion_protection: bool = True,
         time_to_live_attribute: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        stream: dynamodb.StreamViewType | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self.node.path)
@@ -60,9 +80,12 @@ class SecureTable(Construct):
             problems.add("indexes", name, "index names must be unique; rename one of the indexes")
         if len(names) > 20:
             problems.add("indexes", len(names), "DynamoDB allows at most 20 global secondary indexes")
+        if encryption_key is not None:
+            key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self.encryption_key = encryption_key or EncryptionKey(self, "Key")
+        self.encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(self, "Key")
+        self.key = key_of(self.encryption_key)
         self.index_names: tuple[str, ...] = tuple(names)
         self.table = dynamodb.Table(
             self,
@@ -71,7 +94,7 @@ class SecureTable(Construct):
             sort_key=sort_key,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryption_key=self.encryption_key.key,
+            encryption_key=self.key,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True,
                 recovery_period_in_days=point_in_time_recovery_days,
@@ -79,6 +102,7 @@ class SecureTable(Construct):
             deletion_protection=deletion_protection,
             time_to_live_attribute=time_to_live_attribute,
             removal_policy=removal_policy,
+            stream=stream,
         )
         for index in indexes:
             self.table.add_global_secondary_index(
@@ -92,3 +116,95 @@ class SecureTable(Construct):
     @property
     def table_arn(self) -> str:
         return self.table.table_arn
+
+    # ------------------------------------------------------------------ grants
+    def grant(
+        self,
+        grantee: iam.IGrantable,
+        access: TableAccess | str,
+        *,
+        indexes: Sequence[str] | None = None,
+        share_reason: str | None = None,
+    ) -> iam.Grant:
+        """Let ``grantee`` reach this table (and ``indexes``) with an access level.
+
+        :param access: ``TableAccess.READ`` (Get/BatchGet/Query/ConditionCheck/Describe, no Scan),
+            ``WRITE`` (Put/Update/Delete/BatchWrite) or ``READ_WRITE``.
+        :param indexes: index names the grantee may query. Default: every index of the table.
+        :param share_reason: why a second kit function needs this table. Default: none (a
+            cross-service grant is then a synth error).
+        """
+        problems = Problems(self.node.path)
+        problems.check_choice("access", str(access), [level.value for level in TableAccess])
+        names = self.index_names if indexes is None else tuple(indexes)
+        for name in names:
+            if name not in self.index_names:
+                problems.add("indexes", name, f"not an index of this table; choose from {list(self.index_names)}")
+        problems.raise_if_any()
+        arns = [self.table_arn, *(f"{self.table_arn}/index/{name}" for name in names)]
+        needed_key_use = KeyAccess.DECRYPT if access == TableAccess.READ else KeyAccess.ENCRYPT_DECRYPT
+        return self._grant(grantee, str(access), arns, names, needed_key_use, share_reason)
+
+    def grant_read_data(self, grantee: iam.IGrantable, *, share_reason: str | None = None) -> iam.Grant:
+        """``grant(grantee, TableAccess.READ)``: exact read actions (no Scan, no stream)."""
+        return self.grant(grantee, TableAccess.READ, share_reason=share_reason)
+
+    def grant_write_data(self, grantee: iam.IGrantable, *, share_reason: str | None = None) -> iam.Grant:
+        """``grant(grantee, TableAccess.WRITE)``."""
+        return self.grant(grantee, TableAccess.WRITE, share_reason=share_reason)
+
+    def grant_read_write_data(self, grantee: iam.IGrantable, *, share_reason: str | None = None) -> iam.Grant:
+        """``grant(grantee, TableAccess.READ_WRITE)``."""
+        return self.grant(grantee, TableAccess.READ_WRITE, share_reason=share_reason)
+
+    def grant_stream_read(self, grantee: iam.IGrantable, *, share_reason: str | None = None) -> iam.Grant:
+        """Let ``grantee`` read the table's change stream (``stream=`` must be set).
+
+        Exact actions on the stream ARN, ``dynamodb:ListStreams`` (resource-less, explained), and
+        decrypt on the table key through DynamoDB.
+        """
+        stream_arn = self.table.table_stream_arn
+        if stream_arn is None:
+            problems = Problems(self.node.path)
+            problems.add("stream", None, "grant_stream_read needs the table's stream: pass stream=StreamViewType...")
+            problems.raise_if_any()
+        assert stream_arn is not None
+        grant = self._grant(grantee, "stream-read", [stream_arn], (), KeyAccess.DECRYPT, share_reason)
+        from .secure_function import kit_function_of
+
+        function = kit_function_of(grantee)
+        if function is not None:
+            function._allow_resourceless(["dynamodb:ListStreams"], _STREAM_LIST_REASON)
+        return grant
+
+    def _grant(
+        self,
+        grantee: iam.IGrantable,
+        access: str,
+        arns: list[str],
+        indexes: tuple[str, ...],
+        key_use: KeyAccess,
+        share_reason: str | None,
+    ) -> iam.Grant:
+        from .secure_function import kit_function_of
+
+        function = kit_function_of(grantee)
+        if function is None:
+            self.key.grant(grantee, *actions_for(access_levels.KMS_KEY, key_use))
+            return iam.Grant.add_to_principal(
+                grantee=grantee, actions=sorted(actions_for(access_levels.DYNAMODB_TABLE, access)), resource_arns=arns
+            )
+        reason = claim_ownership(
+            function, resource=self.table, what=f"the table {self.node.path}", share_reason=share_reason
+        )
+        grant = function.allow(
+            kind=access_levels.DYNAMODB_TABLE,
+            resource=cfn_of(self.table),
+            access=access,
+            resource_arns=arns,
+            indexes=indexes,
+            share_reason=reason,
+        )
+        if not function.perimeter.covers(cfn_of(self.key), actions_for(access_levels.KMS_KEY, key_use)):
+            claim(function, self.encryption_key, key_use, via_services=["dynamodb"], share_reason=reason)
+        return grant

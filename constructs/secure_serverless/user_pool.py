@@ -20,9 +20,9 @@ from ._validation import Problems, is_token
 from .compliance import acknowledge
 
 #: Feature plans a SecureUserPool accepts. LITE has no threat protection and is not offered.
-FEATURE_PLANS = ("PLUS", "ESSENTIALS")
+FEATURE_PLANS = (cognito.FeaturePlan.PLUS, cognito.FeaturePlan.ESSENTIALS)
 #: MFA settings a SecureUserPool accepts. OFF is not offered.
-MFA_SETTINGS = ("REQUIRED", "OPTIONAL")
+MFA_SETTINGS = (cognito.Mfa.REQUIRED, cognito.Mfa.OPTIONAL)
 
 _DEFAULT_TOKEN_VALIDITY = cdk.Duration.minutes(60)
 _DEFAULT_REFRESH_TOKEN_VALIDITY = cdk.Duration.days(1)
@@ -62,6 +62,13 @@ def _check_token_validity(
                     f"must be longer than {option} ({minutes:g} minutes); a refresh token that expires first "
                     "forces users to sign in again for every token",
                 )
+
+
+def _check_enum(problems: Problems, option: str, value: object, allowed: Sequence[object]) -> None:
+    if value in allowed:
+        return
+    names = ", ".join(f"{type(member).__name__}.{member.name}" for member in allowed)  # type: ignore[attr-defined]
+    problems.add(option, value, f"must be one of {names} (the aws_cognito enum, not a string)")
 
 
 def group_construct_id(name: str) -> str:
@@ -119,16 +126,16 @@ class SecureUserPool(Construct):
     :param self_sign_up_enabled: let anyone create an account. Default: False (administrators
         invite users; the reference app has no public sign-up).
     :param password_minimum_length: 8..99 characters. Default: 14.
-    :param mfa: "REQUIRED" or "OPTIONAL". Default: "REQUIRED". "OPTIONAL" lets users skip the
-        second factor and needs ``optional_mfa_reason``.
+    :param mfa: ``cognito.Mfa.REQUIRED`` or ``cognito.Mfa.OPTIONAL``. Default: REQUIRED. OPTIONAL
+        lets users skip the second factor and needs ``optional_mfa_reason``.
     :param optional_mfa_reason: why optional MFA is acceptable; recorded in the cloud assembly as
-        the acknowledgment of AwsSolutions-COG2. Default: none (``mfa="OPTIONAL"`` is a synth error).
-    :param feature_plan: "PLUS" or "ESSENTIALS". Default: "PLUS", with threat protection in full
-        function mode (risky sign-ins blocked, compromised credentials refused). "ESSENTIALS" has
-        no threat protection and needs ``essentials_reason``.
+        the acknowledgment of AwsSolutions-COG2. Default: none (``mfa=Mfa.OPTIONAL`` is a synth error).
+    :param feature_plan: ``cognito.FeaturePlan.PLUS`` or ``ESSENTIALS``. Default: PLUS, with
+        threat protection in full function mode (risky sign-ins blocked, compromised credentials
+        refused). ESSENTIALS has no threat protection and needs ``essentials_reason``.
     :param essentials_reason: why the Essentials plan is acceptable; recorded in the cloud
         assembly as the acknowledgment of AwsSolutions-COG8. Default: none (``feature_plan=
-        "ESSENTIALS"`` is a synth error).
+        FeaturePlan.ESSENTIALS`` is a synth error).
     :param groups: names of the user groups to create (ids ``Group<Name>``). Default: ("admins",).
     :param access_token_validity: of the default client, 5 min..1 day. Default: 60 minutes.
     :param id_token_validity: of the default client, 5 min..1 day. Default: 60 minutes.
@@ -147,9 +154,9 @@ class SecureUserPool(Construct):
         user_pool_name: str | None = None,
         self_sign_up_enabled: bool = False,
         password_minimum_length: int = 14,
-        mfa: str = "REQUIRED",
+        mfa: cognito.Mfa = cognito.Mfa.REQUIRED,
         optional_mfa_reason: str | None = None,
-        feature_plan: str = "PLUS",
+        feature_plan: cognito.FeaturePlan = cognito.FeaturePlan.PLUS,
         essentials_reason: str | None = None,
         groups: Sequence[str] = ("admins",),
         access_token_validity: cdk.Duration | None = None,
@@ -164,13 +171,13 @@ class SecureUserPool(Construct):
         refresh_token_validity = refresh_token_validity or _DEFAULT_REFRESH_TOKEN_VALIDITY
         problems = Problems(self.node.path)
         problems.check_range("password_minimum_length", password_minimum_length, 8, 99, "characters")
-        problems.check_choice("mfa", mfa, MFA_SETTINGS)
-        problems.check_choice("feature_plan", feature_plan, FEATURE_PLANS)
+        _check_enum(problems, "mfa", mfa, MFA_SETTINGS)
+        _check_enum(problems, "feature_plan", feature_plan, FEATURE_PLANS)
         problems.require_reason(
             option="mfa",
             value=mfa,
-            weakened=mfa == "OPTIONAL",
-            weak_setting="mfa='OPTIONAL'",
+            weakened=mfa == cognito.Mfa.OPTIONAL,
+            weak_setting="mfa=Mfa.OPTIONAL",
             reason_option="optional_mfa_reason",
             reason=optional_mfa_reason,
             what="weakens a secure default (AwsSolutions-COG2 fires)",
@@ -178,8 +185,8 @@ class SecureUserPool(Construct):
         problems.require_reason(
             option="feature_plan",
             value=feature_plan,
-            weakened=feature_plan == "ESSENTIALS",
-            weak_setting="feature_plan='ESSENTIALS'",
+            weakened=feature_plan == cognito.FeaturePlan.ESSENTIALS,
+            weak_setting="feature_plan=FeaturePlan.ESSENTIALS",
             reason_option="essentials_reason",
             reason=essentials_reason,
             what="weakens a secure default (AwsSolutions-COG8 fires)",
@@ -190,7 +197,7 @@ class SecureUserPool(Construct):
         )
         problems.raise_if_any()
 
-        plus = feature_plan == "PLUS"
+        plus = feature_plan == cognito.FeaturePlan.PLUS
         self.user_pool = cognito.UserPool(
             self,
             "Resource",
@@ -211,16 +218,16 @@ class SecureUserPool(Construct):
                 require_symbols=True,
                 temp_password_validity=_TEMPORARY_PASSWORD_VALIDITY,
             ),
-            mfa=cognito.Mfa[mfa],
+            mfa=mfa,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False, email=False),
-            feature_plan=cognito.FeaturePlan[feature_plan],
+            feature_plan=feature_plan,
             # Threat protection is a Plus feature: Essentials gets none (and CDK refuses the setting).
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION if plus else None,
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
         )
-        if mfa == "OPTIONAL":
+        if mfa == cognito.Mfa.OPTIONAL:
             acknowledge(self.user_pool, "AwsSolutions-COG2", optional_mfa_reason or "")
         if not plus:
             acknowledge(self.user_pool, "AwsSolutions-COG8", essentials_reason or "")

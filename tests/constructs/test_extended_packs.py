@@ -15,6 +15,7 @@ from cdk_support import ROOT, nag_report
 from secure_serverless import (
     ApiGatewayAccountLogging,
     EncryptionKey,
+    Invocation,
     SecureBucket,
     SecureFunction,
     SecureRestApi,
@@ -31,7 +32,7 @@ CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n
 
 def _api(stack: cdk.Stack) -> None:
     pool = SecureUserPool(stack, "Pool")
-    function = SecureFunction(stack, "Fn", code=CODE, handler="index.handler")
+    function = SecureFunction(stack, "Fn", code=CODE, handler="index.handler", invocation=Invocation.SYNCHRONOUS)
     SecureRestApi(stack, "Construct", user_pool=pool.user_pool).add_route("GET", "/items", function.function)
 
 
@@ -39,9 +40,11 @@ BUILDS: dict[str, Callable[[cdk.Stack], object]] = {
     "EncryptionKey": lambda stack: EncryptionKey(stack, "Construct"),
     "SecureTable": lambda stack: SecureTable(stack, "Construct", partition_key=PK),
     "SecureBucket": lambda stack: SecureBucket(stack, "Construct"),
-    "SecureFunction": lambda stack: SecureFunction(stack, "Construct", code=CODE, handler="index.handler"),
+    "SecureFunction": lambda stack: SecureFunction(
+        stack, "Construct", code=CODE, handler="index.handler", invocation=Invocation.ASYNCHRONOUS
+    ),
     "TableFunction": lambda stack: TableFunction(
-        stack, "Construct", code=CODE, handler="index.handler", partition_key=PK
+        stack, "Construct", code=CODE, handler="index.handler", partition_key=PK, invocation=Invocation.ASYNCHRONOUS
     ),
     "SecureUserPool": lambda stack: SecureUserPool(stack, "Construct"),
     "SecureRestApi": _api,

@@ -15,11 +15,12 @@ from aws_cdk import aws_logs as logs
 from cdk_support import as_list, nag_report, only_resource, open_findings, policy_statements, resources, template
 from secure_serverless import (
     ConfigurationError,
+    Invocation,
+    PrefixAccess,
     SecureBucket,
     SecureFunction,
     TableFunction,
     TableIndex,
-    allow_bucket_prefix,
 )
 from secure_serverless.access_levels import ACCESS_LEVELS, PERIMETER_METADATA_KEY
 
@@ -28,10 +29,12 @@ PK = dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
 
 
 def function(stack: cdk.Stack, **options: Any) -> SecureFunction:
+    options.setdefault("invocation", Invocation.ASYNCHRONOUS)
     return SecureFunction(stack, "Fn", code=CODE, handler="index.handler", **options)
 
 
 def table_function(stack: cdk.Stack, **options: Any) -> TableFunction:
+    options.setdefault("invocation", Invocation.ASYNCHRONOUS)
     return TableFunction(stack, "Notes", code=CODE, handler="index.handler", partition_key=PK, **options)
 
 
@@ -143,7 +146,7 @@ def test_function_options_memory_timeout_env_concurrency_level() -> None:
             environment={"MODE": "x"},
             service_name="svc",
             reserved_concurrent_executions=5,
-            application_log_level="WARN",
+            application_log_level=lambda_.ApplicationLogLevel.WARN,
             powertools=False,
         )
     )
@@ -182,7 +185,12 @@ def test_function_shorter_retention_is_recorded_with_the_callers_reason(tmp_path
         ({"log_retention": logs.RetentionDays.ONE_WEEK}, "short_log_retention_reason"),
         ({"log_retention": 400}, None),  # 400 days is a valid member: no error expected
         ({"log_retention": 42}, "log_retention=42: use a logs.RetentionDays member"),
-        ({"application_log_level": "VERBOSE"}, "application_log_level='VERBOSE'"),
+        ({"application_log_level": "WARN"}, "application_log_level='WARN': use a lambda_.ApplicationLogLevel member"),
+        ({"invocation": "sync"}, "invocation='sync': use Invocation.SYNCHRONOUS or Invocation.ASYNCHRONOUS"),
+        (
+            {"invocation": Invocation.SYNCHRONOUS, "dead_letter_queue_retention": cdk.Duration.days(1)},
+            "a synchronously invoked function has no dead-letter queue",
+        ),
         ({"environment": {"AWS_REGION": "x"}}, "reserved by Lambda"),
         ({"reserved_concurrent_executions": 0}, "reserved_concurrent_executions=0"),
     ],
@@ -201,7 +209,13 @@ def test_function_reports_every_problem_at_once() -> None:
     with pytest.raises(ConfigurationError) as error:
         template(
             lambda stack: SecureFunction(
-                stack, "Fn", code=CODE, handler="nodot", memory_size=1, timeout=cdk.Duration.seconds(0)
+                stack,
+                "Fn",
+                code=CODE,
+                handler="nodot",
+                invocation=Invocation.SYNCHRONOUS,
+                memory_size=1,
+                timeout=cdk.Duration.seconds(0),
             )
         )
     assert "3 problem(s)" in str(error.value)
@@ -264,7 +278,14 @@ def test_table_function_read_access_and_exact_index_arns() -> None:
     ("options", "expected"),
     [
         ({"access": "admin"}, "access='admin': must be one of read, write, read-write"),
-        ({"environment": {"TABLE_NAME": "other"}}, "environment='TABLE_NAME'"),
+        (
+            {"function_options": {"environment": {"TABLE_NAME": "other"}}},
+            "function_options['environment']='TABLE_NAME'",
+        ),
+        ({"function_options": {"memory": 512}}, "function_options['memory']=512: not an option of SecureFunction"),
+        ({"function_options": {"handler": "x.y"}}, "is set by TableFunction; use TableFunction(handler=...)"),
+        ({"table_options": {"pitr_days": 3}}, "table_options['pitr_days']=3: not an option of SecureTable"),
+        ({"table_options": {"encryption_key": None}}, "one key serves the table and the function"),
     ],
 )
 def test_table_function_rejects_bad_options(options: dict[str, Any], expected: str) -> None:
@@ -277,7 +298,7 @@ def test_table_function_rejects_bad_options(options: dict[str, Any], expected: s
 def test_bucket_prefix_access_is_limited_to_the_prefix_and_s3_for_the_key() -> None:
     def build(stack: cdk.Stack) -> None:
         fn = function(stack)
-        allow_bucket_prefix(fn, SecureBucket(stack, "Files"), prefix="files/", access="read-write-delete")
+        SecureBucket(stack, "Files").grant_prefix(fn, prefix="files/", access=PrefixAccess.READ_WRITE_DELETE)
 
     tmpl = template(build)
     statements = only_resource(tmpl, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
@@ -294,7 +315,7 @@ def test_bucket_prefix_access_is_limited_to_the_prefix_and_s3_for_the_key() -> N
 @pytest.mark.parametrize("prefix", ["", "/files/", "files", "files/*/"])
 def test_bucket_prefix_must_be_a_plain_prefix(prefix: str) -> None:
     def build(stack: cdk.Stack) -> None:
-        allow_bucket_prefix(function(stack), SecureBucket(stack, "Files"), prefix=prefix, access="read")
+        SecureBucket(stack, "Files").grant_prefix(function(stack), prefix=prefix, access="read")
 
     with pytest.raises(ConfigurationError, match="use a key prefix like 'files/'"):
         template(build)
@@ -308,3 +329,59 @@ def test_construct_alone_has_no_open_findings_and_only_granular_acknowledgments(
     acknowledged = {(a.rule, a.path.split("/")[-2]) for a in report.acknowledged}
     assert ("AwsSolutions-IAM5[Resource::*]", "Policy") in acknowledged
     assert all(len(a.reason or "") > 40 for a in report.acknowledged)
+
+
+# ---------------------------------------------------------------- invocation and dead-letter queues
+def test_synchronous_function_has_no_dead_letter_queue_and_records_why(tmp_path: Path) -> None:
+    tmpl = template(lambda stack: function(stack, invocation=Invocation.SYNCHRONOUS))
+    props = only_resource(tmpl, "AWS::Lambda::Function")["Properties"]
+    assert "DeadLetterConfig" not in props
+    assert resources(tmpl, "AWS::SQS::Queue") == {}
+    actions = {
+        a
+        for p in resources(tmpl, "AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        for a in as_list(s["Action"])
+    }
+    assert "sqs:SendMessage" not in actions
+    report = nag_report(lambda stack: function(stack, invocation=Invocation.SYNCHRONOUS), tmp_path)
+    assert open_findings(report) == []
+    dlq = [a for a in report.acknowledged if a.rule == "Serverless-LambdaDLQ"]
+    assert dlq and "synchronously" in (dlq[0].reason or "")
+
+
+def test_function_in_a_vpc_gets_exact_eni_actions_and_no_managed_policy() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    def build(stack: cdk.Stack) -> None:
+        vpc = ec2.Vpc(
+            stack,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            restrict_default_security_group=False,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+            ],
+        )
+        function(stack, vpc=vpc)
+
+    tmpl = template(build)
+    role = only_resource(tmpl, "AWS::IAM::Role")
+    assert all(set(arn) == {"Ref"} for arn in role["Properties"]["ManagedPolicyArns"])
+    statements = [
+        s
+        for p in resources(tmpl, "AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any("ec2:CreateNetworkInterface" in as_list(s["Action"]) for s in statements)
+    assert "VpcConfig" in only_resource(tmpl, "AWS::Lambda::Function")["Properties"]
+
+
+def test_vpc_options_need_a_vpc() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    with pytest.raises(ConfigurationError, match="vpc_subnets and security_groups need a vpc"):
+        template(
+            lambda stack: function(stack, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED))
+        )

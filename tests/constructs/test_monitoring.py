@@ -18,7 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
 from cdk_support import StackResources, as_list, nag_report, new_app, open_findings, resources
-from secure_serverless import ConfigurationError, EncryptionKey, SecurityAlarms, TableFunction
+from secure_serverless import ConfigurationError, EncryptionKey, Invocation, SecurityAlarms, TableFunction
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return {}\n")
 EXACT_PUBLISH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -31,6 +31,7 @@ def _notes(stack: cdk.Stack) -> TableFunction:
         code=CODE,
         handler="index.handler",
         partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        invocation=Invocation.ASYNCHRONOUS,
     )
 
 

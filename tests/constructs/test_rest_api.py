@@ -21,7 +21,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from cdk_support import StackResources, nag_report, new_app, open_findings
-from secure_serverless import ConfigurationError, EncryptionKey, SecureFunction, SecureRestApi, SecureUserPool
+from secure_serverless import (
+    ConfigurationError,
+    EncryptionKey,
+    Invocation,
+    SecureFunction,
+    SecureRestApi,
+    SecureUserPool,
+)
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 NOTE_SCHEMA: dict[str, Any] = {
@@ -640,7 +647,7 @@ def test_synth_fails_for_a_method_added_without_the_authorizer(tmp_path: Path) -
 def nag_apis(stack: cdk.Stack, apis: dict[str, dict[str, Any]], *, open_route: bool = False) -> None:
     """A SecureUserPool, a SecureFunction, and one SecureRestApi per entry of ``apis``."""
     users = SecureUserPool(stack, "Users")
-    fn = SecureFunction(stack, "Notes", code=CODE, handler="index.handler")
+    fn = SecureFunction(stack, "Notes", code=CODE, handler="index.handler", invocation=Invocation.SYNCHRONOUS)
     for name, api_options in apis.items():
         api = SecureRestApi(stack, name, user_pool=users.user_pool, **api_options)
         add_notes_routes(api, fn.function)

@@ -12,6 +12,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
+from aws_cdk import aws_cognito as cognito
 
 from cdk_support import StackResources, nag_report, new_app, open_findings, resources, template
 from secure_serverless import ConfigurationError, SecureUserPool
@@ -66,8 +67,8 @@ def options() -> Built:
             "refresh_token_validity": cdk.Duration.hours(8),
         },
         OpenSignUp={"self_sign_up_enabled": True},
-        Essentials={"feature_plan": "ESSENTIALS", "essentials_reason": ESSENTIALS_REASON},
-        OptionalMfa={"mfa": "OPTIONAL", "optional_mfa_reason": OPTIONAL_MFA_REASON},
+        Essentials={"feature_plan": cognito.FeaturePlan.ESSENTIALS, "essentials_reason": ESSENTIALS_REASON},
+        OptionalMfa={"mfa": cognito.Mfa.OPTIONAL, "optional_mfa_reason": OPTIONAL_MFA_REASON},
         Named={"user_pool_name": "notes-users"},
         Disposable={"deletion_protection": False, "removal_policy": cdk.RemovalPolicy.DESTROY},
     )
@@ -251,20 +252,20 @@ def test_fails_if_token_validity_is_not_whole_minutes() -> None:
 
 
 def test_fails_if_essentials_has_no_reason() -> None:
-    [problem] = _problems(feature_plan="ESSENTIALS")
-    assert problem.startswith("feature_plan='ESSENTIALS':")
+    [problem] = _problems(feature_plan=cognito.FeaturePlan.ESSENTIALS)
+    assert problem.startswith("feature_plan=<FeaturePlan.ESSENTIALS: 'ESSENTIALS'>:")
     assert "AwsSolutions-COG8" in problem
     assert "essentials_reason=" in problem
 
 
 def test_fails_if_essentials_reason_is_not_a_real_reason() -> None:
-    [problem] = _problems(feature_plan="ESSENTIALS", essentials_reason="cheaper")
+    [problem] = _problems(feature_plan=cognito.FeaturePlan.ESSENTIALS, essentials_reason="cheaper")
     assert "at least 20 characters" in problem
 
 
 def test_fails_if_optional_mfa_has_no_reason() -> None:
-    [problem] = _problems(mfa="OPTIONAL")
-    assert problem.startswith("mfa='OPTIONAL':")
+    [problem] = _problems(mfa=cognito.Mfa.OPTIONAL)
+    assert problem.startswith("mfa=<Mfa.OPTIONAL: 'OPTIONAL'>:")
     assert "AwsSolutions-COG2" in problem
 
 
@@ -274,9 +275,17 @@ def test_fails_if_a_reason_is_given_without_weakening_anything() -> None:
 
 
 def test_fails_if_mfa_is_off_or_feature_plan_is_lite() -> None:
-    problems = _problems(mfa="OFF", feature_plan="LITE")
-    assert problems[0].startswith("mfa='OFF': must be one of REQUIRED, OPTIONAL")
-    assert problems[1].startswith("feature_plan='LITE': must be one of PLUS, ESSENTIALS")
+    problems = _problems(mfa=cognito.Mfa.OFF, feature_plan=cognito.FeaturePlan.LITE)
+    assert problems[0].startswith("mfa=<Mfa.OFF: 'OFF'>: must be one of Mfa.REQUIRED, Mfa.OPTIONAL")
+    assert problems[1].startswith(
+        "feature_plan=<FeaturePlan.LITE: 'LITE'>: must be one of FeaturePlan.PLUS, FeaturePlan.ESSENTIALS"
+    )
+
+
+def test_fails_if_mfa_or_feature_plan_is_a_string() -> None:
+    problems = _problems(mfa="REQUIRED", feature_plan="PLUS")
+    assert problems[0].startswith("mfa='REQUIRED': must be one of Mfa.REQUIRED, Mfa.OPTIONAL (the aws_cognito enum")
+    assert problems[1].startswith("feature_plan='PLUS': must be one of FeaturePlan.PLUS")
 
 
 def test_fails_if_a_group_is_duplicated() -> None:
@@ -305,7 +314,7 @@ def test_fails_if_groups_is_a_single_string() -> None:
 def test_fails_with_every_problem_at_once() -> None:
     problems = _problems(
         password_minimum_length=6,
-        feature_plan="ESSENTIALS",
+        feature_plan=cognito.FeaturePlan.ESSENTIALS,
         groups=["admins", "admins"],
         access_token_validity=cdk.Duration.minutes(120),
         refresh_token_validity=cdk.Duration.minutes(90),
@@ -339,8 +348,10 @@ def test_nag_default_pool_has_no_open_findings_and_acknowledges_nothing(tmp_path
 @pytest.mark.slow
 def test_nag_weakened_pools_record_exactly_the_findings_they_trigger(tmp_path: Path) -> None:
     def build(stack: cdk.Stack) -> None:
-        SecureUserPool(stack, "Essentials", feature_plan="ESSENTIALS", essentials_reason=ESSENTIALS_REASON)
-        SecureUserPool(stack, "OptionalMfa", mfa="OPTIONAL", optional_mfa_reason=OPTIONAL_MFA_REASON)
+        SecureUserPool(
+            stack, "Essentials", feature_plan=cognito.FeaturePlan.ESSENTIALS, essentials_reason=ESSENTIALS_REASON
+        )
+        SecureUserPool(stack, "OptionalMfa", mfa=cognito.Mfa.OPTIONAL, optional_mfa_reason=OPTIONAL_MFA_REASON)
 
     report = nag_report(build, tmp_path)
     assert report.findings == [], open_findings(report)

@@ -23,7 +23,7 @@ from secure_serverless.access_levels import (
 from .targets import is_pattern
 from .template import TemplateIndex
 
-SUPPORTED_VERSION = 1
+SUPPORTED_VERSIONS = (1, 2)
 _CDK_NAG_RESOURCE = re.compile(r"^<(?P<id>[^.>]+)\.Arn>(?P<suffix>.*)$")
 
 
@@ -87,8 +87,8 @@ def read_perimeter(index: TemplateIndex, function: str) -> tuple[Perimeter | Non
     if not isinstance(raw, dict):
         return EMPTY, [f"{PERIMETER_METADATA_KEY} must be an object, got {type(raw).__name__}"]
     problems: list[str] = []
-    if raw.get("version") != SUPPORTED_VERSION:
-        problems.append(f"version must be {SUPPORTED_VERSION}, got {raw.get('version')!r}")
+    if raw.get("version") not in SUPPORTED_VERSIONS:
+        problems.append(f"version must be one of {SUPPORTED_VERSIONS}, got {raw.get('version')!r}")
     role = logical_id_of(raw.get("role"))
     if role is None:
         problems.append("'role' must name the logical id of the function's role")

@@ -1,0 +1,138 @@
+"""What every kit grant method shares: finding L1 resources and keys, and who owns a resource.
+
+Ownership makes a cross-service grant explicit. The first kit function granted a resource (a
+table, a key, a bucket prefix) owns it. Granting it to another kit function is a cross-service
+grant: it needs ``share_reason``, which marks the resource shared, with that reason, in *both*
+functions' declared perimeters. Without a reason, the synth fails and says how to share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import IConstruct
+
+from . import access_levels
+from ._validation import ConfigurationError, Problems, has_reason
+
+if TYPE_CHECKING:
+    from .encryption_key import EncryptionKey
+    from .secure_function import SecureFunction
+
+_OWNERS_ATTRIBUTE = "_secure_serverless_owners"
+
+
+def cfn_of(construct: IConstruct) -> cdk.CfnResource:
+    """The L1 resource of an L2 construct (its ``default_child``)."""
+    child = construct.node.default_child
+    if not isinstance(child, cdk.CfnResource):
+        raise ConfigurationError(
+            construct.node.path,
+            [
+                f"{construct.node.path} is imported or has no CloudFormation resource of its own: a kit "
+                "function's perimeter can only name resources defined in the app; define it in a stack of the app"
+            ],
+        )
+    return child
+
+
+def key_of(key: EncryptionKey | kms.IKey, problems: Problems | None = None, option: str = "key") -> kms.IKey:
+    """The ``kms.IKey`` of an ``EncryptionKey`` or of a key given directly.
+
+    An imported key (``kms.Key.from_key_arn``) is recorded in ``problems`` when given: its key
+    policy is outside the app, so neither cdk-nag nor the perimeter check can see who may use it.
+    """
+    from .encryption_key import EncryptionKey
+
+    ikey: kms.IKey = key.key if isinstance(key, EncryptionKey) else key
+    if problems is not None and not isinstance(ikey.node.default_child, kms.CfnKey):
+        problems.add(
+            option,
+            ikey.node.path,
+            "an imported key cannot be part of a declared perimeter (its key policy is not in the app); "
+            "use an EncryptionKey or a kms.Key defined in the app",
+        )
+    return ikey
+
+
+def _owners(scope: IConstruct) -> dict[str, Any]:
+    root = scope.node.root
+    owners: dict[str, Any] | None = getattr(root, _OWNERS_ATTRIBUTE, None)
+    if owners is None:
+        owners = {}
+        setattr(root, _OWNERS_ATTRIBUTE, owners)
+    return owners
+
+
+def claim_ownership(
+    function: SecureFunction,
+    *,
+    resource: IConstruct,
+    part: str = "",
+    what: str,
+    share_reason: str | None,
+) -> str | None:
+    """Record ``function`` as owner of ``resource`` (or of ``part`` of it, e.g. a key prefix).
+
+    Returns the share reason to declare: ``None`` for the owner's own grant, the reason for a
+    deliberate share (the owner's perimeter is marked shared too). Raises for an accidental
+    cross-service grant.
+    """
+    owners = _owners(resource)
+    slot = f"{resource.node.path}#{part}"
+    owner: SecureFunction | None = owners.get(slot)
+    if owner is None or owner is function:
+        owners[slot] = function
+        if share_reason is not None and not has_reason(share_reason):
+            raise ConfigurationError(function.node.path, [_reason_problem(share_reason)])
+        return share_reason
+    if not has_reason(share_reason):
+        problem = (
+            f"{what} belongs to {owner.node.path}: granting it to {function.node.path} is a cross-service grant. "
+            "If both services really need it, pass share_reason='<why>' (at least 20 characters); the resource is "
+            "then declared shared, with that reason, in both functions' perimeters"
+        )
+        if share_reason is not None:
+            problem = _reason_problem(share_reason)
+        raise ConfigurationError(function.node.path, [problem])
+    assert share_reason is not None
+    owner.perimeter.mark_shared(cfn_of(resource), share_reason)
+    return share_reason
+
+
+def _reason_problem(share_reason: str) -> str:
+    return (
+        f"share_reason={share_reason!r}: give a real reason (at least 20 characters) that a security reviewer can check"
+    )
+
+
+def claim(
+    function: SecureFunction,
+    key: EncryptionKey | kms.IKey,
+    access: str,
+    *,
+    via_services: Sequence[str] = (),
+    share_reason: str | None = None,
+) -> iam.Grant:
+    """Let ``function`` use ``key`` with an access level, declared, with ownership applied.
+
+    :param via_services: when given (e.g. ``["dynamodb"]``), the key can only be used through those
+        services in this region (``kms:ViaService``), not called directly.
+    """
+    ikey = key_of(key)
+    reason = claim_ownership(function, resource=ikey, what=f"the key {ikey.node.path}", share_reason=share_reason)
+    from .encryption_key import via_services_condition
+
+    conditions = via_services_condition(function, via_services)
+    return function.allow(
+        kind=access_levels.KMS_KEY,
+        resource=cfn_of(ikey),
+        access=access,
+        resource_arns=[ikey.key_arn],
+        conditions=conditions,
+        share_reason=reason,
+    )
