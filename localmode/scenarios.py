@@ -34,6 +34,7 @@ import base64
 import http.client
 import json
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ from urllib.parse import urlsplit
 
 from kit_auth.cognito import generate_temporary_password
 from kit_auth.srp import SrpClient
-from kit_auth.totp import current_code, totp
+from kit_auth.totp import STEP_SECONDS, current_code, totp
 from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class Target:
     public: Any  # cognito-idp client for the unsigned user operations (SRP, TOTP)
     capabilities: frozenset[str] = frozenset()
     env: LocalEnvironment | None = None
+    #: The pool refuses a TOTP code it has already accepted (a deployed pool; moto does not).
+    single_use_codes: bool = False
 
     @property
     def issuer(self) -> str:
@@ -284,6 +287,7 @@ class Demo:
         self._users: dict[str, DemoUser] = target.env.users if target.env is not None else {}
         #: Every user a scenario created (``cleanup`` deletes them and what they own).
         self.created_users: dict[str, str] = {}
+        self._last_codes: dict[str, str] = {}
         split = urlsplit(target.api_url)
         self._https = split.scheme == "https"
         self._host, self._port = split.hostname or "127.0.0.1", split.port or (443 if self._https else 80)
@@ -348,6 +352,21 @@ class Demo:
         self.created_users[email] = sub
         return sub, temporary
 
+    def code(self, secret: str) -> str:
+        """The current TOTP code; on a target with ``single_use_codes``, never one already sent.
+
+        RFC 6238 says a verifier must not accept an OTP twice, so against a deployed pool the
+        next sign-in after an MFA setup waits for the next 30-second step instead of reusing
+        the setup's code. moto accepts reuse, so local mode does not wait.
+        """
+        code: str = current_code(secret)
+        if self.target.single_use_codes:
+            while code == self._last_codes.get(secret):
+                time.sleep(STEP_SECONDS - time.time() % STEP_SECONDS + 0.2)
+                code = current_code(secret)
+            self._last_codes[secret] = code
+        return code
+
     def _initiate(self, email: str, password: str) -> dict[str, Any]:
         """USER_SRP_AUTH (the only flow the app client allows), then the PASSWORD_VERIFIER answer."""
         srp = SrpClient(self.target.user_pool_id)
@@ -386,7 +405,7 @@ class Demo:
         association = public.associate_software_token(Session=answer["Session"])
         secret = association["SecretCode"]
         verified = public.verify_software_token(
-            Session=association.get("Session", answer["Session"]), UserCode=current_code(secret)
+            Session=association.get("Session", answer["Session"]), UserCode=self.code(secret)
         )
         answer = self._respond("MFA_SETUP", verified.get("Session"), {"USERNAME": email})
         tokens = answer["AuthenticationResult"]
@@ -418,7 +437,7 @@ class Demo:
             sub, temporary = self.create_user(address, groups=(ADMIN_GROUP,) if email == ALICE else ())
             password = generate_temporary_password()
             _, secret = self.first_sign_in(address, temporary, password)
-            tokens = self.sign_in(address, password, current_code(secret))
+            tokens = self.sign_in(address, password, self.code(secret))
             self._users[email] = DemoUser(address, password, sub, tokens["IdToken"], tokens["AccessToken"], secret)
         return self._users[email]
 
@@ -534,7 +553,7 @@ def _sign_in(demo: Demo, run: Run) -> None:
     run.check(
         "answer the TOTP challenge with a wrong code", outcome, "CodeMismatchException", "CodeMismatch" in outcome
     )
-    tokens = demo.sign_in(email, password, current_code(secret))
+    tokens = demo.sign_in(email, password, demo.code(secret))
     header, claims = jwt_parts(tokens["IdToken"])
     run.check(
         "sign-in: password + the current TOTP code",

@@ -53,7 +53,7 @@ class DeployedStack:
     buckets: tuple[str, ...]
 
 
-def find_stack(*, name: str, region: str | None, session: Any) -> DeployedStack:
+def find_stack(*, name: str, region: str | None, session: Any, single_use_codes: bool = True) -> DeployedStack:
     """The stack's API, pool and client from its outputs; its tables and buckets from its resources."""
     cloudformation = session.client("cloudformation", region_name=region)
     outputs = stack_outputs(cloudformation, name)
@@ -77,6 +77,7 @@ def find_stack(*, name: str, region: str | None, session: Any) -> DeployedStack:
         # From the caller's session (not boto3's module-level default one, which caches credentials).
         admin=session.client("cognito-idp", region_name=pool_region),
         public=session.client("cognito-idp", region_name=pool_region, config=Config(signature_version=UNSIGNED)),
+        single_use_codes=single_use_codes,
     )
     return DeployedStack(name, target, physical("AWS::DynamoDB::Table"), physical("AWS::S3::Bucket"))
 
@@ -118,13 +119,18 @@ def verify(
     region: str | None = None,
     keys: tuple[str, ...] | None = None,
     session: Any = None,
+    single_use_codes: bool = True,
     out: Callable[[str], None] = print,
 ) -> list[ScenarioResult]:
-    """Find the stack, run the scenarios against it, clean up; returns the results of those that ran."""
+    """Find the stack, run the scenarios against it, clean up; returns the results of those that ran.
+
+    ``single_use_codes=False`` only for local mode's emulator, which accepts a TOTP code twice
+    (it saves up to 30 s per new user).
+    """
     import boto3
 
     session = session or boto3.session.Session()
-    stack = find_stack(name=name, region=region, session=session)
+    stack = find_stack(name=name, region=region, session=session, single_use_codes=single_use_codes)
     out(f"[verify] {stack.target.name}: pool {stack.target.user_pool_id}, client {stack.target.client_id}")
     demo = Demo(stack.target)
     try:
