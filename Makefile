@@ -15,7 +15,7 @@ OUT ?= cdk.out
 # Project-local Node (when installed), the pinned CDK CLI and the venv come first on PATH.
 export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup synth test lint docs local local-serve deploy diff destroy clean \
+.PHONY: help setup synth test lint docs local local-serve verify deploy diff destroy clean \
 	workshop-break workshop-reset workshop-check workshop-list diagrams graphviz
 
 help: ## list the targets
@@ -62,6 +62,9 @@ local: setup ## run the stack on loopback, no AWS account: deploy, run every sce
 
 local-serve: setup ## keep the local stack serving on 127.0.0.1 (PORT=8080 fixes the port); prints how to get a token
 	$(PY) -m localmode serve $(if $(PORT),--port $(PORT),)
+
+verify: setup ## run the attack scenarios against the deployed stack (STAGE=dev; your AWS credentials), then clean up
+	$(PY) -m localmode.verify --stage $(or $(STAGE),dev) $(if $(REGION),--region $(REGION),)
 
 deploy: setup ## deploy the reference app to the AWS account of your credentials
 	cdk deploy --all

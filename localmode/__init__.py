@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .deploy import Assembly, DeployedStack
     from .emulator import Emulator, SelfTestReport
     from .gateway import LocalGatewayServer, LocalRestApi
+    from .s3_front import S3Front
     from .workers import FunctionSpec, WorkerPool
 
 __all__ = ["Clock", "LocalEnvironment", "LocalModeError", "start_local"]
@@ -86,6 +87,7 @@ class LocalEnvironment:
     user_pool_id: str
     client_id: str
     issuer: str
+    s3_front: S3Front | None = None
     timings: dict[str, float] = field(default_factory=dict)
     # Signed-in demo users, shared by every ``scenarios.Demo`` of this environment.
     users: dict[str, Any] = field(default_factory=dict)
@@ -107,15 +109,31 @@ class LocalEnvironment:
             with suppress(Exception):  # best effort: the rest must stop anyway
                 self.server.shutdown()
         self.workers.stop()
+        if self.s3_front is not None:
+            self.s3_front.shutdown()
         self.emulator.stop()
-        if self._owns_workdir and os.environ.get("LOCALMODE_KEEP_WORKDIR") != "1":
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._owns_workdir:
+            _remove_workdir(self.workdir)
 
     def __enter__(self) -> LocalEnvironment:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+KEEP_WORKDIR = "LOCALMODE_KEEP_WORKDIR"
+
+
+def keep_workdir() -> bool:
+    """``LOCALMODE_KEEP_WORKDIR=1``: keep the work folder (logs, assembly, state) after local mode stops."""
+    return os.environ.get(KEEP_WORKDIR) == "1"
+
+
+def _remove_workdir(workdir: Path) -> None:
+    if keep_workdir():
+        return
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _loopback_only() -> None:
@@ -133,6 +151,25 @@ def _single(stack: DeployedStack, resource_type: str) -> str:
     if len(found) != 1:
         raise LocalModeError(f"stack {stack.name} has {len(found)} {resource_type}; local mode serves exactly one")
     return found[0]
+
+
+def _publish_api_url(emulator: Emulator, service: DeployedStack, url: str, stage: str) -> None:
+    """Stack outputs naming the stage's execute-api URL name the local gateway instead.
+
+    moto resolves them to ``https://<id>.execute-api...`` where nothing answers; with this, a
+    client that finds the API through the stack outputs (``kit-verify``, ``kit-user``) reaches
+    the local gateway exactly as it would reach API Gateway.
+    """
+    for key, value in service.outputs.items():
+        if ".execute-api." in value and value.rstrip("/").endswith(f"/{stage}"):
+            emulator.set_stack_output(service.name, key, url)
+            service.outputs[key] = url
+
+
+def _note_workdir(error: BaseException, workdir: Path) -> None:
+    """Tell the caller where the logs are (kept) or how to keep them, on the error itself."""
+    if isinstance(error, Exception):
+        error.workdir = workdir if workdir.exists() else None  # type: ignore[attr-defined]
 
 
 def start_local(
@@ -157,6 +194,7 @@ def start_local(
     from .deploy import check_resource_types, deploy_assembly, load_assembly, synthesize
     from .emulator import Emulator, SelfTestFailed, self_test
     from .gateway import GatewayConfig, LocalRestApi
+    from .s3_front import S3Front
     from .workers import LocalFunction, WorkerPool, function_specs
 
     say = progress or (lambda message: None)
@@ -178,12 +216,14 @@ def start_local(
         assembly = load_assembly(Path(assembly_dir))
         check_resource_types(assembly)  # fail closed before anything starts
         emulator = Emulator.start(port=emulator_port, patch_dynamodb=patch_dynamodb, log_dir=workdir)
-    except BaseException:
+    except BaseException as error:
         if owns_workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
+            _remove_workdir(workdir)
+        _note_workdir(error, workdir)
         raise
     workers: WorkerPool | None = None
     server = None
+    s3_front: S3Front | None = None
     try:
         say(f"emulator: moto {emulator.moto_version} on {emulator.url} (loopback only)")
         emulator.create_operator()
@@ -208,8 +248,13 @@ def start_local(
         service = services[0]
         specs = function_specs(service)
 
+        # S3's browser endpoints (presigned POST and GET) through the S3 front; it verifies what
+        # the functions' credentials signed, so it learns each set local mode hands out.
+        s3_front = S3Front(upstream=emulator.url, region=emulator.region)
+
         def credentials_for(spec: FunctionSpec) -> Callable[[], Any]:
-            return lambda: emulator.assume_role_for_lambda(spec.role_arn, spec.function_name)
+            front = s3_front
+            return lambda: front.remember(emulator.assume_role_for_lambda(spec.role_arn, spec.function_name))
 
         workers = WorkerPool(
             {
@@ -220,6 +265,7 @@ def start_local(
                     region=emulator.region,
                     log_dir=workdir,
                     allow_probes=allow_probes,
+                    service_endpoints={"s3": s3_front.url},
                 )
                 for logical_id, spec in specs.items()
             }
@@ -254,6 +300,7 @@ def start_local(
         if serve_http:
             server = api.serve(host="127.0.0.1", port=gateway_port)
             say(f"gateway: {server.url}")
+            _publish_api_url(emulator, service, server.url, api.stage_name)
         lap("ready")
         return LocalEnvironment(
             workdir=workdir,
@@ -270,15 +317,19 @@ def start_local(
             user_pool_id=pool_id,
             client_id=sorted(client_ids)[0],
             issuer=issuer,
+            s3_front=s3_front,
             timings=timings,
             _owns_workdir=owns_workdir,
         )
-    except BaseException:
+    except BaseException as error:
         if server is not None:
             server.shutdown()
         if workers is not None:
             workers.stop()
+        if s3_front is not None:
+            s3_front.shutdown()
         emulator.stop()
         if owns_workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
+            _remove_workdir(workdir)
+        _note_workdir(error, workdir)
         raise

@@ -1,4 +1,4 @@
-"""``python -m localmode demo|serve|selftest|token``: the reference architecture on loopback.
+"""``kit-local demo|serve|selftest|token|call``: the reference architecture on loopback.
 
 - ``demo`` (the default): synthesize, deploy to the embedded emulator, run every scenario,
   print ``N/N scenarios behaved as expected`` and exit (0 only when all behaved; 1 when one did
@@ -7,8 +7,12 @@
   print how to get a token and call the API with curl; Ctrl-C stops everything.
 - ``selftest``: start-up only (synth, deploy, IAM self-test), print what each resource type
   became, and exit.
-- ``token``: print a fresh ID (or access) token of a ``serve`` user, using the state file that
-  ``serve`` prints.
+- ``token``: print a fresh ID (or access) token of a ``serve`` user (SRP + TOTP), from the
+  state file ``serve`` writes (default ``$XDG_STATE_HOME/secure-serverless-kit/local-serve.json``).
+- ``call METHOD PATH [--data JSON] [--user bob]``: sign in as that user and call the API.
+
+``kit-local`` (an installed console script) is this module; it works from any folder. When
+nothing is serving, ``token`` and ``call`` say so on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import LocalEnvironment, LocalModeError, start_local
+from . import KEEP_WORKDIR, LocalEnvironment, LocalModeError, start_local
 
 EXIT_OK, EXIT_NOT_AS_EXPECTED, EXIT_REFUSED = 0, 1, 2
 
@@ -61,17 +65,21 @@ def _start(args: argparse.Namespace, *, gateway_port: int = 0, probes: bool = Tr
         )
     except (LocalModeError, DeployError, EmulatorError, WorkerSetupError, ValueError) as error:
         print(f"\nlocal mode refused to start: {error}", file=sys.stderr, flush=True)
-        print("(LOCALMODE_KEEP_WORKDIR=1 keeps the emulator's and the functions' logs)", file=sys.stderr, flush=True)
+        kept = getattr(error, "workdir", None)
+        if kept is not None:
+            print(f"(logs kept in {kept})", file=sys.stderr, flush=True)
+        else:
+            print(f"({KEEP_WORKDIR}=1 keeps the emulator's and the functions' logs)", file=sys.stderr, flush=True)
         return None
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .scenarios import SCENARIO_KEYS, run_all
+    from .scenarios import run_all, scenario_keys
 
     keys = tuple(args.only.split(",")) if args.only else None
-    unknown = sorted(set(keys or ()) - set(SCENARIO_KEYS))
+    unknown = sorted(set(keys or ()) - set(scenario_keys()))
     if unknown:
-        print(f"unknown scenario(s) {unknown}; known: {', '.join(SCENARIO_KEYS)}", file=sys.stderr)
+        print(f"unknown scenario(s) {unknown}; known: {', '.join(scenario_keys())}", file=sys.stderr)
         return EXIT_REFUSED
     started = time.monotonic()
     env = _start(args)
@@ -92,30 +100,14 @@ def _serve(args: argparse.Namespace) -> int:
     env = _start(args, gateway_port=args.port, probes=False)
     if env is None:
         return EXIT_REFUSED
+    state_path: Path | None = None
     try:
         demo = Demo(env)
-        users = [demo.user(ALICE), demo.user(BOB)]
-        operator = env.emulator.operator
-        assert operator is not None
-        state = {
-            "emulator": env.emulator.url,
-            "region": env.emulator.region,
-            "user_pool_id": env.user_pool_id,
-            "client_id": env.client_id,
-            "operator": {"access_key_id": operator.access_key_id, "secret_access_key": operator.secret_access_key},
-            "users": {
-                u.email.split("@")[0]: {"email": u.email, "password": u.password, "mfa_secret": u.mfa_secret}
-                for u in users
-            },
-        }
-        state_path = env.workdir / "state.json"
-        state_path.write_text(json.dumps(state, indent=2))
-        state_path.chmod(0o600)
+        state = serve_state(env, [demo.user(ALICE), demo.user(BOB)])
+        state_path = Path(args.state) if args.state else default_state_path()
+        _write_private(state_path, json.dumps(state, indent=2))
         api = env.url.rstrip("/")
-        python = (
-            shlex.quote(sys.executable) if not os.environ.get("LOCALMODE_PYTHON") else os.environ["LOCALMODE_PYTHON"]
-        )
-        token_cmd = f"{python} -m localmode token --state {shlex.quote(str(state_path))}"
+        token_cmd = "kit-local token" + (f" --state {shlex.quote(str(state_path))}" if args.state else "")
         print(
             f"""
 Local stack serving on {env.url}  (127.0.0.1 only; Ctrl-C stops everything)
@@ -126,8 +118,8 @@ Users (password + TOTP MFA, created by the operator):
 
 In another terminal:
   export API={api}
-  export TOKEN="$({token_cmd} --user alice)"     # Alice's ID token, valid 60 minutes
-  export BOB="$({token_cmd} --user bob)"
+  TOKEN="$({token_cmd} --user alice)" && export TOKEN   # Alice's ID token, valid 60 minutes
+  BOB="$({token_cmd} --user bob)" && export BOB
 
   curl -s -X PUT  -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{{"displayName":"Alice"}}' $API/me
   curl -s         -H "Authorization: $TOKEN" $API/me
@@ -136,6 +128,9 @@ In another terminal:
   curl -s         -H "Authorization: $BOB"   $API/notes/<Alice's noteId>      # 404: not Bob's
   curl -s $API/notes                                                            # 401: no token
   curl -s -X POST -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{{"title":""}}' $API/notes   # 400
+  kit-local call GET /notes --user bob                                          # the same, signed in for you
+
+State (passwords, TOTP secrets; mode 0600, removed when serve stops): {state_path}
 
 Function logs: {env.workdir}/<FunctionLogicalId>.log    emulator log: {env.emulator.log_path}
 Emulator (moto, IAM enforced): {env.emulator.url}
@@ -150,6 +145,16 @@ Emulator (moto, IAM enforced): {env.emulator.url}
         print("\nstopping ...", flush=True)
         return EXIT_OK
     finally:
+        if state_path is not None:
+            state_path.unlink(missing_ok=True)
+        _stop_quietly(env)
+
+
+def _stop_quietly(env: LocalEnvironment) -> None:
+    """Stop everything; a second Ctrl-C while stopping must not end in a traceback."""
+    try:
+        env.stop()
+    except KeyboardInterrupt:
         env.stop()
 
 
@@ -177,47 +182,132 @@ def _selftest(args: argparse.Namespace) -> int:
         env.stop()
 
 
-def _token(args: argparse.Namespace) -> int:
+def serve_state(env: LocalEnvironment, users: list[Any]) -> dict[str, Any]:
+    """What ``token`` and ``call`` need of a running ``serve``: endpoints, ids, operator, users."""
+    operator = env.emulator.operator
+    assert operator is not None
+    return {
+        "api_url": env.url,
+        "emulator": env.emulator.url,
+        "region": env.emulator.region,
+        "user_pool_id": env.user_pool_id,
+        "client_id": env.client_id,
+        "operator": {"access_key_id": operator.access_key_id, "secret_access_key": operator.secret_access_key},
+        "users": {
+            u.email.split("@")[0]: {"email": u.email, "password": u.password, "mfa_secret": u.mfa_secret} for u in users
+        },
+    }
+
+
+def default_state_path() -> Path:
+    """Where ``serve`` leaves what ``token`` and ``call`` need: ``$XDG_STATE_HOME/secure-serverless-kit``."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "secure-serverless-kit" / "local-serve.json"
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+class NotServing(LocalModeError):
+    """``token``/``call`` found nothing to talk to; the message says what to start."""
+
+
+def _read_state(args: argparse.Namespace) -> dict[str, Any]:
+    path = Path(args.state) if args.state else default_state_path()
+    try:
+        state: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise NotServing(
+            f"nothing is serving: no state file at {path} (start `kit-local serve` in another terminal"
+            + (", or pass the --state it printed" if not args.state else "")
+            + ")"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise NotServing(f"cannot read the state file {path}: {error}") from None
+    return state
+
+
+def _signed_in(state: dict[str, Any], user_name: str) -> dict[str, Any]:
+    """The user's tokens: SRP sign-in and the TOTP challenge, as any client of the pool does."""
     import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
     from botocore.exceptions import EndpointConnectionError
 
-    from scripts.kit_auth.totp import current_code
+    from kit_auth.totp import current_code
 
-    state = json.loads(Path(args.state).read_text())
-    user = state["users"].get(args.user)
+    from .scenarios import Demo, Target
+
+    user = state["users"].get(user_name)
     if user is None:
-        print(f"no user {args.user!r} in {args.state}; known: {', '.join(state['users'])}", file=sys.stderr)
-        return EXIT_REFUSED
-    cognito = boto3.session.Session().client(
-        "cognito-idp",
-        region_name=state["region"],
-        endpoint_url=state["emulator"],
-        aws_access_key_id=state["operator"]["access_key_id"],
-        aws_secret_access_key=state["operator"]["secret_access_key"],
+        raise NotServing(f"no user {user_name!r} in the state file; known: {', '.join(state['users'])}")
+
+    def cognito(signed: bool) -> Any:
+        operator = state["operator"]
+        return boto3.session.Session().client(
+            "cognito-idp",
+            region_name=state["region"],
+            endpoint_url=state["emulator"],
+            aws_access_key_id=operator["access_key_id"],
+            aws_secret_access_key=operator["secret_access_key"],
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5)
+            if signed
+            else Config(signature_version=UNSIGNED, retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5),
+        )
+
+    target = Target(
+        name="local mode",
+        api_url=state["api_url"],
+        region=state["region"],
+        user_pool_id=state["user_pool_id"],
+        client_id=state["client_id"],
+        admin=cognito(True),
+        public=cognito(False),
     )
     try:
-        answer = cognito.admin_initiate_auth(
-            UserPoolId=state["user_pool_id"],
-            ClientId=state["client_id"],
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": user["email"], "PASSWORD": user["password"]},
-        )
+        return Demo(target).sign_in(user["email"], user["password"], current_code(user["mfa_secret"]))
     except EndpointConnectionError:
-        print(f"no emulator at {state['emulator']}: is `python -m localmode serve` still running?", file=sys.stderr)
+        raise NotServing(
+            f"nothing answers at {state['emulator']}: the `kit-local serve` that wrote the state file has stopped;"
+            " start it again"
+        ) from None
+
+
+def _token(args: argparse.Namespace) -> int:
+    try:
+        tokens = _signed_in(_read_state(args), args.user)
+    except NotServing as error:
+        print(f"kit-local token: {error}", file=sys.stderr)
         return EXIT_REFUSED
-    answer = cognito.admin_respond_to_auth_challenge(
-        UserPoolId=state["user_pool_id"],
-        ClientId=state["client_id"],
-        ChallengeName="SOFTWARE_TOKEN_MFA",
-        Session=answer["Session"],
-        ChallengeResponses={"USERNAME": user["email"], "SOFTWARE_TOKEN_MFA_CODE": current_code(user["mfa_secret"])},
-    )
-    print(answer["AuthenticationResult"]["AccessToken" if args.access else "IdToken"])
+    print(tokens["AccessToken" if args.access else "IdToken"])
     return EXIT_OK
 
 
+def _call(args: argparse.Namespace) -> int:
+    from kit_auth import KitError
+    from kit_auth.api import call, format_body, parse_json_body
+
+    try:
+        state = _read_state(args)
+        tokens = _signed_in(state, args.user)
+        response = call(
+            state["api_url"], args.method, args.path, id_token=tokens["IdToken"], body=parse_json_body(args.data)
+        )
+    except (NotServing, KitError) as error:
+        print(f"kit-local call: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{response.status} {response.reason}")
+    if response.body:
+        print(format_body(response.body))
+    return EXIT_OK if response.status < 400 else EXIT_NOT_AS_EXPECTED
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localmode", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="kit-local", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command")
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -239,16 +329,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     selftest = commands.add_parser("selftest", help="start up, run the IAM self-test, report and exit")
     common(selftest)
+    serve.add_argument("--state", help=f"where to write the state file (default: {default_state_path()})")
     token = commands.add_parser("token", help="print a fresh token of a user of a running `serve`")
-    token.add_argument("--state", required=True, help="the state file `serve` printed")
+    token.add_argument("--state", help="the state file `serve` wrote (default: the one it prints)")
     token.add_argument("--user", default="alice")
     token.add_argument("--access", action="store_true", help="print the access token instead of the ID token")
+    call = commands.add_parser("call", help="call the API of a running `serve` as one of its users")
+    call.add_argument("method", help="GET, POST, PUT, DELETE ...")
+    call.add_argument("path", help="within the stage, e.g. /notes")
+    call.add_argument("--data", help="a JSON body")
+    call.add_argument("--state", help="the state file `serve` wrote (default: the one it prints)")
+    call.add_argument("--user", default="alice")
 
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] or ["demo"])
     _interrupt_on_signals()
-    handlers = {"demo": _demo, "serve": _serve, "selftest": _selftest, "token": _token}
+    handlers = {"demo": _demo, "serve": _serve, "selftest": _selftest, "token": _token, "call": _call}
     try:
         return handlers[args.command or "demo"](args)
+    except BrokenPipeError:  # `kit-local call ... | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("\ninterrupted; everything local mode started has been stopped", file=sys.stderr)
         return 130

@@ -289,14 +289,18 @@ def check_resource_types(assembly: Assembly) -> None:
     for stack in assembly.stacks:
         for logical_id, resource in stack.template.get("Resources", {}).items():
             if resource.get("Type") not in HANDLING:
-                unknown.setdefault(str(resource.get("Type")), []).append(f"{stack.name}/{logical_id}")
+                path = resource.get("Metadata", {}).get("aws:cdk:path")
+                where = f"{stack.name}/{logical_id}" + (f" (construct {path})" if path else "")
+                unknown.setdefault(str(resource.get("Type")), []).append(where)
         if "Transform" in stack.template:
             unknown.setdefault(f"Transform {stack.template['Transform']}", []).append(stack.name)
     if unknown:
         lines = [f"  {kind}: {', '.join(ids)}" for kind, ids in sorted(unknown.items())]
         raise UnsupportedResourceError(
             "local mode neither deploys nor emulates these resource types, so it cannot show the stack"
-            " as AWS would run it (add each to localmode.deploy.HANDLING with how it is handled):\n" + "\n".join(lines)
+            " as AWS would run it. The construct path names the construct (and so the option) that added each;"
+            " remove that option for local mode, or add the type to localmode.deploy.HANDLING with how it is"
+            " handled:\n" + "\n".join(lines)
         )
 
 
@@ -654,7 +658,7 @@ def _cloudformation_template(
         body["Parameters"] = parameters
     body["Resources"] = {}
     for logical_id in kept:
-        resource = _replace_references(copy.deepcopy(resources[logical_id]), replacements)
+        resource = _for_moto(_replace_references(copy.deepcopy(resources[logical_id]), replacements))
         for referenced, attribute_name in _references(resource):
             if referenced in resources and referenced not in kept and (referenced, attribute_name) not in replacements:
                 raise DeployError(
@@ -683,6 +687,35 @@ def _cloudformation_template(
     if outputs:
         body["Outputs"] = outputs
     return body
+
+
+def _for_moto(resource: dict[str, Any]) -> dict[str, Any]:
+    """Work around what moto 5.2.5's CloudFormation cannot parse, where nothing local mode shows changes.
+
+    A MOCK integration (CDK's CORS preflight, served by the local gateway from the original
+    template) has no IntegrationHttpMethod and no Uri, and moto's Method parser requires both.
+    """
+    if resource.get("Type") == "AWS::ApiGateway::Method":
+        integration = resource.get("Properties", {}).get("Integration")
+        if isinstance(integration, dict) and integration.get("Type") == "MOCK":
+            integration.setdefault("IntegrationHttpMethod", "ANY")
+            integration.setdefault("Uri", "")
+    return resource
+
+
+def _short_error(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _emulator_error(emulator: Emulator) -> str:
+    """The last exception line of the emulator's log: what moto failed on behind its HTML 500."""
+    try:
+        lines = emulator.log_path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    errors = [line.strip() for line in lines if re.match(r"^[A-Za-z_.]+(Error|Exception)\b", line.strip())]
+    return f"; the emulator failed on: {errors[-1]} (log: {emulator.log_path})" if errors else ""
 
 
 def deploy_stack(emulator: Emulator, stack: StackArtifact) -> DeployedStack:
@@ -737,7 +770,9 @@ def deploy_stack(emulator: Emulator, stack: StackArtifact) -> DeployedStack:
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         )
     except Exception as error:
-        raise DeployError(f"moto's CloudFormation rejected stack {stack.name}: {error}") from error
+        raise DeployError(
+            f"moto's CloudFormation rejected stack {stack.name}: {_short_error(error)}{_emulator_error(emulator)}"
+        ) from error
     description = cloudformation.describe_stacks(StackName=stack.name)["Stacks"][0]
     if description["StackStatus"] != "CREATE_COMPLETE":
         raise DeployError(
@@ -766,6 +801,7 @@ def deploy_stack(emulator: Emulator, stack: StackArtifact) -> DeployedStack:
             outputs[key] = value
 
     _reconcile_iam(emulator, stack, values, deployed)
+    _put_bucket_cors(emulator, stack, deployed)
     create(_AFTER_CFN)
     _repair_key_policies(emulator, stack, values, deployed)
     lambda_client = emulator.client("lambda")
@@ -775,6 +811,33 @@ def deploy_stack(emulator: Emulator, stack: StackArtifact) -> DeployedStack:
         if resource["Type"] == "AWS::Lambda::Function"
     }
     return DeployedStack(stack.name, stack, values, deployed, outputs, configurations)
+
+
+_CORS_RULE_KEYS = {
+    "AllowedHeaders": "AllowedHeaders",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedOrigins": "AllowedOrigins",
+    "ExposedHeaders": "ExposeHeaders",
+    "MaxAge": "MaxAgeSeconds",
+    "Id": "ID",
+}
+
+
+def _put_bucket_cors(emulator: Emulator, stack: StackArtifact, deployed: dict[str, DeployedResource]) -> None:
+    """moto's CloudFormation drops a bucket's CorsConfiguration: put it through the S3 API."""
+    s3 = emulator.client("s3")
+    for logical_id, resource in stack.template.get("Resources", {}).items():
+        cors = (
+            resource.get("Properties", {}).get("CorsConfiguration") if resource["Type"] == "AWS::S3::Bucket" else None
+        )
+        if not cors:
+            continue
+        rules = [
+            {_CORS_RULE_KEYS[key]: value for key, value in rule.items() if key in _CORS_RULE_KEYS}
+            for rule in cors.get("CorsRules", [])
+        ]
+        s3.put_bucket_cors(Bucket=deployed[logical_id].physical_id, CORSConfiguration={"CORSRules": rules})
+        deployed[logical_id].note += "; CORS rules put through the S3 API (moto's CloudFormation drops them)"
 
 
 def _reconcile_iam(

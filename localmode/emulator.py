@@ -137,6 +137,19 @@ def _assume_role_for_lambda(role_arn: str, session_name: str, region: str) -> di
     }
 
 
+def _set_stack_output(stack_name: str, key: str, value: str, region: str) -> str:
+    """Point a stack output at what local mode serves (the API's URL is the local gateway's)."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[ACCOUNT_ID][region]
+    for stack in backend.stacks.values():
+        output = stack.output_map.get(key) if stack.name == stack_name and stack.status != "DELETE_COMPLETE" else None
+        if output is not None:
+            output.value = value
+            return value
+    raise EmulatorError(f"stack {stack_name} has no output {key}")
+
+
 def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the emulator process
     """Entry of the emulator process: ``python -m localmode.emulator <port> <region> <patch 0|1>``.
 
@@ -182,7 +195,11 @@ def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the emula
             }
         }
     )
-    commands: dict[str, Callable[..., Any]] = {"assume_role": _assume_role_for_lambda, "ping": lambda: "pong"}
+    commands: dict[str, Callable[..., Any]] = {
+        "assume_role": _assume_role_for_lambda,
+        "set_stack_output": _set_stack_output,
+        "ping": lambda: "pong",
+    }
     try:
         for line in sys.stdin:
             if not line.strip():
@@ -309,6 +326,10 @@ class Emulator:
         """Credentials of ``role_arn``, as Lambda gets them for a function (trust policy checked)."""
         data = self._call("assume_role", role_arn=role_arn, session_name=session_name[:64], region=self.region)
         return Credentials(data["access_key_id"], data["secret_access_key"], data["session_token"], data["arn"])
+
+    def set_stack_output(self, stack_name: str, key: str, value: str) -> None:
+        """Make ``DescribeStacks`` report ``value`` for the output ``key`` (see ``_set_stack_output``)."""
+        self._call("set_stack_output", stack_name=stack_name, key=key, value=value, region=self.region)
 
     def enforce_iam(self) -> None:
         """Switch IAM enforcement on for every later request (moto: POST /moto-api/reset-auth, body 0)."""

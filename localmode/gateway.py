@@ -16,6 +16,13 @@ template (``gateway_template``): nothing about the kit's routes is hard-coded.
 server takes the full path ("/<stage>/notes/abc") as the deployed API does, and answers 403
 ``{"message": "Forbidden"}`` outside the stage.
 
+Before anything else, the HTTP server refuses a request line plus headers over 10,240 bytes
+(API Gateway's limit) with 413 ``{"message": "Request Too Long"}``, and answers a request too
+malformed to parse with a JSON 400; any method name reaches the API (an undeclared one gets the
+API's 403, as on AWS, never an HTML 501); no response carries a ``Server`` banner. Every
+rejection below is logged on ``localmode.gateway`` at INFO with its reason (the validation
+error, the authorizer's reason), as API Gateway's execution log would say it.
+
 What a request goes through, in API Gateway's order (each rejection is the API's own gateway
 response, rendered from the template's ResponseTemplates/ResponseParameters):
 
@@ -33,7 +40,9 @@ response, rendered from the template's ResponseTemplates/ResponseParameters):
    Then throttling, method level: one token bucket per method with the stage's default method
    throttling (MethodSettings "/*" "*") or the method's own override (AWS applies stage limits
    per method, not to the stage as a whole) -> 429 THROTTLED. Tokens refill with
-   ``GatewayConfig.now``; requests the authorizer rejects later have used their token.
+   ``GatewayConfig.now``; requests the authorizer rejects later have used their token (AWS
+   counts every request submission; limits on a stage or method apply without invoking an
+   authorizer: docs/local-mode.md cites the sources).
 5. The Cognito authorizer (``gateway_auth``): missing, malformed, forged, expired or
    wrong-type token -> 401 UNAUTHORIZED ("The incoming token has expired" for an expired one;
    EXPIRED_TOKEN is AWS's type for expired SigV4 credentials, not Cognito tokens). The claims
@@ -115,6 +124,7 @@ from .waf_rate import WafRateLimiter
 
 __all__ = [
     "ACCOUNT_ID",
+    "API_GATEWAY_MAX_HEADER_BYTES",
     "LOOPBACK_HOSTS",
     "GatewayConfig",
     "GatewayResponse",
@@ -126,6 +136,8 @@ __all__ = [
 
 #: ``requestContext.accountId``: moto's default account.
 ACCOUNT_ID = "123456789012"
+#: API Gateway's limit for the request line and headers together.
+API_GATEWAY_MAX_HEADER_BYTES = 10_240
 #: The only hosts ``serve`` binds to: the emulator's signing keys are public (they ship in moto).
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -163,7 +175,6 @@ _PROXY_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "
 _VARIABLE = re.compile(
     r"\$(?P<quiet>!)?(?P<brace>\{)?(?P<root>context|stageVariables)\.(?P<name>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)(?(brace)\})"
 )
-_HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -734,6 +745,17 @@ class LocalRestApi:
         error_type = _ERROR_TYPE.get(kind)
         if error_type:
             headers["x-amzn-ErrorType"] = [error_type]
+        # What API Gateway's execution log would say: every gateway rejection, with its reason.
+        reason = request.validation_error or message
+        _log.info(
+            "gateway rejected %s %s: %d %s: %s (request %s)",
+            request.method,
+            request.path,
+            final_status,
+            kind,
+            reason,
+            request.request_id,
+        )
         return self._finish(request, final_status, headers, body.encode("utf-8"))
 
     def _parameter_value(self, source: str, request: _Request, context: Mapping[str, str]) -> str | None:
@@ -826,6 +848,39 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # the gateway writes its own access log
         return
 
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the API (TRACE, CONNECT, "FOO" ...): API Gateway answers an
+        # undeclared method with its JSON 403, never an HTML 501.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Status line and Date only: API Gateway sends no ``Server`` banner."""
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Requests too malformed to reach the API (bad request line, header overflow): JSON, no banner."""
+        self.close_connection = True
+        self.request_version = "HTTP/1.1"  # a status line even for a request line that never parsed
+        status = 413 if code in (414, 431) else 400
+        text = "Request Too Long" if status == 413 else "Bad Request"
+        _log.info("gateway rejected a malformed request: %d (%s)", status, message or code)
+        body = json.dumps({"message": text}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("x-amzn-ErrorType", "RequestTooLargeException" if status == 413 else "BadRequestException")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(body)
+
+    def _header_bytes(self) -> int:
+        """Request line plus headers, as API Gateway counts them against its 10,240-byte limit."""
+        return len(self.requestline) + 2 + sum(len(k) + len(v) + 4 for k, v in self.headers.items())
+
     def _dispatch(self) -> None:
         api = self.server.api
         stage = api.stage_name
@@ -834,6 +889,17 @@ class _Handler(BaseHTTPRequestHandler):
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         raw_path, _, query = target.partition("?")
         prefix = f"/{stage}"
+        if self._header_bytes() > API_GATEWAY_MAX_HEADER_BYTES:
+            self.close_connection = True
+            _log.info(
+                "gateway rejected %s %s: 413 request line and headers are %d bytes, over API Gateway's %d",
+                self.command,
+                raw_path[:80],
+                self._header_bytes(),
+                API_GATEWAY_MAX_HEADER_BYTES,
+            )
+            self._send(_plain_error(413, "RequestTooLargeException", "Request Too Long"))
+            return
         try:
             body = self._read_body()
         except ValueError:  # malformed chunked framing: the connection cannot be trusted
@@ -900,13 +966,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
 
-for _method in _HTTP_METHODS:
-    setattr(_Handler, f"do_{_method}", _Handler._dispatch)
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
+    # A thread per connection, and a listen backlog that absorbs bursts of parallel clients
+    # (the default of 5 resets connections at about 20 at once).
+    request_queue_size = 256
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # e.g. a client that hung up
         _log.debug("connection from %s failed", client_address, exc_info=True)

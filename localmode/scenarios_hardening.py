@@ -1,6 +1,6 @@
 """Scenarios of the independent review's findings (issue 11), played by ``make local``.
 
-Registered at the end of ``localmode.scenarios.SCENARIOS``. Each shows a finding's attack or
+Registered with ``localmode.scenarios.register`` (so ``make local`` and ``make verify`` play them). Each shows a finding's attack or
 valid request and the control that now answers it:
 
 1. group-name confusion: a member of a group named "readers,admins" is not an admin;
@@ -18,9 +18,7 @@ import secrets
 import time
 from collections import Counter
 
-from scripts.kit_auth.totp import current_code
-
-from .scenarios import ALICE, BOB, Demo, DemoUser, Run, Scenario, jwt_parts
+from .scenarios import ALICE, BOB, GATEWAY, Demo, DemoUser, Run, Scenario, jwt_parts, register
 
 __all__ = ["HARDENING_SCENARIOS"]
 
@@ -31,15 +29,24 @@ CONFUSING_GROUP = "readers,admins"
 
 def _fresh_id_token(demo: Demo, user: DemoUser) -> str:
     """A new sign-in of ``user``: the ID token then carries the user's current groups."""
-    return str(demo.sign_in(user.email, user.password, current_code(user.mfa_secret))["IdToken"])
+    return str(demo.sign_in(user.email, user.password, demo.code(user.mfa_secret))["IdToken"])
 
 
 def _group_name_confusion(demo: Demo, run: Run) -> None:
     alice, carol = demo.user(ALICE), demo.user(CAROL)
-    pool = demo.env.user_pool_id
+    pool = demo.target.user_pool_id
     existing = {g["GroupName"] for g in demo.cognito.list_groups(UserPoolId=pool)["Groups"]}
-    if CONFUSING_GROUP not in existing:
+    created = CONFUSING_GROUP not in existing
+    if created:
         demo.cognito.create_group(UserPoolId=pool, GroupName=CONFUSING_GROUP)
+    try:
+        _confused_member_calls_the_admin_route(demo, run, pool, alice, carol)
+    finally:
+        if created:  # leave a deployed pool as it was
+            demo.cognito.delete_group(UserPoolId=pool, GroupName=CONFUSING_GROUP)
+
+
+def _confused_member_calls_the_admin_route(demo: Demo, run: Run, pool: str, alice: DemoUser, carol: DemoUser) -> None:
     demo.cognito.admin_add_user_to_group(UserPoolId=pool, Username=CAROL, GroupName=CONFUSING_GROUP)
     token = _fresh_id_token(demo, carol)
     groups = jwt_parts(token)[1].get("cognito:groups")
@@ -124,7 +131,7 @@ def _unauthenticated_burst(demo: Demo, run: Run) -> None:
 def _admin_revocation(demo: Demo, run: Run) -> None:
     alice, bob = demo.user(ALICE), demo.user(BOB)
     demo.call("PUT", "/me", token=bob.id_token, body={"displayName": "Bob"})
-    pool = demo.env.user_pool_id
+    pool = demo.target.user_pool_id
     run.http(demo.call("GET", f"/profiles/{bob.sub}", token=alice.id_token), 200, expected="200: Alice is an admin")
     demo.cognito.admin_remove_user_from_group(UserPoolId=pool, Username=ALICE, GroupName=ADMIN_GROUP)
     try:
@@ -169,6 +176,7 @@ HARDENING_SCENARIOS: tuple[Scenario, ...] = (
         "Attack: a burst of requests with garbage tokens",
         "WAF rate rule for requests without a well-formed bearer token, emulated by the local gateway",
         _unauthenticated_burst,
+        needs=frozenset({GATEWAY}),
     ),
     Scenario(
         "admin-revocation",
@@ -183,3 +191,6 @@ HARDENING_SCENARIOS: tuple[Scenario, ...] = (
         _idempotent_retry,
     ),
 )
+
+for _scenario in HARDENING_SCENARIOS:
+    register(_scenario)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -49,6 +50,11 @@ __all__ = [
 
 # AWS-managed layers whose content the local virtualenv provides (name pattern -> Python package).
 KNOWN_MANAGED_LAYERS = {"AWSLambdaPowertoolsPythonV3": "aws_lambda_powertools"}
+# The managed Powertools layer resolved by semantic version (secure_serverless.powertools): the
+# local virtualenv provides it only when it has exactly that version installed.
+_POWERTOOLS_REFERENCE = re.compile(
+    r"\{\{resolve:ssm:/aws/service/powertools/python/[a-z0-9_]+/python[0-9.]+/(?P<version>[0-9]+\.[0-9]+\.[0-9]+)\}\}"
+)
 _PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
 
 
@@ -91,6 +97,9 @@ def _layer_dirs(stack: Any, function_id: str, layers: list[Any]) -> tuple[Path, 
                 raise WorkerSetupError(f"{function_id}: layer {layer['Ref']} has no folder asset in the assembly")
             dirs.append(asset.source / "python")
             continue
+        if isinstance(layer, str) and (reference := _POWERTOOLS_REFERENCE.fullmatch(layer)):
+            _check_local_powertools(function_id, reference["version"])
+            continue
         arn = stack.values.resolve(layer)
         package = next((pkg for name, pkg in KNOWN_MANAGED_LAYERS.items() if f":layer:{name}" in str(arn)), None)
         if package is None:
@@ -99,6 +108,21 @@ def _layer_dirs(stack: Any, function_id: str, layers: list[Any]) -> tuple[Path, 
                 f" ({', '.join(KNOWN_MANAGED_LAYERS)})"
             )
     return tuple(dirs)
+
+
+def _check_local_powertools(function_id: str, wanted: str) -> None:
+    """The worker imports the virtualenv's Powertools: it must be the version the stack deploys."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("aws-lambda-powertools")
+    except PackageNotFoundError:
+        installed = "not installed"
+    if installed != wanted:
+        raise WorkerSetupError(
+            f"{function_id}: the stack deploys Powertools {wanted} (managed layer, SSM parameter) but this"
+            f" virtualenv has {installed}: run `make setup` (requirements-dev.txt pins the tested version)"
+        )
 
 
 def function_specs(stack: Any) -> dict[str, FunctionSpec]:
@@ -147,8 +171,10 @@ class LocalFunction:
         region: str,
         log_dir: Path,
         allow_probes: bool = False,
+        service_endpoints: dict[str, str] | None = None,
     ) -> None:
         self.spec = spec
+        self._service_endpoints = dict(service_endpoints or {})
         self._credentials = credentials
         self._endpoint_url = endpoint_url
         self._region = region
@@ -191,6 +217,8 @@ class LocalFunction:
                 "LOCALMODE_TIMEOUT": str(spec.timeout),
             }
         )
+        for service, url in self._service_endpoints.items():  # e.g. S3 through local mode's S3 front
+            env[f"AWS_ENDPOINT_URL_{service.upper()}"] = url
         if spec.log_group:
             env["AWS_LAMBDA_LOG_GROUP_NAME"] = spec.log_group
         env.update(credentials.as_env())

@@ -7,15 +7,11 @@
     python scripts/kit_user.py sign-out
 
 Run ``python scripts/kit_user.py --help`` (and ``<command> --help``) for every option; docs/first-user.md
-walks through the first sign-in. The logic lives in the ``kit_auth`` package next to this file.
+walks through the first sign-in. The logic lives in the ``kit_auth`` package next to this file,
+installed by ``make setup`` (``.venv/bin/kit-user`` is the same command).
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kit_auth.cli import main
 

@@ -33,7 +33,7 @@ _EXPORTS = {
     "acknowledge": ".compliance",
     "synth_with_checks": ".compliance",
     "ComplianceReport": ".compliance",
-    "POWERTOOLS_LAYER_VERSION": ".powertools",
+    "POWERTOOLS_VERSION": ".powertools",
     "ACCESS_LEVELS": ".access_levels",
     "TableAccess": ".access_levels",
     "PrefixAccess": ".access_levels",
@@ -79,7 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .dashboard import ServiceDashboard as ServiceDashboard
     from .encryption_key import EncryptionKey as EncryptionKey
     from .monitoring import SecurityAlarms as SecurityAlarms
-    from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION
+    from .powertools import POWERTOOLS_VERSION as POWERTOOLS_VERSION
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
     from .secure_function import Invocation as Invocation

@@ -1,30 +1,58 @@
-"""Powertools for AWS Lambda (Python): the AWS-managed layer, its ARN and version in one place."""
+"""Powertools for AWS Lambda (Python): the AWS-managed layer of exactly the version the tests run.
+
+One pin: ``POWERTOOLS_VERSION`` is the version ``requirements-dev.txt`` installs for the handler
+tests (a test compares the two). The deployed layer is resolved from that semantic version at
+deploy time through the public SSM parameter AWS publishes for every release,
+``/aws/service/powertools/python/<arch>/<python>/<version>``, whose value is the layer's ARN in
+the stack's region. The template holds a CloudFormation dynamic reference
+(``{{resolve:ssm:...}}``), so synthesis needs no AWS account and a deploy fails loudly if AWS
+never published that version, instead of silently deploying another one.
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Final
 
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-#: Account that publishes the Powertools layers in every commercial region.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-#: Layer version of AWSLambdaPowertoolsPythonV3-python314-arm64. Version 36 publishes Powertools
-#: 3.31.1; the handlers use only APIs present there (the tests run against the PyPI pin in
-#: requirements-dev.txt). Before bumping, check the content with
-#: ``aws lambda get-layer-version-by-arn --arn <arn>``.
-POWERTOOLS_LAYER_VERSION = 36
-POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python314-arm64"
+#: The Powertools release the handlers are tested on (requirements-dev.txt) and deployed with.
+POWERTOOLS_VERSION: Final = "3.37.0"
+#: The only combination SecureFunction deploys (Python 3.14 on arm64).
+POWERTOOLS_ARCHITECTURE: Final = "arm64"
+POWERTOOLS_PYTHON: Final = "python3.14"
+#: ``/aws/service/powertools/python/<arch>/<python>/<version>``: AWS's public parameter naming the layer ARN.
+POWERTOOLS_PARAMETER_PREFIX: Final = "/aws/service/powertools/python"
+_SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
-def powertools_layer_arn(version: int = POWERTOOLS_LAYER_VERSION) -> str:
-    """ARN of the AWS-managed Powertools layer in the stack's region (a token until deploy)."""
-    return (
-        f"arn:{cdk.Aws.PARTITION}:lambda:{cdk.Aws.REGION}:{POWERTOOLS_LAYER_ACCOUNT}"
-        f":layer:{POWERTOOLS_LAYER_NAME}:{version}"
-    )
+def powertools_parameter_name(
+    version: str = POWERTOOLS_VERSION,
+    *,
+    architecture: str = POWERTOOLS_ARCHITECTURE,
+    python: str = POWERTOOLS_PYTHON,
+) -> str:
+    """The public SSM parameter whose value is the layer ARN of ``version``.
+
+    ``ValueError`` when ``version`` is not a semantic version such as "3.37.0" ("latest" is
+    refused on purpose: it would deploy whatever AWS published last, not the tested release).
+    """
+    if not isinstance(version, str) or not _SEMVER.fullmatch(version):
+        raise ValueError(
+            f"Powertools version must be a release such as {POWERTOOLS_VERSION!r} (got {version!r}):"
+            " pin the exact version requirements-dev.txt installs"
+        )
+    return f"{POWERTOOLS_PARAMETER_PREFIX}/{architecture}/{python}/{version}"
 
 
-def powertools_layer(
-    scope: Construct, construct_id: str, version: int = POWERTOOLS_LAYER_VERSION
-) -> lambda_.ILayerVersion:
+def powertools_layer_arn(version: str = POWERTOOLS_VERSION) -> str:
+    """The layer ARN as a CloudFormation dynamic reference, resolved by CloudFormation at deploy time."""
+    reference = cdk.CfnDynamicReference(cdk.CfnDynamicReferenceService.SSM, powertools_parameter_name(version))
+    return reference.to_string()
+
+
+def powertools_layer(scope: Construct, construct_id: str, version: str = POWERTOOLS_VERSION) -> lambda_.ILayerVersion:
+    """The AWS-managed Powertools layer of ``version`` (default: the tested ``POWERTOOLS_VERSION``)."""
     return lambda_.LayerVersion.from_layer_version_arn(scope, construct_id, powertools_layer_arn(version))

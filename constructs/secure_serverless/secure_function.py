@@ -34,7 +34,7 @@ from ._validation import Problems
 from .access_levels import KeyAccess, QueueAccess
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
-from .powertools import POWERTOOLS_LAYER_VERSION, powertools_layer
+from .powertools import POWERTOOLS_VERSION, powertools_layer
 
 if TYPE_CHECKING:
     from .secure_table import SecureTable
@@ -106,7 +106,9 @@ class SecureFunction(Construct):
     :param reserved_concurrent_executions: cap on concurrency. Default: unreserved (a hard
         default fails to deploy on accounts whose concurrency quota is 10 or 50).
     :param powertools: add the AWS-managed Powertools layer. Default: True.
-    :param powertools_layer_version: version of that layer. Default: ``POWERTOOLS_LAYER_VERSION``.
+    :param powertools_version: the Powertools release whose AWS-managed layer is used, resolved at
+        deploy time from AWS's public SSM parameter for that exact version. Default:
+        ``POWERTOOLS_VERSION``, the version the handlers are tested with.
     :param layers: extra layers. Default: none.
     :param dead_letter_queue_retention: how long failed async events are kept, 1 min..14 days
         (asynchronous functions only). Default: 14 days.
@@ -137,7 +139,7 @@ class SecureFunction(Construct):
         application_log_level: lambda_.ApplicationLogLevel = lambda_.ApplicationLogLevel.INFO,
         reserved_concurrent_executions: int | None = None,
         powertools: bool = True,
-        powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
+        powertools_version: str = POWERTOOLS_VERSION,
         layers: Sequence[lambda_.ILayerVersion] = (),
         dead_letter_queue_retention: cdk.Duration | None = None,
         vpc: ec2.IVpc | None = None,
@@ -230,7 +232,7 @@ class SecureFunction(Construct):
         self.role.kit_function = self
         all_layers = list(layers)
         if powertools:
-            all_layers.insert(0, powertools_layer(self, "PowertoolsLayer", powertools_layer_version))
+            all_layers.insert(0, powertools_layer(self, "PowertoolsLayer", powertools_version))
         with self.role.building():
             self.function = lambda_.Function(
                 self,

@@ -1,14 +1,14 @@
 """Time-based one-time passwords (RFC 6238) as Cognito's software-token MFA uses them.
 
-HMAC-SHA1, 30-second steps, 6 digits, secrets in base32 (what authenticator apps expect).
+HMAC-SHA1, 30-second steps, 6 digits, secrets in base32 (what authenticator apps expect). The
+codes come from ``cryptography``'s TOTP; this module adds what Cognito users need around it
+(lenient base32, waiting out the last seconds of a step, ``otpauth://`` URIs).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -28,18 +28,18 @@ def decode_secret(secret: str) -> bytes:
         raise KitError("the TOTP secret is not valid base32 (letters A-Z and digits 2-7)") from error
 
 
-def hotp(key: bytes, counter: int, *, digits: int = DIGITS) -> str:
-    """RFC 4226 HOTP with HMAC-SHA1 and dynamic truncation."""
-    digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    binary = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
-    return str(binary % 10**digits).zfill(digits)
-
-
 def totp(secret: str, *, at: float | None = None, digits: int = DIGITS, step: int = STEP_SECONDS) -> str:
-    """The code of ``secret`` (base32) for the time step that contains ``at`` (default: now)."""
+    """The code of ``secret`` (base32) for the time step that contains ``at`` (default: now).
+
+    The RFC 6238 computation is the ``cryptography`` package's; Cognito's secrets are long enough
+    for its key-length rule, short test secrets are allowed too.
+    """
+    from cryptography.hazmat.primitives.hashes import SHA1
+    from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
     moment = time.time() if at is None else at
-    return hotp(decode_secret(secret), int(moment // step), digits=digits)
+    generator = TOTP(decode_secret(secret), digits, SHA1(), step, enforce_key_length=False)  # noqa: S303 - RFC 6238
+    return generator.generate(int(moment)).decode("ascii")
 
 
 def current_code(

@@ -82,8 +82,8 @@ def test_function_default_environment_and_dlq_encrypted_with_its_key(default_fun
 
 def test_function_default_uses_the_powertools_layer(default_function: assertions.Template) -> None:
     layers = only_resource(default_function, "AWS::Lambda::Function")["Properties"]["Layers"]
-    assert "AWSLambdaPowertoolsPythonV3-python314-arm64:" in str(layers)
-    assert ":017000801446:layer:" in str(layers)
+    # The managed layer of the tested Powertools release, resolved by CloudFormation from AWS's SSM parameter.
+    assert layers == ["{{resolve:ssm:/aws/service/powertools/python/arm64/python3.14/3.37.0}}"]
 
 
 def test_function_role_has_no_aws_managed_policy_and_no_inline_policy(default_function: assertions.Template) -> None:

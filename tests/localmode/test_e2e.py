@@ -24,7 +24,7 @@ from localmode import LocalEnvironment, start_local
 from localmode.deploy import CLOUDFORMATION, HANDLING, LOCAL_GATEWAY, SERVICE_API, UnsupportedResourceError
 from localmode.emulator import LOOPBACK, Emulator, EmulatorError, SelfTestFailed, self_test
 from localmode.iam_patch import dynamodb_resource_arns
-from localmode.scenarios import SCENARIO_KEYS, Demo, run_all, run_scenario
+from localmode.scenarios import Demo, run_all, run_scenario, scenario_keys
 
 pytestmark = pytest.mark.slow  # synthesizes app.py once and deploys it once per session (about 15 s)
 
@@ -35,7 +35,7 @@ PERIMETER = "SecureServerless::Perimeter"
 # --------------------------------------------------------------------------- the scenarios
 
 
-@pytest.mark.parametrize("key", SCENARIO_KEYS)
+@pytest.mark.parametrize("key", scenario_keys())
 def test_scenario_behaves_as_expected(local_demo: Demo, key: str) -> None:
     result = run_scenario(local_demo, key)
     assert result.ok, result.failures()

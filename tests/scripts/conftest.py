@@ -7,10 +7,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+# kit_auth is an installed package (pyproject: scripts/ is its source root): one import name
+# for the script, local mode and these tests. Only the helpers next to this file go on the path.
 _HERE = Path(__file__).resolve().parent
-for _path in (_HERE.parents[1] / "scripts", _HERE):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+if str(_HERE) not in sys.path:
+    sys.path.insert(0, str(_HERE))
 
 import pytest  # noqa: E402
 from kit_user_support import REGION, Pool, Terminal, make_pool  # noqa: E402

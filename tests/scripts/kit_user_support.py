@@ -20,6 +20,7 @@ import boto3
 import pytest
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
 from kit_auth.cli import main
 
 REGION = "eu-west-1"

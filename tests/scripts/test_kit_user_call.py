@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit_auth import tokens
 from kit_user_support import REGION, Pool, Terminal, create_and_first_sign_in
+
+from kit_auth import tokens
 
 
 @dataclass

@@ -21,8 +21,6 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from kit_auth import tokens
-from kit_auth.cognito import explain, public_client, sign_in
 from kit_user_support import (
     EMAIL,
     NEW_PASSWORD,
@@ -33,6 +31,9 @@ from kit_user_support import (
     create_and_first_sign_in,
     reference_totp,
 )
+
+from kit_auth import tokens
+from kit_auth.cognito import explain, public_client, sign_in
 
 
 def _mode(path: Path) -> int:

@@ -35,3 +35,20 @@ def test_a_password_is_never_a_command_line_option(tmp_path: Path) -> None:
     result = _run("sign-in", "--email", "ada@example.com", "--password", "Secret-Pa55word!", cwd=tmp_path)
     assert result.returncode == 2
     assert "unrecognized arguments: --password" in result.stderr
+
+
+def test_one_client_package_under_one_name(tmp_path: Path) -> None:
+    """Local mode, the script and the tests import the installed kit_auth: one KitError class."""
+    code = (
+        "import kit_auth, localmode.scenarios as s, kit_auth.srp as srp; "
+        "print(kit_auth.__file__); print(srp.KitError is kit_auth.KitError); "
+        "import importlib.util; print(importlib.util.find_spec('scripts'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    location, same, scripts_package = result.stdout.splitlines()
+    assert Path(location) == SCRIPT.parent / "kit_auth" / "__init__.py"
+    assert same == "True"
+    assert scripts_package == "None"  # no second name through a `scripts` package
