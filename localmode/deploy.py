@@ -30,6 +30,7 @@ import copy
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
