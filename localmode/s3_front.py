@@ -207,11 +207,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        self, status: int, body: bytes = b"", headers: dict[str, str] | None = None, *, length: str | None = None
+    ) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        # A HEAD answer has no body but must keep the object's Content-Length (head_object reads it).
+        self.send_header("Content-Length", length if length is not None else str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -300,7 +303,8 @@ class _Handler(BaseHTTPRequestHandler):
                 for k, v in response.getheaders()
                 if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date")
             }
-            self._reply(response.status, data, passed)
+            length = response.getheader("Content-Length") if self.command == "HEAD" else None
+            self._reply(response.status, data, passed, length=length)
         finally:
             upstream.close()
 

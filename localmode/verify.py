@@ -104,9 +104,10 @@ def cleanup(demo: Demo, stack: DeployedStack, *, session: Any, out: Callable[[st
                     items += 1
     for bucket in stack.buckets:
         for sub in demo.created_users.values():
-            listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{FILES_PREFIX}{sub}/")
-            for entry in listing.get("Contents", []):
-                s3.delete_object(Bucket=bucket, Key=entry["Key"])
+            # The bucket is versioned: delete every version and delete marker, not only the current object.
+            listing = s3.list_object_versions(Bucket=bucket, Prefix=f"{FILES_PREFIX}{sub}/")
+            for entry in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
+                s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
                 objects += 1
     for email in demo.created_users:
         demo.cognito.admin_delete_user(UserPoolId=demo.target.user_pool_id, Username=email)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ._acknowledgment_record import parse_reason
 from ._assembly import NotAnAssemblyError, RecordedAcknowledgment, StackArtifact, read_stacks
+from ._docs import doc_path
 from ._nag_report import ComplianceReport, Finding, read_validation_report
 from .never_acknowledge import NeverAcknowledge, forbidden
 
@@ -204,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Fail on cdk-nag acknowledgments that are stale (excuse no finding), have a short reason, excuse a "
             "rule the kit never lets anyone acknowledge, or are past their review-by date."
         ),
-        epilog="exit status: 0 all sound, 1 problems found, 2 not a cloud assembly. See docs/pull-requests.md",
+        epilog="exit status: 0 all sound, 1 problems found, 2 not a cloud assembly. See "
+        + doc_path("pull-requests.md"),
     )
     parser.add_argument(
         "outdir", metavar="CDK_OUT", type=Path, help="a cloud assembly (cdk.out) synthesized with cdk-nag"

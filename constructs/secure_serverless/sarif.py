@@ -31,6 +31,7 @@ from typing import Any
 
 from ._acknowledgment_record import parse_reason
 from ._assembly import NotAnAssemblyError, StackArtifact, read_stacks
+from ._docs import doc_path
 from ._nag_report import Finding, read_validation_report
 from ._source_locator import ConstructSourceIndex, relative_uri
 from .acknowledgments import Problem, check_acknowledgments
@@ -301,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m secure_serverless.sarif",
         description="Write cdk-nag findings (open and acknowledged) and perimeter violations as SARIF 2.1.0.",
-        epilog="exit status: 0 written, 2 not a cloud assembly. See docs/pull-requests.md",
+        epilog="exit status: 0 written, 2 not a cloud assembly. See " + doc_path("pull-requests.md"),
     )
     parser.add_argument(
         "outdir", metavar="CDK_OUT", type=Path, help="a cloud assembly (cdk.out) synthesized with cdk-nag"

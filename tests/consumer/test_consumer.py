@@ -64,3 +64,28 @@ def test_the_readme_library_example_synthesizes_with_every_check(consumer: Consu
     assert result.returncode == 0, result.stderr[-3000:]
     assert str(consumer.site) in json.loads(result.stdout.strip().splitlines()[-1])["file"]
     assert (tmp_path / "readme-app" / "cdk.out" / "Orders.template.json").exists()
+
+
+def test_the_pages_the_commands_help_points_to_are_in_the_wheel(consumer: ConsumerVenv, tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import contextlib, io, json, os, re
+        os.environ["COLUMNS"] = "1000"  # argparse would wrap a long path at its hyphens
+        from secure_serverless.perimeter.cli import main as perimeter
+        from secure_serverless.sarif import main as sarif
+        from secure_serverless.acknowledgments import main as acknowledgments
+        pages = []
+        for command in (perimeter, sarif, acknowledgments):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+                command(["--help"])
+            pages += re.findall(r"(\\S+\\.md)", out.getvalue())
+        print(json.dumps(pages))
+        """
+    )
+    result = consumer.run(script, tmp_path / "help")
+    assert result.returncode == 0, result.stderr[-3000:]
+    pages = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(pages) == 3, pages
+    for page in pages:
+        assert str(consumer.site) in page and Path(page).is_file(), page

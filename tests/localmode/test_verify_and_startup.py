@@ -17,7 +17,7 @@ import pytest
 
 from localmode import LocalEnvironment, start_local
 from localmode.deploy import synthesize
-from localmode.scenarios import CLOCK, SANDBOX, all_scenarios
+from localmode.scenarios import CAPABILITY_REASONS, all_scenarios
 from localmode.verify import main, verify
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def test_verify_runs_every_applicable_scenario_and_cleans_up(as_aws_client: Loca
     # (test_verify_command_exits_zero_... runs the command with the waiting, as on AWS).
     results = verify(name=env.service.name, out=lines.append, single_use_codes=False)
     ran = {result.key for result in results}
-    expected = {s.key for s in all_scenarios() if not s.needs & {SANDBOX, CLOCK}}
+    expected = {s.key for s in all_scenarios() if not s.needs & set(CAPABILITY_REASONS)}  # local-only needs
     assert ran == expected
     assert all(result.ok for result in results), "\n".join(r.failures() for r in results if not r.ok)
     skipped = [line for line in lines if line.startswith("skipped: ")]

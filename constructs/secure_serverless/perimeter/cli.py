@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from .._docs import doc_path
 from . import diff_cli
 from .analyzer import analyze
 from .errors import PerimeterInputError
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "exit status: 0 every function within its perimeter, 1 violations found, "
-            "2 input cannot be analyzed. Rules, formats and limits: docs/perimeter.md"
+            "2 input cannot be analyzed. Rules, formats and limits: " + doc_path("perimeter.md")
         ),
     )
     parser.add_argument(

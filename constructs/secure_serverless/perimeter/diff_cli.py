@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .._docs import doc_path
 from .analyzer import analyze
 from .diff import PerimeterDiff, diff_reports
 from .errors import PerimeterInputError
@@ -36,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
             "reach added and removed per function, new and removed functions, role changes, wildcards, "
             "shared resources, new and resolved perimeter violations."
         ),
-        epilog="exit status: 0 reach not widened, 1 reach widened, 2 input cannot be analyzed. See docs/pull-requests.md",
+        epilog="exit status: 0 reach not widened, 1 reach widened, 2 input cannot be analyzed. See "
+        + doc_path("pull-requests.md"),
     )
     parser.add_argument("old", metavar="OLD", help="the base version: a cloud assembly directory or a template file")
     parser.add_argument("new", metavar="NEW", help="the changed version: a cloud assembly directory or a template file")
