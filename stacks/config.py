@@ -15,6 +15,7 @@ from typing import Any
 from constructs import Node
 
 from secure_serverless._validation import ConfigurationError, origin_problem
+from secure_serverless.profile import Profile
 
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -35,6 +36,7 @@ class AppConfig:
     throttle_burst_limit: int = 100
     waf_rate_limit: int = 1000
     manage_api_gateway_account: bool = True
+    profile: Profile = Profile.DEFAULT
 
     @property
     def stack_prefix(self) -> str:
@@ -98,6 +100,18 @@ def load_config(node: Node) -> AppConfig:
         ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
         return None if ok else "use a whole number greater than 0"
 
+    def profile_name(value: Any) -> str | None:
+        return None if value in ("default", "regulated") else "use default (cheap, no VPC) or regulated"
+
+    def regulated_only(key: str) -> Callable[[Any], str | None]:
+        def check(value: Any) -> str | None:
+            if values.get("profile", "default") != "regulated":
+                return f"applies to the regulated profile only; add -c profile=regulated or remove {key}"
+            ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+            return None if ok else "use a whole number greater than 0"
+
+        return check
+
     def boolean(value: Any) -> str | None:
         return None if isinstance(value, bool) else "use true or false"
 
@@ -112,8 +126,18 @@ def load_config(node: Node) -> AppConfig:
     read("throttleBurstLimit", "throttle_burst_limit", positive_int)
     read("wafRateLimit", "waf_rate_limit", positive_int)
     read("manageApiGatewayAccount", "manage_api_gateway_account", boolean)
+    read("profile", "profile", profile_name)
+    read("reservedConcurrency", "reserved_concurrency", regulated_only("reservedConcurrency"))
+    read("backupRetentionDays", "backup_retention_days", regulated_only("backupRetentionDays"))
     if "allowed_origins" in values:
         values["allowed_origins"] = tuple(values["allowed_origins"])
+    profile = Profile.named(values.pop("profile", "default"))
+    settings = {key: values.pop(key) for key in ("reserved_concurrency", "backup_retention_days") if key in values}
+    if settings:
+        try:
+            profile = profile.with_settings(**settings)
+        except ConfigurationError as error:
+            problems.extend(f"context: {problem}" for problem in error.problems)
     if problems:
         raise ConfigurationError("reference app context", problems)
-    return AppConfig(**values)
+    return AppConfig(**values, profile=profile)

@@ -2,8 +2,10 @@
 
 Three services, one Lambda per DynamoDB table, each in its own perimeter (role, key, log group,
 dead-letter queue); a Cognito user pool; a REST API with WAF, a Cognito authorizer on every
-method, request validation and access logs; alarms to an encrypted topic. The stack only
-composes library constructs.
+method, request validation and access logs; alarms to an encrypted topic. On the regulated
+profile (``-c profile=regulated``) the functions also run in an isolated VPC with endpoints,
+with reserved concurrency, and every table is in an AWS Backup plan. The stack only composes
+library constructs.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from constructs import Construct
 from secure_serverless import (
     ApiGatewayAccountLogging,
     Invocation,
+    IsolatedNetwork,
     PrefixAccess,
     SecureBucket,
     SecureRestApi,
     SecureUserPool,
     SecurityAlarms,
+    TableBackup,
     TableFunction,
 )
+from secure_serverless.regulated_findings import acknowledge_api_findings, acknowledge_bucket_findings
 from secure_serverless._log_retention import retention_from_days
 
 from .config import AppConfig
@@ -73,6 +78,16 @@ class NotesServiceStack(cdk.Stack):
         )
 
         cors = {"CORS_ALLOWED_ORIGINS": ",".join(config.allowed_origins)} if config.allowed_origins else {}
+        profile = config.profile
+        regulated_options: dict[str, Any] = {}
+        self.network: IsolatedNetwork | None = None
+        if profile.isolated_network:
+            self.network = IsolatedNetwork(
+                self, "Network", flow_log_retention=retention, short_log_retention_reason=retention_reason
+            )
+            regulated_options.update(self.network.function_options())
+        if profile.reserved_concurrency is not None:
+            regulated_options["reserved_concurrent_executions"] = profile.reserved_concurrency
 
         def service(construct_id: str, folder: str, *, environment: dict[str, str], **options: Any) -> TableFunction:
             return TableFunction(
@@ -86,6 +101,7 @@ class NotesServiceStack(cdk.Stack):
                     "log_retention": retention,
                     "short_log_retention_reason": retention_reason,
                     "environment": {**environment, **cors},
+                    **regulated_options,
                 },
                 **options,
             )
@@ -137,7 +153,8 @@ class NotesServiceStack(cdk.Stack):
             log_retention=retention,
             short_log_retention_reason=retention_reason,
         )
-        profiles, notes, files = (s.lambda_function for s in (self.profiles, self.notes, self.files))
+        services = (self.profiles, self.notes, self.files)
+        profiles, notes, files = (s.lambda_function for s in services)
         self.api.add_route("GET", "/me", profiles)
         self.api.add_route("PUT", "/me", profiles, request_schema=load_schema("profiles", "put_profile"))
         self.api.add_route("GET", "/profiles/{userId}", profiles)
@@ -157,6 +174,19 @@ class NotesServiceStack(cdk.Stack):
             self.alarms.watch_table(svc)
         if self.api.web_acl is not None:
             self.alarms.watch_web_acl(self.api.web_acl_name)
+
+        if self.network is not None:
+            for svc in services:
+                self.network.allow_table(svc.table)
+            self.network.allow_bucket(self.files_bucket)
+        self.backups: TableBackup | None = None
+        if profile.backup_retention_days is not None:
+            self.backups = TableBackup(
+                self, "Backups", tables=[svc.table for svc in services], retention_days=profile.backup_retention_days
+            )
+        if profile.name == "regulated":
+            acknowledge_api_findings(self.api)
+            acknowledge_bucket_findings(self.files_bucket)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)

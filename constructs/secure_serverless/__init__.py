@@ -28,6 +28,10 @@ _EXPORTS = {
     "SecureRestApi": ".rest_api",
     "ApiGatewayAccountLogging": ".api_gateway_account",
     "SecurityAlarms": ".monitoring",
+    "IsolatedNetwork": ".isolated_network",
+    "InterfaceService": ".isolated_network",
+    "TableBackup": ".table_backup",
+    "Profile": ".profile",
     "register_compliance_checks": ".compliance",
     "acknowledge": ".compliance",
     "synth_with_checks": ".compliance",
@@ -76,7 +80,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         synth_with_checks as synth_with_checks,
     )
     from .encryption_key import EncryptionKey as EncryptionKey
+    from .isolated_network import InterfaceService as InterfaceService
+    from .isolated_network import IsolatedNetwork as IsolatedNetwork
     from .monitoring import SecurityAlarms as SecurityAlarms
+    from .profile import Profile as Profile
     from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
@@ -85,5 +92,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .secure_table import SecureTable as SecureTable
     from .secure_table import TableIndex as TableIndex
     from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
+    from .table_backup import TableBackup as TableBackup
     from .table_function import TableFunction as TableFunction
     from .user_pool import SecureUserPool as SecureUserPool
