@@ -13,6 +13,7 @@ import pytest
 from cdk_support import new_app
 from reference_support import ReferenceAssembly, ReferenceTemplates
 from secure_serverless.compliance import register_compliance_checks, synth_with_checks
+from secure_serverless.profile import Profile
 from stacks.config import AppConfig
 from stacks.notes_service import build_app
 
@@ -32,4 +33,23 @@ def reference_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAss
     app = new_app(outdir=str(outdir))
     register_compliance_checks(app)
     build_app(app, AppConfig())
+    return ReferenceAssembly(outdir, synth_with_checks(app))
+
+
+@pytest.fixture(scope="session")
+def regulated_templates() -> ReferenceTemplates:
+    app = new_app()
+    stacks = build_app(app, AppConfig(profile=Profile.REGULATED))
+    assembly = app.synth()
+    templates = {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}
+    return ReferenceTemplates(stacks, templates)
+
+
+@pytest.fixture(scope="session")
+def regulated_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAssembly:
+    """The regulated profile as app.py builds it: its own packs (all five) and the perimeter check."""
+    outdir = tmp_path_factory.mktemp("regulated-cdk-out")
+    app = new_app(outdir=str(outdir))
+    register_compliance_checks(app, packs=Profile.REGULATED.packs)
+    build_app(app, AppConfig(profile=Profile.REGULATED))
     return ReferenceAssembly(outdir, synth_with_checks(app))
