@@ -79,7 +79,8 @@ class IsolatedNetwork(Construct):
     {...})``), then scope the gateway endpoints with ``allow_table`` / ``allow_bucket``.
 
     :param max_azs: availability zones (one isolated subnet and one endpoint interface per AZ),
-        1..6. Default: 2. Each interface endpoint costs per hour per AZ (docs/compliance.md).
+        1..6; an environment-agnostic stack gets at most 2 (CDK cannot list a region's zones
+        without one). Default: 2. Each interface endpoint costs per hour per AZ (docs/compliance.md).
     :param cidr: the VPC's IPv4 range. Default: "10.0.0.0/16".
     :param interface_services: services reached through interface endpoints. Default: X-Ray only
         (every kit function traces; Lambda itself delivers logs and decrypts the environment, and
