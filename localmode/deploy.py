@@ -86,6 +86,7 @@ def _no_op(how: str, note: str) -> Handling:
     return Handling(how, note, no_op=True)
 
 
+_NO_BACKUP = "not deployed (moto's CloudFormation lacks AWS Backup)"
 _NO_VPC = "local workers do not run in a VPC: network isolation is not emulated (IAM still is)"
 
 
@@ -149,9 +150,9 @@ HANDLING: dict[str, Handling] = {
         CLOUDFORMATION, "moto's CloudFormation; endpoint policies are not evaluated, workers call the emulator directly"
     ),
     "AWS::EC2::FlowLog": _no_op(CLOUDFORMATION, "moto's CloudFormation; no traffic is logged locally"),
-    "AWS::Backup::BackupVault": _no_op(NOTHING, "not deployed (moto's CloudFormation lacks AWS Backup); no backups run"),
-    "AWS::Backup::BackupPlan": _no_op(NOTHING, "not deployed (moto's CloudFormation lacks AWS Backup); no backups run"),
-    "AWS::Backup::BackupSelection": _no_op(NOTHING, "not deployed (moto's CloudFormation lacks AWS Backup)"),
+    "AWS::Backup::BackupVault": _no_op(NOTHING, f"{_NO_BACKUP}; no backups run"),
+    "AWS::Backup::BackupPlan": _no_op(NOTHING, f"{_NO_BACKUP}; no backups run"),
+    "AWS::Backup::BackupSelection": _no_op(NOTHING, _NO_BACKUP),
 }
 
 # Created through service APIs before CloudFormation (CloudFormation resources reference them),
@@ -901,7 +902,8 @@ def _reconcile_iam(
             for arn in sorted(wanted - attached(role)):
                 if _unknown_aws_policy_of_a_service_role(iam, arn, properties):
                     wanted.discard(arn)
-                    deployed[logical_id].note += f"; {arn} not attached (moto lacks it; its service does not run locally)"
+                    skipped = f"{arn} not attached (moto lacks it; its service does not run locally)"
+                    deployed[logical_id].note += f"; {skipped}"
                     continue
                 iam.attach_role_policy(RoleName=role, PolicyArn=arn)
             if wanted - attached(role):

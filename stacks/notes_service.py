@@ -32,8 +32,8 @@ from secure_serverless import (
     TableBackup,
     TableFunction,
 )
-from secure_serverless.regulated_findings import acknowledge_api_findings, acknowledge_bucket_findings
 from secure_serverless._log_retention import retention_from_days
+from secure_serverless.regulated_findings import acknowledge_api_findings, acknowledge_bucket_findings
 
 from .config import AppConfig
 

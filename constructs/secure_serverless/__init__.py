@@ -83,15 +83,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .isolated_network import InterfaceService as InterfaceService
     from .isolated_network import IsolatedNetwork as IsolatedNetwork
     from .monitoring import SecurityAlarms as SecurityAlarms
-    from .profile import Profile as Profile
     from .powertools import POWERTOOLS_LAYER_VERSION as POWERTOOLS_LAYER_VERSION
+    from .profile import Profile as Profile
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
     from .secure_function import Invocation as Invocation
     from .secure_function import SecureFunction as SecureFunction
     from .secure_table import SecureTable as SecureTable
     from .secure_table import TableIndex as TableIndex
-    from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
     from .table_backup import TableBackup as TableBackup
+    from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
     from .table_function import TableFunction as TableFunction
     from .user_pool import SecureUserPool as SecureUserPool

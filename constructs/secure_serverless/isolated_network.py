@@ -110,7 +110,9 @@ class IsolatedNetwork(Construct):
         problems.check_range("max_azs", max_azs, 1, 6)
         bad = [s for s in interface_services if not isinstance(s, InterfaceService)]
         if bad:
-            problems.add("interface_services", bad, f"use InterfaceService members: {[s.name for s in InterfaceService]}")
+            problems.add(
+                "interface_services", bad, f"use InterfaceService members: {[s.name for s in InterfaceService]}"
+            )
         retention = checked_retention(problems, flow_log_retention, short_log_retention_reason)
         problems.raise_if_any()
 
@@ -213,7 +215,9 @@ class IsolatedNetwork(Construct):
 
     # ------------------------------------------------------------------ flow logs
     def _add_flow_logs(self, retention: logs.RetentionDays, short_reason: str | None) -> None:
-        self.flow_log_key = EncryptionKey(self, "FlowLogKey", description=f"Key of the VPC flow logs of {self.node.path}")
+        self.flow_log_key = EncryptionKey(
+            self, "FlowLogKey", description=f"Key of the VPC flow logs of {self.node.path}"
+        )
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogs",

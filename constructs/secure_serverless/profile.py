@@ -77,8 +77,8 @@ class Profile:
     def with_settings(
         self,
         *,
-        reserved_concurrency: int | None | _Unset = UNSET,
-        backup_retention_days: int | None | _Unset = UNSET,
+        reserved_concurrency: int | _Unset | None = UNSET,
+        backup_retention_days: int | _Unset | None = UNSET,
     ) -> Profile:
         """This profile with some settings changed (validated like the original)."""
         changes: dict[str, int | None] = {}

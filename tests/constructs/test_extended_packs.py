@@ -15,9 +15,9 @@ from cdk_support import ROOT, nag_report
 from secure_serverless import (
     ApiGatewayAccountLogging,
     EncryptionKey,
-    SecureBucket,
     Invocation,
     IsolatedNetwork,
+    SecureBucket,
     SecureFunction,
     SecureRestApi,
     SecureTable,

@@ -148,7 +148,9 @@ def test_backup_default_covers_the_tables_in_a_vault_nobody_can_empty() -> None:
 
 
 def test_backup_retention_and_schedule_options() -> None:
-    tmpl = template(lambda stack: _backup(stack, retention_days=90, schedule=events.Schedule.cron(hour="1", minute="30")))
+    tmpl = template(
+        lambda stack: _backup(stack, retention_days=90, schedule=events.Schedule.cron(hour="1", minute="30"))
+    )
     (rule,) = only_resource(tmpl, "AWS::Backup::BackupPlan")["Properties"]["BackupPlan"]["BackupPlanRule"]
     assert rule["Lifecycle"] == {"DeleteAfterDays": 90}
     assert rule["ScheduleExpression"] == "cron(30 1 * * ? *)"

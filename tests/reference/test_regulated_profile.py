@@ -9,6 +9,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from test_reference_app import SERVICES, _documented_acknowledgments, logical_id, of_type, stack_relative
 
 from reference_support import ReferenceAssembly, ReferenceTemplates
 from secure_serverless._validation import ConfigurationError
@@ -16,7 +17,6 @@ from secure_serverless.perimeter import analyze, load_path
 from secure_serverless.profile import ALL_PACKS, Profile
 from secure_serverless.summary import summarize
 from stacks.config import AppConfig, load_config
-from test_reference_app import SERVICES, _documented_acknowledgments, logical_id, of_type, stack_relative
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,7 +110,11 @@ def test_interface_endpoints_admit_https_from_the_functions_only(regulated_templ
     assert "SecurityGroupIngress" not in template["Resources"][endpoints_sg]["Properties"]
     egress = template["Resources"][functions_sg]["Properties"]["SecurityGroupEgress"]
     assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in egress] == [("tcp", 443, 443)]
-    interface = [e for e in of_type(template, "AWS::EC2::VPCEndpoint").values() if e["Properties"]["VpcEndpointType"] == "Interface"]
+    interface = [
+        e
+        for e in of_type(template, "AWS::EC2::VPCEndpoint").values()
+        if e["Properties"]["VpcEndpointType"] == "Interface"
+    ]
     assert [e["Properties"]["SecurityGroupIds"] for e in interface] == [[{"Fn::GetAtt": [endpoints_sg, "GroupId"]}]]
 
 
@@ -130,7 +134,9 @@ def test_gateway_endpoint_policies_name_only_the_stacks_tables_and_bucket(
     assert not any("*" in action for action in statement["Action"])
     (s3,) = [p for k, p in gateways.items() if "S3" in k]
     (statement,) = s3["PolicyDocument"]["Statement"]
-    bucket = [b for b in of_type(template, "AWS::S3::Bucket") if b.startswith("FilesBucket") and "AccessLogs" not in b][0]
+    (bucket,) = [
+        b for b in of_type(template, "AWS::S3::Bucket") if b.startswith("FilesBucket") and "AccessLogs" not in b
+    ]
     assert statement["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/*"]]}
     assert sorted(statement["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
 
