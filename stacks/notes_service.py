@@ -33,6 +33,7 @@ from secure_serverless import (
     TableFunction,
 )
 from secure_serverless._log_retention import retention_from_days
+from secure_serverless.bucket_replication import BucketReplica, ReplicaTarget, replicate_bucket
 from secure_serverless.regulated_findings import acknowledge_api_findings, acknowledge_bucket_findings
 
 from .config import AppConfig
@@ -59,6 +60,14 @@ class ApiGatewayAccountStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.account_logging = ApiGatewayAccountLogging(self, "ApiGatewayAccount")
+
+
+class FilesReplicaStack(cdk.Stack):
+    """The cross-region replica of the files bucket: its own bucket and key, pinned to the replica region."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, target: ReplicaTarget, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, env=cdk.Environment(region=target.region), **kwargs)
+        self.replica = BucketReplica(self, "FilesReplica", target=target)
 
 
 class NotesServiceStack(cdk.Stack):
@@ -186,7 +195,11 @@ class NotesServiceStack(cdk.Stack):
             )
         if profile.name == "regulated":
             acknowledge_api_findings(self.api)
-            acknowledge_bucket_findings(self.files_bucket)
+            replica = config.files_replica
+            if replica is None:
+                acknowledge_bucket_findings(self.files_bucket)
+            else:
+                replicate_bucket(self.files_bucket, target=replica)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
@@ -210,5 +223,15 @@ def build_app(app: cdk.App, config: AppConfig) -> list[cdk.Stack]:
         )
         service.add_stack_dependency(account, "API Gateway execution logging needs the account-level CloudWatch role")
         stacks.append(account)
+    replica = config.files_replica if config.profile.name == "regulated" else None
+    if replica is not None:
+        replica_stack = FilesReplicaStack(
+            app,
+            f"{config.stack_prefix}-FilesReplica",
+            target=replica,
+            description=f"Secure Serverless Kit: cross-region replica of the files bucket ({replica.region})",
+        )
+        service.add_stack_dependency(replica_stack, "the files bucket replicates into the replica bucket")
+        stacks.append(replica_stack)
     stacks.append(service)
     return stacks

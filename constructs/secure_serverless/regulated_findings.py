@@ -55,13 +55,33 @@ def acknowledge_api_findings(api: SecureRestApi) -> None:
     _acknowledge_in_every_regulated_pack(api.stage, "APIGWSSLEnabled", _CLIENT_CERTIFICATE_REASON)
 
 
+_LOG_REPLICATION_REASON = (
+    "This is the server-access-log bucket of a kit bucket: request records kept for audit in the bucket's region. "
+    "The kit replicates data buckets, not their access logs; losing a region loses that region's request history, "
+    "not data."
+)
+
+
 def acknowledge_bucket_findings(bucket: SecureBucket, *, replication_reason: str = _REPLICATION_REASON) -> None:
     """Replication of the bucket (and of its own access-log bucket), and the log bucket's SSE-S3.
 
     :param replication_reason: why the bucket is not replicated. Default: the environment-agnostic
-        reason above; say your own when your stack has another.
+        reason above; say your own when your stack has another. A bucket that is replicated
+        (``replicate_bucket``) needs only ``acknowledge_access_log_bucket_findings``.
     """
-    _acknowledge_in_every_regulated_pack(bucket.bucket, "S3BucketReplicationEnabled", replication_reason)
+    acknowledge_bucket_not_replicated(bucket, reason=replication_reason)
+    acknowledge_access_log_bucket_findings(bucket, replication_reason=replication_reason)
+
+
+def acknowledge_bucket_not_replicated(bucket: SecureBucket, *, reason: str) -> None:
+    """The bucket itself (not its access logs) has no replication rule, for ``reason``."""
+    _acknowledge_in_every_regulated_pack(bucket.bucket, "S3BucketReplicationEnabled", reason)
+
+
+def acknowledge_access_log_bucket_findings(
+    bucket: SecureBucket, *, replication_reason: str = _LOG_REPLICATION_REASON
+) -> None:
+    """The findings of the access-log bucket a SecureBucket created: SSE-S3, and no replication."""
     log_bucket = bucket.access_logs_bucket
     if isinstance(log_bucket, s3.Bucket) and log_bucket.node.scope is bucket:
         _acknowledge_in_every_regulated_pack(log_bucket, "S3BucketReplicationEnabled", replication_reason)
