@@ -31,6 +31,9 @@ _EXPORTS = {
     "IsolatedNetwork": ".isolated_network",
     "InterfaceService": ".isolated_network",
     "TableBackup": ".table_backup",
+    "BucketReplica": ".bucket_replication",
+    "ReplicaTarget": ".bucket_replication",
+    "replicate_bucket": ".bucket_replication",
     "Profile": ".profile",
     "register_compliance_checks": ".compliance",
     "acknowledge": ".compliance",
@@ -67,6 +70,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .access_levels import QueueAccess as QueueAccess
     from .access_levels import TableAccess as TableAccess
     from .api_gateway_account import ApiGatewayAccountLogging as ApiGatewayAccountLogging
+    from .bucket_replication import BucketReplica as BucketReplica
+    from .bucket_replication import ReplicaTarget as ReplicaTarget
+    from .bucket_replication import replicate_bucket as replicate_bucket
     from .compliance import (
         ComplianceReport as ComplianceReport,
     )

@@ -120,7 +120,6 @@ class BucketReplica(Construct):
         acknowledge_access_log_bucket_findings(self.secure_bucket)
 
 
-
 def replicate_bucket(source: SecureBucket, *, target: ReplicaTarget) -> iam.Role:
     """Replicate every object of ``source`` (and delete markers) to ``target``; returns the role S3 uses.
 

@@ -7,11 +7,12 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import assertions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 
-from cdk_support import nag_report, only_resource, open_findings, resources, template
+from cdk_support import as_list, nag_report, new_app, only_resource, open_findings, resources, template
 from secure_serverless import (
     ConfigurationError,
     InterfaceService,
@@ -24,6 +25,8 @@ from secure_serverless import (
     TableFunction,
     TableIndex,
 )
+from secure_serverless.bucket_replication import BucketReplica, ReplicaTarget, replicate_bucket
+from secure_serverless.compliance import register_compliance_checks, synth_with_checks
 from secure_serverless.profile import ALL_PACKS
 
 PK = dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
@@ -204,3 +207,63 @@ def test_a_regulated_service_passes_all_five_packs_and_the_perimeter_check(tmp_p
     report = nag_report(_regulated_service, tmp_path, packs=ALL_PACKS)
     assert set(ALL_PACKS) <= set(report.packs)
     assert open_findings(report) == []
+
+
+# ---------------------------------------------------------------- cross-region replication
+TARGET = ReplicaTarget(region="eu-central-1", name_prefix="test-files")
+
+
+def _replicated_app(app: cdk.App) -> tuple[cdk.Stack, cdk.Stack]:
+    replica_stack = cdk.Stack(app, "Replica", env=cdk.Environment(region=TARGET.region))
+    BucketReplica(replica_stack, "Replica", target=TARGET)
+    source = cdk.Stack(app, "Test")
+    replicate_bucket(SecureBucket(source, "Bucket"), target=TARGET)
+    source.add_dependency(replica_stack)
+    return replica_stack, source
+
+
+def test_replication_sends_every_object_to_the_replica_under_its_own_key() -> None:
+    replica_stack, source = _replicated_app(new_app())
+    tmpl = assertions.Template.from_stack(source)
+    (bucket,) = [b for k, b in resources(tmpl, "AWS::S3::Bucket").items() if "AccessLogs" not in k]
+    config = bucket["Properties"]["ReplicationConfiguration"]
+    (rule,) = config["Rules"]
+    assert rule["Status"] == "Enabled" and rule["Filter"] == {"Prefix": ""}
+    assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
+    assert "test-files-" in str(rule["Destination"]["Bucket"]) and "eu-central-1" in str(rule["Destination"]["Bucket"])
+    assert ":alias/test-files-replica" in str(rule["Destination"]["EncryptionConfiguration"]["ReplicaKmsKeyID"])
+    (policy,) = resources(tmpl, "AWS::IAM::ManagedPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = sorted(a for s in statements for a in as_list(s["Action"]))
+    assert not any("*" in action for action in actions)
+    assert "s3:ReplicateObject" in actions and "kms:Decrypt" in actions
+    (encrypt,) = [s for s in statements if "kms:Encrypt" in as_list(s["Action"])]
+    assert encrypt["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/test-files-replica"}
+    assert encrypt["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-central-1.amazonaws.com"}
+    (role_id,) = resources(tmpl, "AWS::IAM::Role")
+    assert policy["Properties"]["Roles"] == [{"Ref": role_id}]
+    replica = assertions.Template.from_stack(replica_stack)
+    (replica_bucket,) = [b for k, b in resources(replica, "AWS::S3::Bucket").items() if "AccessLogs" not in k]
+    assert "test-files-" in str(replica_bucket["Properties"]["BucketName"])
+    assert replica_bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert only_resource(replica, "AWS::KMS::Alias")["Properties"]["AliasName"] == "alias/test-files-replica"
+
+
+def test_a_replicated_bucket_and_its_replica_pass_all_five_packs(tmp_path: Path) -> None:
+    app = new_app(outdir=str(tmp_path))
+    register_compliance_checks(app, packs=ALL_PACKS)
+    _replicated_app(app)
+    assert open_findings(synth_with_checks(app)) == []
+
+
+def test_replication_fails_on_bad_target_agnostic_replica_stack_and_same_region() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        ReplicaTarget(region="Frankfurt", name_prefix="X")
+    assert len(error.value.problems) == 2
+    app = new_app()
+    with pytest.raises(ConfigurationError, match=r"env=cdk.Environment\(region=target.region\)"):
+        BucketReplica(cdk.Stack(app, "Agnostic"), "Replica", target=TARGET)
+    same = cdk.Stack(app, "Same", env=cdk.Environment(region=TARGET.region))
+    with pytest.raises(ConfigurationError, match="is the source bucket's own region"):
+        replicate_bucket(SecureBucket(same, "Bucket"), target=TARGET)

@@ -53,3 +53,13 @@ def regulated_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAss
     register_compliance_checks(app, packs=Profile.REGULATED.packs)
     build_app(app, AppConfig(profile=Profile.REGULATED))
     return ReferenceAssembly(outdir, synth_with_checks(app))
+
+
+@pytest.fixture(scope="session")
+def replicated_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAssembly:
+    """The regulated profile with ``-c replicaRegion=eu-central-1``: the files bucket replicates."""
+    outdir = tmp_path_factory.mktemp("replicated-cdk-out")
+    app = new_app(outdir=str(outdir))
+    register_compliance_checks(app, packs=Profile.REGULATED.packs)
+    build_app(app, AppConfig(profile=Profile.REGULATED, replica_region="eu-central-1"))
+    return ReferenceAssembly(outdir, synth_with_checks(app))

@@ -3,6 +3,7 @@ what the packs asked for really built: isolated network, reserved concurrency, b
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,12 @@ def test_regulated_profile_runs_all_five_packs_with_no_open_findings(regulated_a
     assert [f"{f.rule} at {f.path}" for f in report.findings] == []
 
 
-def _documented_regulated_acknowledgments() -> set[tuple[str, str, str]]:
+def _documented_regulated_acknowledgments(*, replicated: bool = False) -> set[tuple[str, str, str]]:
+    """Rows of the regulated profile's table, or (``replicated``) of the replica-region table."""
     text = (ROOT / "docs" / "compliance.md").read_text()
     section = text.split("## The regulated profile", 1)[1]
+    regulated, replica = section.split("### With a replica region", 1)
+    section = replica if replicated else regulated
     rows = set()
     for line in section.splitlines():
         match = re.match(r"^\| `([^`]+)` \| `([^`]+)` \| (.+) \|$", line)
@@ -60,6 +64,37 @@ def test_the_perimeter_check_passes_on_the_regulated_assembly(regulated_assembly
         service = function.function.split("Function")[0]
         others = [s for s in SERVICES if s != service]
         assert not any(row.resource.startswith(f"{o}Table") for row in function.reach for o in others)
+
+
+def test_with_a_replica_region_the_files_bucket_replicates_and_five_packs_pass(
+    replicated_assembly: ReferenceAssembly,
+) -> None:
+    report = replicated_assembly.report
+    assert set(ALL_PACKS) <= set(report.packs)
+    assert [f"{f.rule} at {f.path}" for f in report.findings] == []
+    manifest = json.loads((replicated_assembly.outdir / "manifest.json").read_text())["artifacts"]
+    prefix = AppConfig().stack_prefix
+    assert manifest[f"{prefix}-FilesReplica"]["environment"] == "aws://unknown-account/eu-central-1"
+    assert manifest[f"{prefix}-NotesService"]["environment"] == "aws://unknown-account/unknown-region"
+    assert f"{prefix}-FilesReplica" in manifest[f"{prefix}-NotesService"]["dependencies"]
+    service = json.loads((replicated_assembly.outdir / f"{prefix}-NotesService.template.json").read_text())
+    (bucket,) = [b for k, b in of_type(service, "AWS::S3::Bucket").items() if "AccessLogs" not in k]
+    (rule,) = bucket["Properties"]["ReplicationConfiguration"]["Rules"]
+    assert "eu-central-1" in json.dumps(rule["Destination"])
+
+
+def test_replicated_acknowledgments_equal_the_list_in_docs_compliance(replicated_assembly: ReferenceAssembly) -> None:
+    recorded = {
+        (stack_relative(stack, path), rule, reason)
+        for stack, path, rule, reason in summarize(replicated_assembly.outdir).acknowledgments
+    }
+    added = recorded - _documented_acknowledgments() - _documented_regulated_acknowledgments()
+    documented = _documented_regulated_acknowledgments(replicated=True)
+    assert documented
+    assert added - documented == set(), "recorded but not documented"
+    assert documented - added == set(), "documented but no longer recorded"
+    data_bucket = "NotesService/FilesBucket/Resource"
+    assert not [r for r in recorded if r[0] == data_bucket and "S3BucketReplicationEnabled" in r[1]]
 
 
 # ---------------------------------------------------------------- network
@@ -191,6 +226,8 @@ def test_profile_regulated_switches_every_setting_on() -> None:
         ({"reservedConcurrency": 5}, "applies to the regulated profile only"),
         ({"profile": "regulated", "reservedConcurrency": 5000}, "reserved_concurrency=5000"),
         ({"profile": "regulated", "backupRetentionDays": 0}, "use a whole number greater than 0"),
+        ({"profile": "regulated", "replicaRegion": "Frankfurt"}, "give an AWS region name"),
+        ({"replicaRegion": "eu-central-1"}, "applies to the regulated profile only"),
     ],
 )
 def test_bad_profile_context_fails_naming_the_key_and_the_fix(context: dict[str, Any], expected: str) -> None:
