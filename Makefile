@@ -17,7 +17,7 @@ PROFILE ?= default
 # Project-local Node (when installed), the pinned CDK CLI and the venv come first on PATH.
 export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup synth test lint local local-serve deploy diff destroy clean
+.PHONY: help setup synth test lint docs local local-serve deploy diff destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,10 @@ lint: setup ## ruff (lint + format check) and mypy on the library
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/secure_serverless
+
+docs: setup ## build the construct reference from the docstrings (pdoc) into build/reference/
+	$(PY) tools/reference_docs.py build/reference
+	@echo "Open build/reference/index.html"
 
 local: setup ## run the stack on loopback, no AWS account: deploy, run every scenario, exit (0 = all as expected; PROFILE=regulated)
 	$(PY) -m localmode demo --profile $(PROFILE)

@@ -124,9 +124,7 @@ def claim(
         services in this region (``kms:ViaService``), not called directly.
     """
     ikey = key_of(key)
-    reason = claim_ownership(
-        function, resource=ikey, what=f"the key {ikey.node.path}", share_reason=share_reason
-    )
+    reason = claim_ownership(function, resource=ikey, what=f"the key {ikey.node.path}", share_reason=share_reason)
     from .encryption_key import via_services_condition
 
     conditions = via_services_condition(function, via_services)

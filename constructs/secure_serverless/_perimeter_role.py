@@ -40,7 +40,8 @@ _INTERNAL_PARTS = ("/jsii/", "/aws_cdk/", "/constructs/_jsii", "/typeguard/", "/
 #: action service prefix -> the kit method that grants it exactly and records it.
 _KIT_METHODS = {
     "dynamodb": "SecureTable.grant(function, TableAccess.READ | WRITE | READ_WRITE) "
-    "(or grant_read_data / grant_write_data / grant_read_write_data / grant_stream_read on the SecureTable)",
+    "(or grant_read_data / grant_write_data / grant_read_write_data / grant_stream_read on the SecureTable), "
+    "and SecureFunction.consume_table_stream(table) for a stream event source",
     "s3": "SecureBucket.grant_prefix(function, prefix='<prefix>/', access=PrefixAccess.READ | ...)",
     "kms": "EncryptionKey.grant(function, KeyAccess.DECRYPT | ENCRYPT | ENCRYPT_DECRYPT) "
     "(kit grants on tables and buckets include the key use they need)",
@@ -67,9 +68,12 @@ class ForeignGrant:
     what: str
     call_site: str
     services: tuple[str, ...]
+    #: a policy attached whole: its statements may be added after it is attached, so read at synth
+    document: iam.PolicyDocument | None = None
 
     def message(self, function_path: str) -> str:
-        fixes = [_KIT_METHODS[s] for s in self.services if s in _KIT_METHODS] or [_GENERIC_METHOD]
+        services = self.services + (_services_of(self.document) if self.document is not None else ())
+        fixes = [_KIT_METHODS[s] for s in services if s in _KIT_METHODS] or [_GENERIC_METHOD]
         return (
             f"SecureServerless-ForeignGrant: {self.what} was added to the role of kit function {function_path} "
             f"outside the kit ({self.call_site}). A kit function's access changes only through the kit's grant "
@@ -94,6 +98,8 @@ class PerimeterRole(iam.Role):
     _mode: _Mode
     _kit_policy: iam.ManagedPolicy | None
     foreign_grants: list[ForeignGrant]
+    #: the SecureFunction this role belongs to (set by SecureFunction; how grants find the kit function)
+    kit_function: Any = None
 
     def _state(self) -> tuple[_Mode, list[ForeignGrant]]:
         # jsii may call an override before __init__ finished; the defaults describe that moment.
@@ -113,21 +119,18 @@ class PerimeterRole(iam.Role):
         self._state()
         self._mode = _Mode.SEALED
 
-    @contextlib.contextmanager
-    def building(self) -> Iterator[None]:
+    def building(self) -> contextlib.AbstractContextManager[None]:
         """Drop CDK's automatic statements while the kit wires something whose exact statements it writes."""
-        previous, _ = self._state()
-        self._mode = _Mode.BUILDING
-        try:
-            yield
-        finally:
-            self._mode = previous
+        return self._in_mode(_Mode.BUILDING)
+
+    def kit_grant(self) -> contextlib.AbstractContextManager[None]:
+        """Route statements into the function's own managed policy (used by the kit's grant methods)."""
+        return self._in_mode(_Mode.KIT_GRANT)
 
     @contextlib.contextmanager
-    def kit_grant(self) -> Iterator[None]:
-        """Route statements into the function's own managed policy (used by the kit's grant methods)."""
+    def _in_mode(self, mode: _Mode) -> Iterator[None]:
         previous, _ = self._state()
-        self._mode = _Mode.KIT_GRANT
+        self._mode = mode
         try:
             yield
         finally:
@@ -137,7 +140,8 @@ class PerimeterRole(iam.Role):
     def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
         mode, foreign = self._state()
         if mode is _Mode.BUILDING:
-            return iam.AddToPrincipalPolicyResult(statement_added=True)
+            # CDK requires a dependable with statement_added=True: the kit's own policy holds the exact statements.
+            return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._kit_policy or self)
         if mode is _Mode.KIT_GRANT and self._kit_policy is not None:
             self._kit_policy.add_statements(statement)
             return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._kit_policy)
@@ -156,7 +160,8 @@ class PerimeterRole(iam.Role):
                 ForeignGrant(
                     what=f"the inline policy {policy.node.path}",
                     call_site=_call_site(),
-                    services=_services_of(policy.document),
+                    services=(),
+                    document=policy.document,
                 )
             )
         super().attach_inline_policy(policy)
@@ -201,16 +206,14 @@ def _render(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
-        (name, argument), = value.items()
+        ((name, argument),) = value.items()
         if name == "Fn::GetAtt" and isinstance(argument, list):
             return ".".join(map(str, argument))
         if name == "Ref":
             return str(argument)
         if name == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
             separator, parts = argument
-            return str(separator).join(
-                part if isinstance(part, str) else "${" + _render(part) + "}" for part in parts
-            )
+            return str(separator).join(part if isinstance(part, str) else "${" + _render(part) + "}" for part in parts)
     return str(value)
 
 

@@ -21,8 +21,8 @@ from ._validation import MIN_REASON_LENGTH, has_reason
 
 __all__ = [
     "DEFAULT_PACKS",
-    "PERIMETER_CHECK_OFF_KEY",
     "EXTENDED_PACKS",
+    "PERIMETER_CHECK_OFF_KEY",
     "ComplianceReport",
     "Finding",
     "acknowledge",

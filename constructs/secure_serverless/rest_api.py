@@ -27,6 +27,7 @@ from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_sho
 from ._validation import Problems, has_reason, is_token, origin_problem
 from .compliance import acknowledge
 from .encryption_key import EncryptionKey
+from .secure_function import Invocation, SecureFunction, kit_function_of
 
 #: Methods a route may use. OPTIONS is the CORS preflight's (``cors_allowed_origins``); ANY is
 #: not offered: each method is declared, authorized and validated on its own.
@@ -367,7 +368,7 @@ class SecureRestApi(Construct):
         self,
         method: str,
         path: str,
-        handler: lambda_.IFunction,
+        handler: lambda_.IFunction | SecureFunction,
         *,
         request_schema: Mapping[str, Any] | None = None,
         authorization_scopes: Sequence[str] = (),
@@ -378,8 +379,10 @@ class SecureRestApi(Construct):
 
         :param method: GET, POST, PUT, PATCH, DELETE or HEAD.
         :param path: ``/segment/{parameter}/...``; resources are created along it.
-        :param handler: the function that answers. Its invoke permission names this method, path
-            and stage only (no test-invoke permission).
+        :param handler: the function that answers (a ``SecureFunction`` or any ``lambda_.IFunction``).
+            Its invoke permission names this method, path and stage only (no test-invoke
+            permission). A kit function must be ``Invocation.SYNCHRONOUS``: API Gateway invokes
+            synchronously, so a dead-letter queue would never fire.
         :param request_schema: JSON schema (draft-04, a dict as loaded from a file) the body must
             match; API Gateway rejects other bodies with 400 before the function runs. Not allowed
             on GET, DELETE and HEAD. Default: no body model (parameters are still validated).
@@ -427,6 +430,16 @@ class SecureRestApi(Construct):
                 list(authorization_scopes),
                 "an open route checks no token, so scopes would never be enforced; remove one of the two",
             )
+        kit_function = handler if isinstance(handler, SecureFunction) else kit_function_of(handler)
+        if kit_function is not None and kit_function.invocation is not Invocation.SYNCHRONOUS:
+            problems.add(
+                "handler",
+                kit_function.node.path,
+                "API Gateway invokes its functions synchronously, so this function's dead-letter queue could "
+                "never receive a message; create it with invocation=Invocation.SYNCHRONOUS",
+            )
+        if isinstance(handler, SecureFunction):
+            handler = handler.function
         bad_parameters = sorted(k for k in (request_parameters or {}) if not _REQUEST_PARAMETER.match(k))
         if bad_parameters:
             problems.add(

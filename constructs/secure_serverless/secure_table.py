@@ -194,7 +194,9 @@ class SecureTable(Construct):
             return iam.Grant.add_to_principal(
                 grantee=grantee, actions=sorted(actions_for(access_levels.DYNAMODB_TABLE, access)), resource_arns=arns
             )
-        reason = claim_ownership(function, resource=self.table, what=f"the table {self.node.path}", share_reason=share_reason)
+        reason = claim_ownership(
+            function, resource=self.table, what=f"the table {self.node.path}", share_reason=share_reason
+        )
         grant = function.allow(
             kind=access_levels.DYNAMODB_TABLE,
             resource=cfn_of(self.table),

@@ -49,7 +49,11 @@ def _options(problems: Problems, option: str, given: Mapping[str, Any] | None, t
     accepted = [name for name in accepted if name != "construct_id"]
     for name in sorted(options):
         if name in _SET_BY_TABLE_FUNCTION[option]:
-            problems.add(f"{option}[{name!r}]", options[name], f"is set by TableFunction; use {_SET_BY_TABLE_FUNCTION[option][name]}")
+            problems.add(
+                f"{option}[{name!r}]",
+                options[name],
+                f"is set by TableFunction; use {_SET_BY_TABLE_FUNCTION[option][name]}",
+            )
         elif name not in accepted:
             problems.add(
                 f"{option}[{name!r}]",
@@ -111,7 +115,9 @@ class TableFunction(Construct):
             )
         problems.raise_if_any()
 
-        self.encryption_key = encryption_key or EncryptionKey(self, "Key", description=f"Key of the {construct_id} service")
+        self.encryption_key = encryption_key or EncryptionKey(
+            self, "Key", description=f"Key of the {construct_id} service"
+        )
         self.table = SecureTable(
             self,
             "Table",

@@ -278,7 +278,10 @@ def test_table_function_read_access_and_exact_index_arns() -> None:
     ("options", "expected"),
     [
         ({"access": "admin"}, "access='admin': must be one of read, write, read-write"),
-        ({"function_options": {"environment": {"TABLE_NAME": "other"}}}, "function_options['environment']='TABLE_NAME'"),
+        (
+            {"function_options": {"environment": {"TABLE_NAME": "other"}}},
+            "function_options['environment']='TABLE_NAME'",
+        ),
         ({"function_options": {"memory": 512}}, "function_options['memory']=512: not an option of SecureFunction"),
         ({"function_options": {"handler": "x.y"}}, "is set by TableFunction; use TableFunction(handler=...)"),
         ({"table_options": {"pitr_days": 3}}, "table_options['pitr_days']=3: not an option of SecureTable"),
@@ -379,4 +382,6 @@ def test_vpc_options_need_a_vpc() -> None:
     from aws_cdk import aws_ec2 as ec2
 
     with pytest.raises(ConfigurationError, match="vpc_subnets and security_groups need a vpc"):
-        template(lambda stack: function(stack, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)))
+        template(
+            lambda stack: function(stack, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED))
+        )

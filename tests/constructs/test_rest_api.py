@@ -21,7 +21,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from cdk_support import StackResources, nag_report, new_app, open_findings
-from secure_serverless import ConfigurationError, EncryptionKey, Invocation, SecureFunction, SecureRestApi, SecureUserPool
+from secure_serverless import (
+    ConfigurationError,
+    EncryptionKey,
+    Invocation,
+    SecureFunction,
+    SecureRestApi,
+    SecureUserPool,
+)
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 NOTE_SCHEMA: dict[str, Any] = {

@@ -348,7 +348,9 @@ def test_nag_default_pool_has_no_open_findings_and_acknowledges_nothing(tmp_path
 @pytest.mark.slow
 def test_nag_weakened_pools_record_exactly_the_findings_they_trigger(tmp_path: Path) -> None:
     def build(stack: cdk.Stack) -> None:
-        SecureUserPool(stack, "Essentials", feature_plan=cognito.FeaturePlan.ESSENTIALS, essentials_reason=ESSENTIALS_REASON)
+        SecureUserPool(
+            stack, "Essentials", feature_plan=cognito.FeaturePlan.ESSENTIALS, essentials_reason=ESSENTIALS_REASON
+        )
         SecureUserPool(stack, "OptionalMfa", mfa=cognito.Mfa.OPTIONAL, optional_mfa_reason=OPTIONAL_MFA_REASON)
 
     report = nag_report(build, tmp_path)

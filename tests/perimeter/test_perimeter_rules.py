@@ -416,7 +416,7 @@ def test_function_without_metadata_reaches_only_undeclared_resources(builder: Te
     [
         (
             {"access": "admin"},
-            "reach[0]: unknown access level 'admin' for dynamodb-table; expected one of ['read', 'read-write', 'write']",
+            "reach[0]: unknown access level 'admin' for dynamodb-table; expected one of ['read', 'read-write', 'stream-read', 'write']",
         ),
         ({"resource": "GoneTable"}, "reach[0]: resource 'GoneTable' is not in the template"),
         (

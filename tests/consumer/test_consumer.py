@@ -1,0 +1,66 @@
+"""A consumer's view: the kit from a wheel in a clean venv, used in a new CDK app (see consumer_support)."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+from consumer_support import ROOT, ConsumerVenv
+
+CONSUMER_APP = textwrap.dedent(
+    """
+    import json, sys
+    import aws_cdk as cdk
+    import constructs
+    import secure_serverless
+    from aws_cdk import aws_dynamodb as dynamodb, aws_lambda as lambda_
+    from secure_serverless import Invocation, TableFunction, register_compliance_checks, synth_with_checks
+
+    assert "site-packages" in secure_serverless.__file__, secure_serverless.__file__
+    assert hasattr(constructs, "Construct")
+    app = cdk.App(outdir=sys.argv[1])
+    register_compliance_checks(app)
+    stack = cdk.Stack(app, "ConsumerStack")
+    TableFunction(
+        stack, "Orders",
+        code=lambda_.Code.from_inline("def handler(event, context):\\n    return None\\n"),
+        handler="index.handler",
+        partition_key=dynamodb.Attribute(name="orderId", type=dynamodb.AttributeType.STRING),
+        access="read",
+        invocation=Invocation.SYNCHRONOUS,
+    )
+    report = synth_with_checks(app)
+    print(json.dumps({"findings": len(report.findings), "file": secure_serverless.__file__}))
+    """
+)
+
+
+def test_wheel_installs_into_a_clean_venv_and_works_in_a_new_app(consumer: ConsumerVenv, tmp_path: Path) -> None:
+    result = consumer.run(CONSUMER_APP, tmp_path / "consumer-app", str(tmp_path / "cdk.out"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    verdict = json.loads(result.stdout.strip().splitlines()[-1])
+    assert verdict["findings"] == 0
+    assert str(consumer.site) in verdict["file"]
+
+
+def _readme_library_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Using the library in your own CDK app", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```python\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 1, "the README's library section shows one python example"
+    return str(blocks[0])
+
+
+def test_the_readme_library_example_synthesizes_with_every_check(consumer: ConsumerVenv, tmp_path: Path) -> None:
+    script = _readme_library_example() + textwrap.dedent(
+        """
+        import secure_serverless, json
+        print(json.dumps({"file": secure_serverless.__file__}))
+        """
+    )
+    result = consumer.run(script, tmp_path / "readme-app", outdir=tmp_path / "readme-app" / "cdk.out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert str(consumer.site) in json.loads(result.stdout.strip().splitlines()[-1])["file"]
+    assert (tmp_path / "readme-app" / "cdk.out" / "Orders.template.json").exists()
