@@ -193,7 +193,7 @@ class NotesServiceStack(cdk.Stack):
             self.backups = TableBackup(
                 self, "Backups", tables=[svc.table for svc in services], retention_days=profile.backup_retention_days
             )
-        if profile.name == "regulated":
+        if profile.runs_regulated_packs:
             acknowledge_api_findings(self.api)
             replica = config.files_replica
             if replica is None:

@@ -74,6 +74,11 @@ class Profile:
     def table_backups(self) -> bool:
         return self.backup_retention_days is not None
 
+    @property
+    def runs_regulated_packs(self) -> bool:
+        """NIST 800-53 R5, HIPAA Security or PCI DSS 3.2.1 is part of the verdict."""
+        return any(pack not in _DEFAULT_PACKS for pack in self.packs)
+
     def with_settings(
         self,
         *,

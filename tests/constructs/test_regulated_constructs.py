@@ -170,7 +170,8 @@ def test_backup_collects_every_problem() -> None:
 def test_profiles_default_and_regulated() -> None:
     assert Profile.DEFAULT.packs == ("AwsSolutions", "Serverless")
     assert not Profile.DEFAULT.isolated_network and Profile.DEFAULT.reserved_concurrency is None
-    assert not Profile.DEFAULT.table_backups
+    assert not Profile.DEFAULT.table_backups and not Profile.DEFAULT.runs_regulated_packs
+    assert Profile.REGULATED.runs_regulated_packs
     assert Profile.REGULATED.packs == ALL_PACKS
     assert Profile.REGULATED.isolated_network and Profile.REGULATED.table_backups
     assert Profile.named("regulated") is Profile.REGULATED
