@@ -26,6 +26,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ._grants import cfn_of
+from ._service_role import service_role
 from ._validation import ConfigurationError, Problems
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
@@ -133,13 +134,8 @@ def replicate_bucket(source: SecureBucket, *, target: ReplicaTarget) -> iam.Role
             source.node.path,
             [f"target.region={target.region!r}: is the source bucket's own region; choose a second region"],
         )
-    role = iam.Role(
-        source,
-        "ReplicationRole",
-        assumed_by=iam.ServicePrincipal(
-            "s3.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-        ),
-        description=f"S3 replication of {source.node.path} only",
+    role = service_role(
+        source, "ReplicationRole", service="s3.amazonaws.com", description=f"S3 replication of {source.node.path} only"
     )
     replica_objects = f"{target.bucket_arn()}/*"
     # Attached through the policy's Roles, not the role's ManagedPolicyArns: the bucket names the role,

@@ -27,6 +27,7 @@ from constructs import Construct, IValidation
 
 from . import access_levels
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
+from ._service_role import service_role
 from ._validation import Problems
 from .access_levels import actions_for
 from .compliance import acknowledge_all
@@ -226,7 +227,6 @@ class IsolatedNetwork(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         record_short_retention(self.flow_log_group, retention, short_reason)
-        stack = cdk.Stack.of(self)
         # Exact actions on the one log group, in a customer-managed policy (NIST/HIPAA/PCI flag
         # inline policies); CDK's FlowLog would write an inline default policy.
         policy = iam.ManagedPolicy(
@@ -240,12 +240,10 @@ class IsolatedNetwork(Construct):
                 )
             ],
         )
-        role = iam.Role(
+        role = service_role(
             self,
             "FlowLogRole",
-            assumed_by=iam.ServicePrincipal(
-                "vpc-flow-logs.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            service="vpc-flow-logs.amazonaws.com",
             description=f"VPC flow logs of {self.node.path}",
             managed_policies=[policy],
         )

@@ -4,19 +4,24 @@ what the packs asked for really built: isolated network, reserved concurrency, b
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from test_reference_app import SERVICES, _documented_acknowledgments, logical_id, of_type, stack_relative
+from test_reference_app import (
+    SERVICES,
+    _documented_acknowledgments,
+    acknowledgment_rows,
+    logical_id,
+    of_type,
+    recorded_acknowledgments,
+)
 
 from reference_support import ReferenceAssembly, ReferenceTemplates
 from secure_serverless._validation import ConfigurationError
 from secure_serverless.perimeter import analyze, load_path
 from secure_serverless.profile import ALL_PACKS, Profile
-from secure_serverless.summary import summarize
 from stacks.config import AppConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,21 +39,12 @@ def _documented_regulated_acknowledgments(*, replicated: bool = False) -> set[tu
     text = (ROOT / "docs" / "compliance.md").read_text()
     section = text.split("## The regulated profile", 1)[1]
     regulated, replica = section.split("### With a replica region", 1)
-    section = replica if replicated else regulated
-    rows = set()
-    for line in section.splitlines():
-        match = re.match(r"^\| `([^`]+)` \| `([^`]+)` \| (.+) \|$", line)
-        if match:
-            rows.add((match[1], match[2], match[3].strip()))
-    return rows
+    return acknowledgment_rows(replica if replicated else regulated)
 
 
 def test_regulated_acknowledgments_equal_the_list_in_docs_compliance(regulated_assembly: ReferenceAssembly) -> None:
     """Every acknowledgment the regulated profile adds (beyond docs/acknowledgments.md) is listed, with its reason."""
-    recorded = {
-        (stack_relative(stack, path), rule, reason)
-        for stack, path, rule, reason in summarize(regulated_assembly.outdir).acknowledgments
-    }
+    recorded = recorded_acknowledgments(regulated_assembly.outdir)
     added = recorded - _documented_acknowledgments()
     documented = _documented_regulated_acknowledgments()
     assert documented, "docs/compliance.md lists no regulated-profile acknowledgment"
@@ -84,10 +80,7 @@ def test_with_a_replica_region_the_files_bucket_replicates_and_five_packs_pass(
 
 
 def test_replicated_acknowledgments_equal_the_list_in_docs_compliance(replicated_assembly: ReferenceAssembly) -> None:
-    recorded = {
-        (stack_relative(stack, path), rule, reason)
-        for stack, path, rule, reason in summarize(replicated_assembly.outdir).acknowledgments
-    }
+    recorded = recorded_acknowledgments(replicated_assembly.outdir)
     added = recorded - _documented_acknowledgments() - _documented_regulated_acknowledgments()
     documented = _documented_regulated_acknowledgments(replicated=True)
     assert documented
