@@ -17,10 +17,11 @@ PROFILE ?= default
 # Project-local Node (when installed), the pinned CDK CLI and the venv come first on PATH.
 export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup synth test lint docs local local-serve deploy diff destroy clean
+.PHONY: help setup synth test lint docs local local-serve deploy diff destroy clean \
+	workshop-break workshop-reset workshop-check workshop-list diagrams graphviz
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 setup: $(STAMPS)/python $(STAMPS)/node ## create .venv, install pinned Python deps, CDK CLI and (if needed) Node 24
 
@@ -52,7 +53,7 @@ test: setup ## run the whole test suite
 lint: setup ## ruff (lint + format check) and mypy on the library
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy constructs/secure_serverless
+	$(PY) -m mypy constructs/secure_serverless workshop
 
 docs: setup ## build the construct reference from the docstrings (pdoc) into build/reference/
 	$(PY) tools/reference_docs.py build/reference
@@ -72,6 +73,45 @@ diff: setup ## show what a deploy would change
 
 destroy: setup ## delete the stacks (tables, buckets, keys and log groups are retained: see README)
 	cdk destroy --all -c profile=$(PROFILE)
+
+# `make workshop-break 3` (or N=3): the word after the target is the module number, not a target.
+ifeq (workshop-break,$(firstword $(MAKECMDGOALS)))
+  N ?= $(word 2,$(MAKECMDGOALS))
+  ifneq ($(word 2,$(MAKECMDGOALS)),)
+    $(eval $(word 2,$(MAKECMDGOALS)):;@:)
+  endif
+endif
+
+workshop-list: setup ## the workshop's modules, their breaks and the checks that catch them
+	$(PY) -m workshop list
+
+workshop-break: setup ## apply workshop module N's break to this tree and show the change: make workshop-break 3
+	@test -n "$(N)" || { echo "which module? make workshop-break N (make workshop-list shows them)" >&2; exit 2; }
+	$(PY) -m workshop break $(N)
+
+workshop-reset: setup ## undo the applied workshop break exactly (FORCE=1 also overwrites edits made since)
+	$(PY) -m workshop reset $(if $(FORCE),--force,)
+
+workshop-check: setup ## prove in a scratch copy that every workshop break is caught by its checks and reset
+	$(PY) -m workshop check
+
+# Graphviz's `dot` renders the diagrams (the tests need only the DOT sources). Installed when missing
+# and running as root with apt-get; elsewhere the message says what to install.
+graphviz:
+	@if command -v dot >/dev/null; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Graphviz's dot is missing: installing Debian's graphviz"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else \
+	  echo "Graphviz's dot is missing and cannot be installed here (needs root and apt-get)." >&2; \
+	  echo "Install it (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz;" >&2; \
+	  echo "Windows: choco install graphviz), then run make diagrams again." >&2; exit 1; \
+	fi
+
+diagrams: setup graphviz ## regenerate docs/workshop/images (architecture + perimeters) from a fresh synth
+	rm -rf $(OUT)
+	cdk synth --quiet --output $(OUT)
+	$(PY) -m workshop diagrams $(OUT)
 
 clean: ## remove build output (keeps .venv and node_modules)
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

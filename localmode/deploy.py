@@ -30,7 +30,6 @@ import copy
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import zipfile
@@ -38,6 +37,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from secure_serverless import cfn_intrinsics
 
 from .emulator import ACCOUNT_ID, REPO_ROOT, Emulator
 
@@ -377,35 +378,13 @@ def publish_assets(emulator: Emulator, stack: StackArtifact) -> int:
 
 # --------------------------------------------------------------------------- intrinsics
 
-_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
-
 
 def _references(node: Any) -> Iterator[tuple[str, str | None]]:
     """Every (logical id, attribute or None) that ``node`` references (Ref, GetAtt, Sub)."""
-    if isinstance(node, dict):
-        if len(node) == 1:
-            ((key, value),) = node.items()
-            if key == "Ref" and isinstance(value, str):
-                yield value, None
-                return
-            if key == "Fn::GetAtt":
-                target = value.split(".", 1) if isinstance(value, str) else value
-                yield str(target[0]), str(target[1])
-                return
-            if key == "Fn::Sub":
-                text, variables = (value, {}) if isinstance(value, str) else (value[0], value[1])
-                for name in _SUB_VARIABLE.findall(text):
-                    if name in variables:
-                        continue
-                    logical_id, _, attribute = name.partition(".")
-                    yield logical_id, attribute or None
-                yield from _references(variables)
-                return
-        for value in node.values():
-            yield from _references(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _references(value)
+    try:
+        yield from cfn_intrinsics.references(node)
+    except cfn_intrinsics.IntrinsicError as error:
+        raise DeployError(f"malformed intrinsic: {error}") from error
 
 
 @dataclass
@@ -443,70 +422,19 @@ class Values:
 
     def resolve(self, node: Any) -> Any:
         """Resolve the intrinsics of ``node``; an intrinsic local mode does not know fails closed."""
-        if isinstance(node, list):
-            return [self.resolve(value) for value in node]
-        if not isinstance(node, dict):
-            return node
-        if len(node) == 1:
-            ((key, value),) = node.items()
-            if key == "Ref":
-                return self.ref(value)
-            if key == "Fn::GetAtt":
-                target = value.split(".", 1) if isinstance(value, str) else value
-                return self.attribute(target[0], target[1])
-            if key == "Fn::Join":
-                separator, items = value
-                return str(separator).join(str(self.resolve(item)) for item in self.resolve(items))
-            if key == "Fn::Sub":
-                text, variables = (value, {}) if isinstance(value, str) else (value[0], self.resolve(value[1]))
-
-                def substitute(match: re.Match[str]) -> str:
-                    name = match.group(1)
-                    if name in variables:
-                        return str(variables[name])
-                    logical_id, _, attribute = name.partition(".")
-                    return self.attribute(logical_id, attribute) if attribute else self.ref(name)
-
-                return _SUB_VARIABLE.sub(substitute, text)
-            if key == "Fn::Select":
-                index, items = value
-                return self.resolve(items)[int(self.resolve(index))]
-            if key == "Fn::Split":
-                separator, text = value
-                return str(self.resolve(text)).split(separator)
-            if key.startswith("Fn::") or key == "Condition":
-                raise DeployError(f"local mode cannot resolve the intrinsic {key} (stack {self.stack_name})")
-        return {key: self.resolve(value) for key, value in node.items()}
+        resolver = cfn_intrinsics.ConcreteResolver(ref=self.ref, get_att=self.attribute)
+        try:
+            return resolver.resolve(node)
+        except cfn_intrinsics.IntrinsicError as error:
+            raise DeployError(f"local mode cannot resolve an intrinsic of stack {self.stack_name}: {error}") from error
 
 
 def _replace_references(node: Any, replacements: dict[tuple[str, str | None], Any]) -> Any:
     """Replace Ref/GetAtt of the given targets by literal values (in a copy of ``node``)."""
-    if isinstance(node, list):
-        return [_replace_references(value, replacements) for value in node]
-    if not isinstance(node, dict):
-        return node
-    if len(node) == 1:
-        ((key, value),) = node.items()
-        if key == "Ref" and (value, None) in replacements:
-            return replacements[(value, None)]
-        if key == "Fn::GetAtt":
-            target = value.split(".", 1) if isinstance(value, str) else value
-            if (target[0], target[1]) in replacements:
-                return replacements[(target[0], target[1])]
-        if key == "Fn::Sub":
-            text, variables = (value, {}) if isinstance(value, str) else (value[0], value[1])
-
-            def substitute(match: re.Match[str]) -> str:
-                name = match.group(1)
-                logical_id, _, attribute = name.partition(".")
-                target = (logical_id, attribute or None)
-                if name not in variables and target in replacements:
-                    return str(replacements[target])
-                return match.group(0)
-
-            text = _SUB_VARIABLE.sub(substitute, text)
-            return {"Fn::Sub": text if not variables else [text, _replace_references(variables, replacements)]}
-    return {key: _replace_references(value, replacements) for key, value in node.items()}
+    try:
+        return cfn_intrinsics.replace_references(node, replacements)
+    except cfn_intrinsics.IntrinsicError as error:
+        raise DeployError(f"malformed intrinsic: {error}") from error
 
 
 # --------------------------------------------------------------------------- the deployed stack

@@ -17,6 +17,8 @@ from typing import Any
 
 import fastjsonschema
 
+from secure_serverless.cfn_intrinsics import IntrinsicError, get_att_target, intrinsic, referenced_logical_id
+
 __all__ = [
     "ACCOUNT_THROTTLE",
     "API_GATEWAY_MAX_BODY_BYTES",
@@ -179,24 +181,17 @@ class ApiDefinition:
 # ---------------------------------------------------------------------------- intrinsics
 def _ref(value: Any) -> str | None:
     """The logical id a ``Ref`` or ``Fn::GetAtt`` names, else None."""
-    if isinstance(value, Mapping) and len(value) == 1:
-        if "Ref" in value and isinstance(value["Ref"], str):
-            return value["Ref"]
-        getatt = value.get("Fn::GetAtt")
-        if isinstance(getatt, list) and getatt and isinstance(getatt[0], str):
-            return getatt[0]
-        if isinstance(getatt, str):
-            return getatt.split(".", 1)[0]
-    return None
+    return referenced_logical_id(value)
 
 
 def _is_root_of(value: Any, api_id: str) -> bool:
-    if not isinstance(value, Mapping):
+    call = intrinsic(value)
+    if call is None or call[0] != "Fn::GetAtt":
         return False
-    getatt = value.get("Fn::GetAtt")
-    if isinstance(getatt, list) and len(getatt) == 2:
-        return bool(getatt[0] == api_id and getatt[1] == "RootResourceId")
-    return bool(getatt == f"{api_id}.RootResourceId")
+    try:
+        return get_att_target(call[1]) == (api_id, "RootResourceId")
+    except IntrinsicError:
+        return False
 
 
 def _walk(value: Any) -> Iterator[Any]:
@@ -213,10 +208,14 @@ def _function_of(uri: Any, resources: Mapping[str, Any]) -> str | None:
     """The Lambda function logical id an AWS_PROXY integration URI names."""
     candidates: list[str] = []
     for node in _walk(uri):
-        if isinstance(node, Mapping) and "Fn::GetAtt" in node:
-            getatt = node["Fn::GetAtt"]
-            if isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn":
-                candidates.append(getatt[0])
+        call = intrinsic(node)
+        if call is not None and call[0] == "Fn::GetAtt":
+            try:
+                logical_id, attribute = get_att_target(call[1])
+            except IntrinsicError:
+                continue
+            if attribute == "Arn":
+                candidates.append(logical_id)
         elif isinstance(node, str):
             candidates.extend(m["id"] for m in _SUB_ARN.finditer(node))
     functions = [c for c in candidates if resources.get(c, {}).get("Type") == "AWS::Lambda::Function"]

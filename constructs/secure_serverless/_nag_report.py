@@ -18,6 +18,12 @@ class Finding:
     path: str
     description: str
     reason: str | None = None
+    #: The pack (plugin) that reported it, e.g. "AwsSolutions".
+    pack: str = ""
+    severity: str = ""
+    #: For an acknowledged finding: the acknowledgment's qualified id and the construct it sits on.
+    acknowledged_id: str | None = None
+    acknowledged_at: str | None = None
 
 
 @dataclass
@@ -45,7 +51,13 @@ def read_validation_report(outdir: str | Path) -> ComplianceReport:
         for violation in plugin.get("violations", []):
             for construct in violation.get("violatingConstructs", []):
                 report.findings.append(
-                    Finding(violation["ruleName"], construct["constructPath"], violation["description"])
+                    Finding(
+                        violation["ruleName"],
+                        construct["constructPath"],
+                        violation["description"],
+                        pack=plugin["pluginName"],
+                        severity=violation.get("severity", ""),
+                    )
                 )
         for violation in plugin.get("suppressedViolations", []):
             for construct in violation.get("violatingConstructs", []):
@@ -55,6 +67,10 @@ def read_validation_report(outdir: str | Path) -> ComplianceReport:
                         construct["constructPath"],
                         violation["description"],
                         violation.get("reason"),
+                        pack=plugin["pluginName"],
+                        severity=violation.get("severity", ""),
+                        acknowledged_id=violation.get("acknowledgedId"),
+                        acknowledged_at=violation.get("acknowledgedAt"),
                     )
                 )
     return report

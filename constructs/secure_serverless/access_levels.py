@@ -20,7 +20,10 @@ KMS_KEY = "kms-key"
 SQS_QUEUE = "sqs-queue"
 LOG_GROUP = "log-group"
 SNS_TOPIC = "sns-topic"
+SECRET = "secret"  # noqa: S105 - the name of a resource kind, not a password
+SSM_PARAMETER = "ssm-parameter"
 LAMBDA_FUNCTION = "lambda-function"
+COGNITO_USER_POOL = "cognito-user-pool"
 
 #: CloudFormation resource type of each kind.
 RESOURCE_TYPES: Mapping[str, str] = {
@@ -30,7 +33,24 @@ RESOURCE_TYPES: Mapping[str, str] = {
     SQS_QUEUE: "AWS::SQS::Queue",
     LOG_GROUP: "AWS::Logs::LogGroup",
     SNS_TOPIC: "AWS::SNS::Topic",
+    SECRET: "AWS::SecretsManager::Secret",
+    SSM_PARAMETER: "AWS::SSM::Parameter",
     LAMBDA_FUNCTION: "AWS::Lambda::Function",
+    COGNITO_USER_POOL: "AWS::Cognito::UserPool",
+}
+
+#: Other CloudFormation types that are a resource of a kind: TableV2 synthesizes a global table.
+EQUIVALENT_TYPES: Mapping[str, str] = {"AWS::DynamoDB::GlobalTable": DYNAMODB_TABLE}
+
+
+def kind_of_type(resource_type: str) -> str | None:
+    """The kind of a CloudFormation resource type, or None when no kind covers it."""
+    return _KIND_OF_TYPE.get(resource_type)
+
+
+_KIND_OF_TYPE: Mapping[str, str] = {
+    **{resource_type: kind for kind, resource_type in RESOURCE_TYPES.items()},
+    **EQUIVALENT_TYPES,
 }
 
 _DYNAMODB_READ = (
@@ -49,6 +69,10 @@ _DYNAMODB_WRITE = (
     "dynamodb:UpdateItem",
 )
 
+# The table's change feed, on its stream ARN. dynamodb:ListStreams has no resource-level
+# permissions: it is in RESOURCE_LESS_ACTIONS, never in a level.
+_DYNAMODB_STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+
 _S3_READ = ("s3:GetObject",)
 _S3_WRITE = ("s3:PutObject",)
 _S3_DELETE = ("s3:DeleteObject",)
@@ -62,8 +86,7 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "read": _DYNAMODB_READ,
         "write": _DYNAMODB_WRITE,
         "read-write": _DYNAMODB_READ + _DYNAMODB_WRITE,
-        # The table's change feed, for a stream consumer (on the stream ARN).
-        "stream-read": ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+        "stream-read": _DYNAMODB_STREAM_READ,
     },
     S3_PREFIX: {
         "read": _S3_READ,
@@ -71,6 +94,11 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "delete": _S3_DELETE,
         "read-write": _S3_READ + _S3_WRITE,
         "read-write-delete": _S3_READ + _S3_WRITE + _S3_DELETE,
+        # Object versions of the prefix (a versioned bucket keeps old copies of every object).
+        "read-versions": ("s3:GetObjectVersion",),
+        # s3:ListBucket acts on the bucket ARN; the analyzer accepts it only when an s3:prefix
+        # condition limits the listing to the declared prefix.
+        "list": ("s3:ListBucket",),
     },
     KMS_KEY: {
         "decrypt": _KMS_DECRYPT,
@@ -93,10 +121,44 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     SNS_TOPIC: {
         "publish": ("sns:Publish",),
     },
+    SECRET: {
+        "read": ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
+    },
+    SSM_PARAMETER: {
+        "read": ("ssm:GetParameter", "ssm:GetParameters"),
+    },
     LAMBDA_FUNCTION: {
         "invoke": ("lambda:InvokeFunction",),
     },
+    COGNITO_USER_POOL: {
+        # An admin route checks, on every call, that the caller is still in its group.
+        "read-membership": ("cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"),
+    },
 }
+
+#: Actions AWS documents as supporting no resource-level permissions: they can only be granted
+#: on ``"*"``. A ``wildcards`` entry of the perimeter metadata may excuse these and nothing else.
+RESOURCE_LESS_ACTIONS: frozenset[str] = frozenset(
+    {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "dynamodb:ListStreams",
+        # What a function in a VPC needs to attach its network interfaces.
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    }
+)
+
+
+def is_resource_less(action: str) -> bool:
+    """True when ``action`` (any case) is one of ``RESOURCE_LESS_ACTIONS``."""
+    return action.lower() in _RESOURCE_LESS_LOWER
+
+
+_RESOURCE_LESS_LOWER = frozenset(action.lower() for action in RESOURCE_LESS_ACTIONS)
 
 
 def actions_for(kind: str, access: str) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ cdk-nag 3 runs as CDK validation plugins: a violation makes ``app.synth()`` rais
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ import cdk_nag
 import jsii
 from constructs import IConstruct
 
+from ._acknowledgment_record import format_reason
 from ._nag_report import ComplianceReport, Finding, read_validation_report
 from ._validation import MIN_REASON_LENGTH, has_reason
 
@@ -118,24 +120,45 @@ def _qualified(rule_id: str) -> str:
     return f"{match['pack']}::{rule_id}"
 
 
-def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
+def acknowledge(
+    scope: IConstruct,
+    rule_id: str,
+    reason: str,
+    *,
+    owner: str | None = None,
+    review_by: datetime.date | str | None = None,
+) -> None:
     """Acknowledge one cdk-nag finding on ``scope`` (and its children), recording ``reason``.
 
     Granular findings (``AwsSolutions-IAM5[...]``) must be acknowledged one by one with their
     whole id. The reason must say why the finding is acceptable, in words a reviewer can check.
+
+    :param owner: who to ask about this acknowledgment (a team or a person). Default: none recorded.
+    :param review_by: the date (``datetime.date`` or ``"YYYY-MM-DD"``) by which it must be reviewed;
+        after it, ``python -m secure_serverless.acknowledgments`` fails. Default: no review date.
+        Both are appended to the recorded reason as ``[owner: ...; review-by: ...]``, so they go
+        wherever the reason goes (validation report, SARIF, summary).
     """
     if not has_reason(reason):
         raise ValueError(
             f"reason={reason!r} for {rule_id}: give a real reason (at least {MIN_REASON_LENGTH} characters) "
             "that a security reviewer can check"
         )
-    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=_qualified(rule_id), reason=reason.strip()))
+    recorded = format_reason(reason, owner=owner, review_by=review_by)
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=_qualified(rule_id), reason=recorded))
 
 
-def acknowledge_all(scope: IConstruct, rule_ids: Iterable[str], reason: str) -> None:
-    """Acknowledge several findings on ``scope`` with one reason."""
+def acknowledge_all(
+    scope: IConstruct,
+    rule_ids: Iterable[str],
+    reason: str,
+    *,
+    owner: str | None = None,
+    review_by: datetime.date | str | None = None,
+) -> None:
+    """Acknowledge several findings on ``scope`` with one reason (and one owner and review date)."""
     for rule_id in rule_ids:
-        acknowledge(scope, rule_id, reason)
+        acknowledge(scope, rule_id, reason, owner=owner, review_by=review_by)
 
 
 def iam5_action(action: str) -> str:

@@ -6,16 +6,15 @@ files), so it needs neither CDK nor Node.js. Exit status 1 when cdk-nag left ope
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from ._assembly import ACKNOWLEDGED_RULES, NotAnAssemblyError, read_stacks
 from ._nag_report import read_validation_report
 
-ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+__all__ = ["ACKNOWLEDGED_RULES", "AssemblySummary", "main", "render", "summarize"]
 
 
 @dataclass
@@ -27,25 +26,11 @@ class AssemblySummary:
     acknowledgments: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text())
-
-
 def summarize(outdir: Path) -> AssemblySummary:
-    manifest = _read_json(outdir / "manifest.json")
     summary = AssemblySummary()
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        template = _read_json(outdir / artifact["properties"]["templateFile"])
-        summary.stacks[name] = Counter(r["Type"] for r in template.get("Resources", {}).values())
-        metadata_file = outdir / f"{name}.metadata.json"
-        metadata = _read_json(metadata_file) if metadata_file.exists() else artifact.get("metadata", {})
-        for path, entries in sorted(metadata.items()):
-            for entry in entries:
-                if entry.get("type") == ACKNOWLEDGED_RULES:
-                    for rule, reason in sorted(entry["data"].items()):
-                        summary.acknowledgments.append((name, path, rule, reason))
+    for stack in read_stacks(outdir):
+        summary.stacks[stack.name] = Counter(r["Type"] for r in stack.template.get("Resources", {}).values())
+        summary.acknowledgments += [(a.stack, a.path, a.acknowledged_id, a.reason) for a in stack.acknowledgments()]
     report = read_validation_report(outdir)
     summary.packs = report.packs
     summary.open_findings = [(finding.rule, finding.path) for finding in report.findings]
@@ -73,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m secure_serverless.summary <cdk.out>", file=sys.stderr)
         return 2
-    outdir = Path(args[0])
-    if not (outdir / "manifest.json").exists():
-        print(f"error: {outdir} is not a cloud assembly (no manifest.json); run 'make synth' first", file=sys.stderr)
+    try:
+        summary = summarize(Path(args[0]))
+    except NotAnAssemblyError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    summary = summarize(outdir)
     print(render(summary))
     return 1 if summary.open_findings else 0
 

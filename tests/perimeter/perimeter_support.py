@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from secure_serverless.perimeter import Report, Violation, analyze
+from secure_serverless.perimeter.analyzer import KIT_GRANTS_HINT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COMPLIANT = FIXTURES / "compliant.template.json"
@@ -88,6 +89,11 @@ def only(report: Report, code: str, function: str, resource: str) -> Violation:
     found = report.find(code, function, resource)
     assert len(found) == 1, report.to_text()
     return found[0]
+
+
+def base_message(violation: Violation) -> str:
+    """The message without the hint that kit functions get access only through grant methods."""
+    return violation.message.removesuffix("; " + KIT_GRANTS_HINT)
 
 
 def codes(report: Report) -> set[tuple[str, str, str]]:

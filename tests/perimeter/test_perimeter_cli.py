@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from perimeter_support import COMPLIANT, FILES_TABLE, FIXTURES, NOTES_FUNCTION, NOTES_POLICY, TemplateBuilder, getatt
+from secure_serverless.perimeter.analyzer import KIT_GRANTS_HINT
 from secure_serverless.perimeter.cli import main
 
 
@@ -45,7 +46,8 @@ def test_violation_exits_one_and_names_function_resource_and_action(cross_table:
     assert result.returncode == 1
     assert (
         "  P07 undeclared-reach: stack/NotesFunction1234 -> FilesTable2222 [dynamodb:GetItem]: "
-        "FilesTable2222 (AWS::DynamoDB::Table) is not in the function's declared perimeter\n"
+        "FilesTable2222 (AWS::DynamoDB::Table) is not in the function's declared perimeter; kit functions get "
+        "access only through the kit's grant methods"
     ) in result.stdout
     assert result.stdout.endswith("FAILED: 3 violations in 2 of 2 functions (1 template).\n")
 
@@ -59,6 +61,7 @@ def test_json_format(cross_table: Path) -> None:
         "ok": False,
         "functions": 2,
         "violations": 3,
+        "warnings": 0,
         "text": "FAILED: 3 violations in 2 of 2 functions (1 template).",
     }
     assert {
@@ -68,7 +71,8 @@ def test_json_format(cross_table: Path) -> None:
         "actions": ["dynamodb:GetItem"],
         "code": "P07",
         "rule": "undeclared-reach",
-        "message": "FilesTable2222 (AWS::DynamoDB::Table) is not in the function's declared perimeter",
+        "message": "FilesTable2222 (AWS::DynamoDB::Table) is not in the function's declared perimeter; "
+        + KIT_GRANTS_HINT,
     } in document["violations"]
     notes = next(f for f in document["functions"] if f["function"] == NOTES_FUNCTION)
     assert {"resource": FILES_TABLE, "access": "undeclared"}.items() <= next(

@@ -62,30 +62,39 @@ def test_join_merges_literals_and_select_split_work_on_literals(resolver: Resolv
     ("value", "expected"),
     [
         ("*", Target("wildcard", "*")),
-        ({"Fn::GetAtt": ["Table", "Arn"]}, Target("resource", "Table", "Table", "")),
-        ({"Fn::GetAtt": "Table.Arn"}, Target("resource", "Table", "Table", "")),
+        ({"Fn::GetAtt": ["Table", "Arn"]}, Target("resource", "Table", "Table", "", "t")),
+        ({"Fn::GetAtt": "Table.Arn"}, Target("resource", "Table", "Table", "", "t")),
         (
             {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/byDate"]]},
-            Target("resource", "Table/index/byDate", "Table", "/index/byDate"),
+            Target("resource", "Table/index/byDate", "Table", "/index/byDate", "t"),
         ),
         (
             {"Fn::GetAtt": ["Table", "StreamArn"]},
-            Target("resource", "Table/stream/<label>", "Table", "/stream/<label>"),
+            Target("resource", "Table/stream/<label>", "Table", "/stream/<label>", "t"),
         ),
-        ({"Fn::Sub": "${Bucket.Arn}/files/*"}, Target("resource", "Bucket/files/*", "Bucket", "/files/*")),
+        ({"Fn::Sub": "${Bucket.Arn}/files/*"}, Target("resource", "Bucket/files/*", "Bucket", "/files/*", "t")),
         (
             {"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}/files/*"},
-            Target("resource", "Bucket/files/*", "Bucket", "/files/*"),
+            Target("resource", "Bucket/files/*", "Bucket", "/files/*", "t"),
         ),
-        ({"Fn::Sub": ARN_PREFIX % "kms" + "key/${Key}"}, Target("resource", "Key", "Key", "")),
-        ({"Fn::Sub": ARN_PREFIX % "sqs" + "${Queue.QueueName}"}, Target("resource", "Queue", "Queue", "")),
-        ({"Ref": "Topic"}, Target("resource", "Topic", "Topic", "")),
-        ({"Fn::Sub": ARN_PREFIX % "logs" + "log-group:${Logs}:*"}, Target("resource", "Logs:*", "Logs", ":*")),
+        ({"Fn::Sub": ARN_PREFIX % "kms" + "key/${Key}"}, Target("resource", "Key", "Key", "", "t")),
+        ({"Fn::Sub": ARN_PREFIX % "sqs" + "${Queue.QueueName}"}, Target("resource", "Queue", "Queue", "", "t")),
+        ({"Ref": "Topic"}, Target("resource", "Topic", "Topic", "", "t")),
+        ({"Fn::Sub": ARN_PREFIX % "logs" + "log-group:${Logs}:*"}, Target("resource", "Logs:*", "Logs", ":*", "t")),
+        (
+            {"Fn::Sub": "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/orders:*"},
+            Target("resource", "Logs:*", "Logs", ":*", "t"),
+        ),
+        # Another region or account (the stack's environment is unknown here), or any of them.
         (
             "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders:*",
-            Target("resource", "Logs:*", "Logs", ":*"),
+            Target("external", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders:*"),
         ),
-        ("arn:aws:dynamodb:*:*:table/orders", Target("resource", "Table", "Table", "")),
+        ("arn:aws:dynamodb:*:*:table/orders", Target("wildcard", "arn:aws:dynamodb:*:*:table/orders")),
+        (
+            {"Fn::Sub": "arn:aws:dynamodb:${Stage}:${AWS::AccountId}:table/orders"},
+            Target("unresolved", "arn:aws:dynamodb:${Stage}:${AWS::AccountId}:table/orders"),
+        ),
         ({"Fn::Sub": ARN_PREFIX % "dynamodb" + "table/*"}, Target("wildcard", ARN_PREFIX % "dynamodb" + "table/*")),
         ("arn:aws:sqs:eu-west-1:123456789012:other", Target("external", "arn:aws:sqs:eu-west-1:123456789012:other")),
         (

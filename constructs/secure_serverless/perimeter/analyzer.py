@@ -1,62 +1,89 @@
 """Compare what each function's role can reach with the perimeter the function declares.
 
-Every Allow grant is split into (action, resource) pairs and each pair is judged on two axes:
-the resource (declared? the right index, the right prefix, not a wildcard?) and the action (one
-of the exact actions of the declared access level, not a wildcard?). Then two cross-function
-checks run: a role used by two functions, and a data resource reached by two functions.
+The whole assembly is read at once (exports and imports, nested stacks, resource policies of
+every template). Every Allow grant is split into (action, resource) pairs and each pair is
+judged on two axes: the resource (declared? the right index, the right prefix, not a wildcard?)
+and the action (one of the exact actions of the declared access level, not a wildcard?). Then
+the cross-function checks run: a role used by two functions or by other compute, and a data
+resource reached by two functions (wildcard reach included).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from secure_serverless import cfn_intrinsics
 from secure_serverless.access_levels import (
-    DYNAMODB_TABLE,
-    KMS_KEY,
     LOG_GROUP,
     PERIMETER_METADATA_KEY,
-    RESOURCE_TYPES,
     S3_PREFIX,
-    SNS_TOPIC,
-    SQS_QUEUE,
+    is_resource_less,
+    kind_of_type,
 )
 
 from . import rules
+from .assembly import Assembly
 from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
-from .intrinsics import Resolver
-from .policies import Grant, PolicyIndex
+from .errors import PerimeterInputError, TemplateStructureError
+from .outside_iam import outside_iam_findings
+from .policies import Grant, PolicyIndex, RoleFinding, RoleKey
 from .report import FunctionPerimeter, ReachRow, Report, Violation
 from .rules import Rule
 from .targets import STREAM_SUFFIX, Target, is_pattern
-from .template import LAMBDA_FUNCTION, TemplateIndex
+from .template import LAMBDA_FUNCTION
 
-#: Resources holding data: reaching one from two functions breaks their isolation.
-DATA_TYPES = frozenset(RESOURCE_TYPES[kind] for kind in (DYNAMODB_TABLE, S3_PREFIX, SQS_QUEUE, SNS_TOPIC, KMS_KEY))
-_KIND_OF_TYPE = {resource_type: kind for kind, resource_type in RESOURCE_TYPES.items()}
+#: Kinds holding data: reaching one from two functions breaks their isolation.
+DATA_KINDS = frozenset(
+    {"dynamodb-table", "s3-prefix", "sqs-queue", "sns-topic", "kms-key", "log-group", "secret", "ssm-parameter"}
+)
+
+#: The service prefix of the actions that act on each data kind (for wildcard reach).
+_SERVICE_OF_KIND = {
+    "dynamodb-table": "dynamodb",
+    "s3-prefix": "s3",
+    "sqs-queue": "sqs",
+    "sns-topic": "sns",
+    "kms-key": "kms",
+    "log-group": "logs",
+    "secret": "secretsmanager",
+    "ssm-parameter": "ssm",
+}
 
 Finding = tuple[Rule, str]
+#: A resource of the assembly: (template name, logical id).
+ResourceKey = tuple[str, str]
 
 #: Matrix label of a wildcard the metadata records under ``wildcards`` (the reason is in the row).
 RECORDED_WILDCARD = "recorded wildcard"
+
+KIT_GRANTS_HINT = (
+    "kit functions get access only through the kit's grant methods (SecureTable.grant, "
+    "SecureBucket.grant_prefix, EncryptionKey.grant, SecureFunction.grant_invoke; see docs/library-grants.md)"
+)
+_REACH_RULES = frozenset({"P07", "P08", "P09", "P10", "P11", "P12", "P13"})
 
 
 def analyze(templates: Mapping[str, Mapping[str, Any]]) -> Report:
     """Analyze templates (``{name: template}``, as ``load_path`` returns) and report every function.
 
-    Raises a ``PerimeterInputError`` subclass when a template cannot be analyzed (no
-    ``Resources``, a dangling reference in a policy...).
+    Raises a ``PerimeterInputError`` subclass when the input cannot be analyzed (no
+    ``Resources``, a dangling reference, nesting too deep...); never any other exception.
     """
-    matrix: list[FunctionPerimeter] = []
-    violations: list[Violation] = []
-    for name, template in templates.items():
-        analysis = _TemplateAnalysis(TemplateIndex(name, template))
-        matrix.extend(analysis.matrix)
-        violations.extend(analysis.violations)
-    violations.sort(key=lambda v: (v.template, v.function, v.rule.code, v.resource, v.message))
-    return Report(tuple(templates), tuple(matrix), tuple(violations))
+    try:
+        return _Analysis(Assembly(templates)).report()
+    except PerimeterInputError:
+        raise
+    except (RecursionError, cfn_intrinsics.IntrinsicError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise TemplateStructureError(f"cannot analyze the templates: {reason}") from None
+    except Exception as error:
+        raise TemplateStructureError(
+            f"cannot analyze the templates: unexpected {type(error).__name__}: {error}"
+        ) from None
 
 
 @dataclass
@@ -108,30 +135,47 @@ class _DataReach:
     actions: set[str] = field(default_factory=set)
 
 
-class _TemplateAnalysis:
-    def __init__(self, index: TemplateIndex) -> None:
-        self.index = index
-        self.policies = PolicyIndex(index, Resolver(index))
+FunctionKey = tuple[str, str]
+
+
+class _Analysis:
+    def __init__(self, assembly: Assembly) -> None:
+        self.assembly = assembly
+        self.policies = PolicyIndex(assembly.entries)
         self.matrix: list[FunctionPerimeter] = []
         self.violations: list[Violation] = []
-        self._perimeters: dict[str, Perimeter] = {}
-        self._data_reach: dict[str, dict[str, _DataReach]] = defaultdict(dict)
-        functions_of_role: dict[str, list[str]] = defaultdict(list)
-        for function in index.of_type(LAMBDA_FUNCTION):
-            role = self._analyze_function(function)
-            if role:
-                functions_of_role[role].append(function)
+        self.warnings: list[Violation] = []
+        self._perimeters: dict[FunctionKey, Perimeter] = {}
+        self._data_reach: dict[ResourceKey, dict[FunctionKey, _DataReach]] = defaultdict(dict)
+        self._data_resources = self._collect_data_resources()
+        functions_of_role: dict[RoleKey, list[FunctionKey]] = defaultdict(list)
+        for name, index in assembly.indexes.items():
+            for problem_resource, message in assembly.problems.get(name, []):
+                self._report((name, problem_resource), rules.UNRESOLVED_RESOURCE, problem_resource, (), message)
+            for function in index.of_type(LAMBDA_FUNCTION):
+                role = self._analyze_function((name, function))
+                if role:
+                    functions_of_role[role].append((name, function))
+            for rule, function, resource, message in outside_iam_findings(index):
+                self._report((name, function), rule, resource, (), message)
         self._check_shared_roles(functions_of_role)
         self._check_shared_data()
 
+    def report(self) -> Report:
+        violations = sorted(self.violations, key=_order)
+        warnings = sorted(self.warnings, key=_order)
+        return Report(tuple(self.assembly.indexes), tuple(self.matrix), tuple(violations), tuple(warnings))
+
     # -- one function -----------------------------------------------------------------------
 
-    def _analyze_function(self, function: str) -> str | None:
-        perimeter, problems = read_perimeter(self.index, function)
+    def _analyze_function(self, key: FunctionKey) -> RoleKey | None:
+        template, function = key
+        index = self.assembly.indexes[template]
+        perimeter, problems = read_perimeter(index, function)
         declared = perimeter is not None
         if perimeter is None:
             self._report(
-                function,
+                key,
                 rules.MISSING_PERIMETER,
                 function,
                 (),
@@ -139,57 +183,80 @@ class _TemplateAnalysis:
             )
             perimeter = EMPTY
         for problem in problems:
-            self._report(function, rules.INVALID_PERIMETER, PERIMETER_METADATA_KEY, (), problem)
-        self._perimeters[function] = perimeter
+            self._report(key, rules.INVALID_PERIMETER, PERIMETER_METADATA_KEY, (), problem)
+        self._perimeters[key] = perimeter
 
-        role = self.policies.function_role(function)
+        role = self.policies.function_role(template, function)
         if role.logical_id is None:
-            self._report(function, rules.ROLE_NOT_IN_TEMPLATE, role.expression, (), role.problem)
-            self.matrix.append(FunctionPerimeter(self.index.name, function, None, declared, ()))
+            self._report(key, rules.ROLE_NOT_IN_TEMPLATE, role.expression, (), role.problem)
+            self.matrix.append(FunctionPerimeter(template, function, None, declared, ()))
             return None
+        role_key = (role.template or template, role.logical_id)
         if declared and perimeter.role is not None and perimeter.role != role.logical_id:
             self._report(
-                function,
+                key,
                 rules.INVALID_PERIMETER,
                 PERIMETER_METADATA_KEY,
                 (),
                 f"declares role {perimeter.role} but the function's Role is {role.logical_id}",
             )
-        for finding in self.policies.findings[role.logical_id]:
-            self._report(function, finding.rule, finding.resource, (), finding.message)
+        for finding in self._role_findings(role_key):
+            self._report(key, finding.rule, finding.resource, (), finding.message)
+        grants = [
+            grant
+            for grant in list(self.policies.grants[role_key])
+            + [grant for grant, spared in self.policies.everyone_grants if role_key not in spared]
+            if not _is_own_role(grant.target, role_key, template)  # assuming itself adds nothing
+        ]
+        reach = self._judge_grants(key, perimeter, grants)
+        role_label = role.logical_id if role_key[0] == template else f"{role_key[0]}/{role.logical_id}"
+        self.matrix.append(FunctionPerimeter(template, function, role_label, declared, reach))
+        return role_key
 
-        reach = self._judge_grants(function, perimeter, self.policies.grants[role.logical_id])
-        self.matrix.append(FunctionPerimeter(self.index.name, function, role.logical_id, declared, reach))
-        return role.logical_id
+    def _role_findings(self, role: RoleKey) -> list[RoleFinding]:
+        return list(self.policies.findings[role]) + list(self.policies.everyone_findings)
 
-    def _judge_grants(self, function: str, perimeter: Perimeter, grants: Iterable[Grant]) -> tuple[ReachRow, ...]:
+    def _judge_grants(self, key: FunctionKey, perimeter: Perimeter, grants: Iterable[Grant]) -> tuple[ReachRow, ...]:
         """Judge every (action, resource) pair of the role's grants; return the matrix rows."""
         rows: dict[str, _RowBuilder] = {}
         pending: dict[tuple[Rule, str, str], list[str]] = {}
+        conditioned: set[str] = set()
         for grant in grants:
+            display = self._display(key[0], grant.target)
             for action in _actions(grant):
-                verdict = self._judge(perimeter, action, grant.target, _is_wildcard_action(action, grant))
-                row = rows.setdefault(grant.target.text, _RowBuilder(self._kind(grant.target)))
+                verdict = self._judge(key[0], perimeter, action, grant)
+                row = rows.setdefault(display, _RowBuilder(self._kind(grant.target)))
                 row.add(verdict, action, grant)
                 for rule, message in verdict.findings:
-                    actions = pending.setdefault((rule, grant.target.text, message), [])
+                    actions = pending.setdefault((rule, display, message), [])
                     if action not in actions:
                         actions.append(action)
-                self._record_data_reach(function, grant.target, action)
+                if verdict.access != RECORDED_WILDCARD:
+                    self._record_data_reach(key, grant, action)
+            if grant.conditions:
+                conditioned.add(display)
         for (rule, resource, message), actions in pending.items():
-            self._report(function, rule, resource, sorted(actions, key=str.lower), message)
+            self._report(key, rule, resource, sorted(actions, key=str.lower), message)
+        for resource in sorted(conditioned):
+            self._report(
+                key,
+                rules.OUT_OF_SCOPE,
+                resource,
+                (),
+                "warning: a Condition limits this grant; conditions are not evaluated, the grant is judged "
+                "as if it had none",
+            )
         return tuple(row.build(resource) for resource, row in sorted(rows.items()))
 
     # -- judging one (action, resource) pair ------------------------------------------------
 
-    def _judge(self, perimeter: Perimeter, action: str, target: Target, wildcard_action: bool) -> _Verdict:
-        findings, allowed, access = self._judge_resource(perimeter, target)
+    def _judge(self, template: str, perimeter: Perimeter, action: str, grant: Grant) -> _Verdict:
+        target = grant.target
+        wildcard_action = grant.not_action or is_pattern(action)
+        findings, allowed, access = self._judge_resource(template, perimeter, target, action, grant)
         if wildcard_action:
             findings.append(
-                (
-                    rules.WILDCARD_ACTION,
-                    "wildcard action: write the exact actions, or record it under 'wildcards' with a reason",
-                )
+                (rules.WILDCARD_ACTION, "wildcard action: write the exact actions (a wildcard action is never excused)")
             )
         elif allowed is not None and action.lower() not in {name.lower() for name in allowed}:
             findings.append(
@@ -199,19 +266,27 @@ class _TemplateAnalysis:
                     f"(allowed: {', '.join(sorted(allowed))})",
                 )
             )
-        if wildcard_action or any(rule is rules.WILDCARD_RESOURCE for rule, _ in findings):
+        if target.status == "wildcard" and not wildcard_action and is_resource_less(action) and target.text == "*":
             exemption = perimeter.exemption(action, target.text)
             if exemption is not None:
                 return _Verdict(RECORDED_WILDCARD, [], exemption.reason)
         return _Verdict(access, findings)
 
-    def _judge_resource(self, perimeter: Perimeter, target: Target) -> tuple[list[Finding], frozenset[str] | None, str]:
+    def _judge_resource(
+        self, template: str, perimeter: Perimeter, target: Target, action: str, grant: Grant
+    ) -> tuple[list[Finding], frozenset[str] | None, str]:
         """Findings about the resource, the actions the declaration allows on it, and its label."""
         if target.status == "wildcard":
             return [(rules.WILDCARD_RESOURCE, _WILDCARD_RESOURCE_MESSAGE)], None, "wildcard"
         if target.status == "external":
             return (
-                [(rules.UNDECLARED_REACH, "a resource outside the template, not in the declared perimeter")],
+                [
+                    (
+                        rules.UNDECLARED_REACH,
+                        "a resource outside the assembly (or in another account or region), "
+                        "not in the declared perimeter",
+                    )
+                ],
                 None,
                 "undeclared",
             )
@@ -221,41 +296,81 @@ class _TemplateAnalysis:
                 None,
                 "unresolved",
             )
+        owner = self.assembly.indexes.get(target.template or template)
+        resource_type = owner.type_of(target.logical_id) if owner else ""
+        if (target.template or template) != template:
+            message = (
+                f"{target.logical_id} ({resource_type}) of {target.template} is in another template: "
+                "not in the function's declared perimeter"
+            )
+            return [(rules.UNDECLARED_REACH, message)], None, "undeclared"
         entries = perimeter.entries_for(target.logical_id)
         if not entries:
-            resource_type = self.index.type_of(target.logical_id)
             message = f"{target.logical_id} ({resource_type}) is not in the function's declared perimeter"
             return [(rules.UNDECLARED_REACH, message)], None, "undeclared"
         if entries[0].kind == S3_PREFIX:
-            return _judge_object(entries, target)
+            return _judge_object(entries, target, action, grant)
         finding = _judge_sub_resource(entries, target)
         return ([finding] if finding else []), _allowed(entries), _access(entries)
 
     # -- cross-function checks ---------------------------------------------------------------
 
-    def _record_data_reach(self, function: str, target: Target, action: str) -> None:
+    def _collect_data_resources(self) -> dict[str, list[ResourceKey]]:
+        """Data resources of the assembly by service prefix, for wildcard reach."""
+        by_service: dict[str, list[ResourceKey]] = defaultdict(list)
+        for name, index in self.assembly.indexes.items():
+            for resource_type in index.types():
+                kind = kind_of_type(resource_type)
+                if kind in DATA_KINDS:
+                    for logical_id in index.of_type(resource_type):
+                        by_service[_SERVICE_OF_KIND[kind]].append((name, logical_id))
+        return by_service
+
+    def _record_data_reach(self, key: FunctionKey, grant: Grant, action: str) -> None:
+        target = grant.target
+        if target.status == "wildcard":
+            if is_resource_less(action) and not grant.not_action:
+                return
+            service = action.split(":", 1)[0].lower() if ":" in action and not grant.not_action else "*"
+            for candidate_service, resources in self._data_resources.items():
+                if service in ("*", candidate_service) or is_pattern(service):
+                    for resource in resources:
+                        self._reach(resource, key, "", action)
+            return
         if target.status != "resource" or target.logical_id is None:
             return
-        if self.index.type_of(target.logical_id) not in DATA_TYPES:
+        owner_name = target.template or key[0]
+        owner = self.assembly.indexes.get(owner_name)
+        if owner is None or kind_of_type(owner.type_of(target.logical_id)) not in DATA_KINDS:
             return
-        reach = self._data_reach[target.logical_id].setdefault(function, _DataReach())
-        reach.heads.add(_key_head(target.suffix))
+        resource = (owner_name, target.logical_id)
+        listed = _listed_prefixes(grant) if action.lower() == "s3:listbucket" and not target.suffix else []
+        for head in listed or [_key_head(target.suffix)]:
+            self._reach(resource, key, head, action)
+
+    def _reach(self, resource: ResourceKey, key: FunctionKey, head: str, action: str) -> None:
+        reach = self._data_reach[resource].setdefault(key, _DataReach())
+        reach.heads.add(head)
         reach.actions.add(action)
 
-    def _check_shared_roles(self, functions_of_role: Mapping[str, list[str]]) -> None:
+    def _check_shared_roles(self, functions_of_role: Mapping[RoleKey, list[FunctionKey]]) -> None:
+        compute = self.assembly.compute_users(self.policies)
         for role, functions in functions_of_role.items():
             for function in functions:
-                others = [other for other in functions if other != function]
-                if others:
+                others = [other[1] if other[0] == function[0] else f"{other[0]}/{other[1]}" for other in functions]
+                others = [other for other in others if other != function[1]]
+                users = others + compute.get(role, []) + self.policies.trusted_by.get(role, [])
+                if users:
                     message = (
-                        f"role {role} is also the role of {', '.join(others)}: each function gets the other's "
-                        "reach; give every function its own role"
+                        f"role {role[1]} is also used by {', '.join(users)}: each gets the other's reach; give "
+                        "every function its own role, assumable by Lambda only"
                     )
-                    self._report(function, rules.SHARED_ROLE, role, (), message)
+                    self._report(function, rules.SHARED_ROLE, role[1], (), message)
 
     def _check_shared_data(self) -> None:
         for resource, reachers in sorted(self._data_reach.items()):
-            is_bucket = self.index.type_of(resource) == RESOURCE_TYPES[S3_PREFIX]
+            owner = self.assembly.indexes[resource[0]]
+            is_bucket = kind_of_type(owner.type_of(resource[1])) == S3_PREFIX
             for function, reach in reachers.items():
                 conflicts = [
                     other
@@ -267,38 +382,61 @@ class _TemplateAnalysis:
                 if not conflicts:
                     continue
                 where = f" (objects under {', '.join(repr(h) for h in sorted(reach.heads))})" if is_bucket else ""
+                label = resource[1] if resource[0] == function[0] else f"{resource[0]}/{resource[1]}"
+                names = ", ".join(
+                    other[1] if other[0] == function[0] else f"{other[0]}/{other[1]}" for other in conflicts
+                )
                 message = (
-                    f"{resource}{where} is also reached by {', '.join(conflicts)}; a data resource belongs to one "
+                    f"{label}{where} is also reached by {names}; a data resource belongs to one "
                     "function unless every function reaching it declares it 'shared: true'"
                 )
-                self._report(function, rules.SHARED_RESOURCE, resource, sorted(reach.actions, key=str.lower), message)
+                self._report(function, rules.SHARED_RESOURCE, label, sorted(reach.actions, key=str.lower), message)
 
-    def _declares_shared(self, function: str, resource: str) -> bool:
-        return self._perimeters[function].declares_shared(resource)
+    def _declares_shared(self, function: FunctionKey, resource: ResourceKey) -> bool:
+        return resource[0] == function[0] and self._perimeters[function].declares_shared(resource[1])
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _display(self, template: str, target: Target) -> str:
+        if target.status == "resource" and target.template and target.template != template:
+            return f"{target.template}/{target.text}"
+        return target.text
 
     def _kind(self, target: Target) -> str:
         if target.status != "resource" or target.logical_id is None:
             return target.status
-        resource_type = self.index.type_of(target.logical_id)
-        return _KIND_OF_TYPE.get(resource_type, resource_type)
+        owner = self.assembly.indexes.get(target.template) if target.template else None
+        resource_type = owner.type_of(target.logical_id) if owner else ""
+        return kind_of_type(resource_type) or resource_type
 
-    def _report(self, function: str, rule: Rule, resource: str, actions: Iterable[str], message: str) -> None:
-        self.violations.append(Violation(self.index.name, function, rule, resource, tuple(actions), message))
+    def _report(self, key: FunctionKey, rule: Rule, resource: str, actions: Iterable[str], message: str) -> None:
+        template, function = key
+        if rule.code in _REACH_RULES and self._perimeters.get(key, EMPTY) is not EMPTY:
+            message = f"{message}; {KIT_GRANTS_HINT}"
+        violation = Violation(template, function, rule, resource, tuple(actions), message)
+        (self.warnings if rule.code in rules.WARNING_RULES else self.violations).append(violation)
 
 
-_WILDCARD_RESOURCE_MESSAGE = "wildcard resource: name the exact resources, or record it under 'wildcards' with a reason"
+_SECRET_SUFFIX = re.compile(r"-(?:\?{6}|[A-Za-z0-9]{6})")
+
+_WILDCARD_RESOURCE_MESSAGE = (
+    "wildcard resource: name the exact resources (only actions without resource-level permissions may be "
+    "recorded under 'wildcards' on '*')"
+)
+
+
+def _is_own_role(target: Target, role: RoleKey, template: str) -> bool:
+    return target.status == "resource" and (target.template or template, target.logical_id) == role
+
+
+def _order(violation: Violation) -> tuple[str, ...]:
+    return (violation.template, violation.function, violation.rule.code, violation.resource, violation.message)
 
 
 def _actions(grant: Grant) -> list[str]:
     if grant.not_action:
         return [f"* except {', '.join(grant.actions)}"]
     return list(grant.actions)
-
-
-def _is_wildcard_action(action: str, grant: Grant) -> bool:
-    return grant.not_action or is_pattern(action)
 
 
 def _allowed(entries: Iterable[ReachEntry]) -> frozenset[str]:
@@ -314,7 +452,7 @@ def _judge_sub_resource(entries: list[ReachEntry], target: Target) -> Finding | 
     suffix, kind, owner = target.suffix, entries[0].kind, target.logical_id
     if not suffix:
         return None
-    if kind == DYNAMODB_TABLE and suffix.startswith("/index/"):
+    if kind == "dynamodb-table" and suffix.startswith("/index/"):
         name = suffix[len("/index/") :]
         if is_pattern(name):
             return (rules.WILDCARD_RESOURCE, f"every index of {owner}: declare and name each index instead")
@@ -325,17 +463,27 @@ def _judge_sub_resource(entries: list[ReachEntry], target: Target) -> Finding | 
                 f"index '{name}' of {owner} is not declared (declared indexes: {', '.join(declared) or 'none'})",
             )
         return None
-    if kind == DYNAMODB_TABLE and suffix == STREAM_SUFFIX:
+    if kind == "dynamodb-table" and (suffix == STREAM_SUFFIX or suffix.startswith("/stream/")):
+        if is_pattern(suffix[len("/stream/") :]) and suffix != STREAM_SUFFIX:
+            return (rules.WILDCARD_RESOURCE, f"every stream of {owner}: name the stream with StreamArn")
         return None  # the stream is the table's; its actions are judged against the access level
     if kind == LOG_GROUP and (suffix == ":*" or suffix.startswith(":log-stream:")):
         return None  # log streams of the function's own log group
+    if kind == "lambda-function" and (suffix == ":*" or not is_pattern(suffix)):
+        return None  # versions and aliases of the declared function
+    if kind == "secret" and _SECRET_SUFFIX.fullmatch(suffix):
+        return None  # the random suffix Secrets Manager appends to the secret's name
     return (rules.UNRESOLVED_RESOURCE, f"unrecognized sub-resource '{suffix}' of {owner}")
 
 
-def _judge_object(entries: list[ReachEntry], target: Target) -> tuple[list[Finding], frozenset[str] | None, str]:
+def _judge_object(
+    entries: list[ReachEntry], target: Target, action: str, grant: Grant
+) -> tuple[list[Finding], frozenset[str] | None, str]:
     """Check an S3 bucket or object ARN against the declared prefixes of that bucket."""
     bucket, suffix = target.logical_id, target.suffix
     if not suffix:
+        if action.lower() == "s3:listbucket":
+            return _judge_listing(entries, grant)
         return [], _allowed(entries), _access(entries)
     if not suffix.startswith("/"):
         return [(rules.UNRESOLVED_RESOURCE, f"unrecognized sub-resource '{suffix}' of {bucket}")], None, "unresolved"
@@ -351,6 +499,37 @@ def _judge_object(entries: list[ReachEntry], target: Target) -> tuple[list[Findi
         return [(rules.WILDCARD_RESOURCE, message)], _allowed(broader), _access(broader)
     message = f"object ARN {target.text} is outside the declared prefix {prefixes} of {bucket}"
     return [(rules.OUTSIDE_PREFIX, message)], None, "outside prefix"
+
+
+def _judge_listing(entries: list[ReachEntry], grant: Grant) -> tuple[list[Finding], frozenset[str] | None, str]:
+    """``s3:ListBucket`` is on the bucket ARN: only an ``s3:prefix`` condition keeps it in the prefix."""
+    listing = [entry for entry in entries if "s3:ListBucket" in entry.actions]
+    prefixes = [
+        value
+        for operator, key, values in grant.condition
+        if key.lower() == "s3:prefix" and operator.lower() in ("stringequals", "stringlike")
+        for value in values
+    ]
+    declared = [entry.prefix for entry in listing if entry.prefix is not None]
+    if listing and prefixes and all(any(value.startswith(p) for p in declared) for value in prefixes):
+        return [], _allowed(listing), _access(listing)
+    if not listing:
+        return [], _allowed(entries), _access(entries)
+    message = (
+        f"s3:ListBucket on {grant.target.text} lists every key unless an s3:prefix condition limits it to "
+        f"the declared prefix {', '.join(repr(p) for p in declared)}"
+    )
+    return [(rules.OUTSIDE_PREFIX, message)], None, "outside prefix"
+
+
+def _listed_prefixes(grant: Grant) -> list[str]:
+    """The key heads an ``s3:prefix`` condition limits a listing to ([] when none does)."""
+    return [
+        _key_head("/" + value)
+        for operator, key, values in grant.condition
+        if key.lower() == "s3:prefix" and operator.lower() in ("stringequals", "stringlike")
+        for value in values
+    ]
 
 
 def _key_head(suffix: str) -> str:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from . import diff_cli
 from .analyzer import analyze
 from .errors import PerimeterInputError
 from .loader import load_path
@@ -55,11 +56,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["diff"]:  # a subcommand; a path named "diff" is given as ./diff
+        return diff_cli.main(argv[1:])
     arguments = build_parser().parse_args(argv)
     try:
         report = analyze(load_path(arguments.paths))
     except PerimeterInputError as error:
-        print(f"perimeter: error: {error}", file=sys.stderr)
+        print(f"perimeter: error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (RecursionError, MemoryError, OSError) as error:
+        print(f"perimeter: error: cannot read the input: {type(error).__name__}", file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(_RENDERERS[arguments.format](report))
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+def _one_line(text: str) -> str:
+    """Messages may quote template values: keep the contract of one line on stderr."""
+    return " ".join(text.split())

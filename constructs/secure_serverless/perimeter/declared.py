@@ -18,12 +18,16 @@ from secure_serverless.access_levels import (
     RESOURCE_TYPES,
     S3_PREFIX,
     actions_for,
+    is_resource_less,
+    kind_of_type,
 )
 
 from .targets import is_pattern
 from .template import TemplateIndex
 
 SUPPORTED_VERSIONS = (1, 2)
+#: From version 2 on, a shared entry must say why (``share_reason``).
+SHARE_REASON_SINCE = 2
 _CDK_NAG_RESOURCE = re.compile(r"^<(?P<id>[^.>]+)\.Arn>(?P<suffix>.*)$")
 
 
@@ -38,6 +42,7 @@ class ReachEntry:
     indexes: tuple[str, ...] = ()
     prefix: str | None = None
     shared: bool = False
+    share_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,15 +92,17 @@ def read_perimeter(index: TemplateIndex, function: str) -> tuple[Perimeter | Non
     if not isinstance(raw, dict):
         return EMPTY, [f"{PERIMETER_METADATA_KEY} must be an object, got {type(raw).__name__}"]
     problems: list[str] = []
-    if raw.get("version") not in SUPPORTED_VERSIONS:
-        problems.append(f"version must be one of {SUPPORTED_VERSIONS}, got {raw.get('version')!r}")
+    version = raw.get("version")
+    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+        problems.append(f"version must be one of {list(SUPPORTED_VERSIONS)}, got {version!r}")
+        version = max(SUPPORTED_VERSIONS)
     role = logical_id_of(raw.get("role"))
     if role is None:
         problems.append("'role' must name the logical id of the function's role")
     reach = [
         entry
         for position, item in enumerate(_list(raw, "reach", problems))
-        if (entry := _reach_entry(index, item, f"reach[{position}]", problems)) is not None
+        if (entry := _reach_entry(index, item, f"reach[{position}]", problems, version)) is not None
     ]
     wildcards = [
         wildcard
@@ -126,7 +133,7 @@ def _list(raw: Mapping[str, Any], key: str, problems: list[str]) -> list[Any]:
     return value
 
 
-def _reach_entry(index: TemplateIndex, item: Any, where: str, problems: list[str]) -> ReachEntry | None:
+def _reach_entry(index: TemplateIndex, item: Any, where: str, problems: list[str], version: Any) -> ReachEntry | None:
     if not isinstance(item, dict):
         problems.append(f"{where} must be an object")
         return None
@@ -144,13 +151,20 @@ def _reach_entry(index: TemplateIndex, item: Any, where: str, problems: list[str
     if not index.has(resource):
         problems.append(f"{where}: resource {resource!r} is not in the template")
         return None
-    if index.type_of(resource) != expected_type:
+    if kind_of_type(index.type_of(resource)) != kind:
         problems.append(f"{where}: {resource} is an {index.type_of(resource)}, but kind {kind!r} is {expected_type}")
         return None
     shared = item.get("shared", False)
     if not isinstance(shared, bool):
         problems.append(f"{where}: 'shared' must be true or false, got {shared!r}")
         return None
+    share_reason = item.get("share_reason", "")
+    if not isinstance(share_reason, str):
+        problems.append(f"{where}: 'share_reason' must be a string, got {share_reason!r}")
+        return None
+    if shared and not share_reason.strip() and isinstance(version, int) and version >= SHARE_REASON_SINCE:
+        problems.append(f"{where}: a shared resource needs a 'share_reason' (version {version})")
+        shared = False
     indexes = _indexes(index, resource, item, where, problems) if kind == DYNAMODB_TABLE else ()
     if kind != DYNAMODB_TABLE and "indexes" in item:
         problems.append(f"{where}: 'indexes' only applies to {DYNAMODB_TABLE}")
@@ -168,6 +182,7 @@ def _reach_entry(index: TemplateIndex, item: Any, where: str, problems: list[str
         indexes=indexes,
         prefix=prefix if kind == S3_PREFIX else None,
         shared=shared,
+        share_reason=share_reason.strip(),
     )
 
 
@@ -181,13 +196,17 @@ def _indexes(
     defined = {
         definition.get("IndexName")
         for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
-        for definition in index.properties(table).get(key, []) or []
-        if isinstance(definition, dict)
+        for definition in _list_value(index.properties(table).get(key))
+        if isinstance(definition, dict) and isinstance(definition.get("IndexName"), str)
     }
     unknown = [name for name in names if name not in defined]
     if unknown:
         problems.append(f"{where}: {table} defines no index named {', '.join(sorted(unknown))}")
     return tuple(names)
+
+
+def _list_value(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _wildcard_entry(item: Any, where: str, problems: list[str]) -> WildcardEntry | None:
@@ -207,4 +226,16 @@ def _wildcard_entry(item: Any, where: str, problems: list[str]) -> WildcardEntry
     nag_form = _CDK_NAG_RESOURCE.match(resource)
     if nag_form:
         resource = nag_form["id"] + nag_form["suffix"]
+    # Whatever the reason, a wildcard may only stand for what IAM cannot scope: actions with no
+    # resource-level permissions, on "*". Data actions and account-wide data reach never.
+    scoped = sorted(action for action in actions if not is_resource_less(action))
+    if scoped:
+        problems.append(
+            f"{where}: only actions without resource-level permissions may be recorded as wildcards "
+            f"(such as xray:PutTraceSegments); not {', '.join(scoped)}: name the exact resources instead"
+        )
+        return None
+    if resource != "*":
+        problems.append(f"{where}: a recorded wildcard must be on resource '*', got {resource!r}")
+        return None
     return WildcardEntry(frozenset(action.lower() for action in actions), resource, reason.strip())

@@ -5,64 +5,74 @@ values only exist at deploy time. The resolver turns such an expression into a *
 string*: a tuple of literal text and ``Token`` placeholders (``Ref X``, ``X.Arn``,
 ``AWS::Region``). That keeps the one thing the analyzer needs — which logical resource an ARN is
 built from, and what text follows it — without guessing account ids or names.
+
+The forms are read through ``secure_serverless.cfn_intrinsics``, the model local mode uses too.
+``Fn::If`` yields both branches (either may apply at deploy time), so ``resolve_all`` returns
+every alternative; what cannot be evaluated (``Fn::Transform``, ``Fn::Select`` over a parameter,
+an unknown function) becomes an ``opaque`` token, which the analyzer reports (P14), never skips.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from secure_serverless import cfn_intrinsics
+from secure_serverless.cfn_intrinsics import PSEUDO_PARAMETERS, IntrinsicError, SubVariable
 
 from .errors import DanglingReferenceError, TemplateStructureError
-from .template import TemplateIndex
+
+if TYPE_CHECKING:
+    from .template import TemplateIndex
 
 TokenKind = Literal["ref", "getatt", "pseudo", "parameter", "opaque"]
 
-PSEUDO_PARAMETERS = frozenset(
-    {
-        "AWS::AccountId",
-        "AWS::NotificationARNs",
-        "AWS::NoValue",
-        "AWS::Partition",
-        "AWS::Region",
-        "AWS::StackId",
-        "AWS::StackName",
-        "AWS::URLSuffix",
-    }
-)
+__all__ = ["PSEUDO_PARAMETERS", "Resolver", "Sym", "Token", "concat", "literal", "render", "shape", "tokens"]
 
-_SUB_VARIABLE = re.compile(r"\$\{(!?)([^}]*)\}")
+#: Alternatives kept for one value: ``Fn::If`` inside ``Fn::Join`` multiplies them.
+MAX_ALTERNATIVES = 64
 
 
 @dataclass(frozen=True)
 class Token:
     """A value known only at deploy time.
 
-    ``ref``/``getatt`` name a resource of the template (``name`` is its logical id, ``attr`` the
-    attribute); ``pseudo`` and ``parameter`` name ``AWS::Region`` or a template parameter;
-    ``opaque`` stands for anything the analyzer does not evaluate (``Fn::ImportValue``...).
+    ``ref``/``getatt`` name a resource (``name`` is its logical id, ``attr`` the attribute) of
+    the template ``stack`` ("" for the template being read; another template's name when the
+    value came through ``Fn::ImportValue`` or a nested stack parameter); ``pseudo`` and
+    ``parameter`` name ``AWS::Region`` or a template parameter; ``opaque`` stands for anything
+    the analyzer does not evaluate (``name`` is the function, e.g. ``Fn::Transform``).
     """
 
     kind: TokenKind
     name: str
     attr: str = ""
+    stack: str = ""
 
     def render(self) -> str:
+        prefix = f"{self.stack}/" if self.stack else ""
         if self.kind == "getatt":
-            return "${" + f"{self.name}.{self.attr}" + "}"
-        return "${" + self.name + "}"
+            return "${" + f"{prefix}{self.name}.{self.attr}" + "}"
+        return "${" + prefix + self.name + "}"
 
     @property
     def resource(self) -> str | None:
-        """The logical id this token refers to, if it refers to a resource."""
-        return self.name if self.kind in ("ref", "getatt") else None
+        """The logical id this token refers to, if it refers to a resource of the same template."""
+        return self.name if self.kind in ("ref", "getatt") and not self.stack else None
+
+    def in_stack(self, stack: str) -> Token:
+        """This token as seen from another template (a local token gets ``stack``)."""
+        if self.stack or self.kind in ("pseudo", "opaque"):
+            return self
+        return Token(self.kind, self.name, self.attr, stack)
 
 
 Part = str | Token
 Sym = tuple[Part, ...]
 
-NO_VALUE: Sym = (Token("pseudo", "AWS::NoValue"),)
+NO_VALUE: Sym = (Token("pseudo", cfn_intrinsics.NO_VALUE),)
 
 
 def concat(pieces: Iterable[Sym | str]) -> Sym:
@@ -102,165 +112,224 @@ def tokens(sym: Sym) -> list[Token]:
     return [part for part in sym if isinstance(part, Token)]
 
 
+def opaque(function: str) -> Sym:
+    return (Token("opaque", function),)
+
+
+def is_opaque(sym: Sym) -> bool:
+    return any(part.kind in ("opaque", "parameter") for part in tokens(sym))
+
+
+#: Outside knowledge: an export's value (``Fn::ImportValue``) or a nested stack's parameter,
+#: already resolved in the template that defines it, tokens tagged with that template.
+ExternalLookup = Callable[[str], "list[Sym] | None"]
+
+
 class Resolver:
     """Evaluates intrinsics of one template; raises ``DanglingReferenceError`` on unknown names."""
 
-    def __init__(self, index: TemplateIndex) -> None:
+    def __init__(
+        self,
+        index: TemplateIndex,
+        *,
+        import_value: ExternalLookup | None = None,
+        parameter_value: ExternalLookup | None = None,
+    ) -> None:
         self.index = index
+        self._import_value = import_value
+        self._parameter_value = parameter_value
+
+    # -- public ---------------------------------------------------------------------------
 
     def resolve(self, value: Any, where: str) -> Sym:
-        """Evaluate one scalar value (string, number or intrinsic) to a symbolic string."""
-        if isinstance(value, str):
-            return concat([value])
-        if isinstance(value, bool):
-            return (str(value).lower(),)
-        if isinstance(value, int | float):
-            return (str(value),)
-        if isinstance(value, dict) and len(value) == 1:
-            ((function, argument),) = value.items()
-            handler = self._scalar_functions.get(function)
-            if handler is not None:
-                return handler(self, argument, where)
-            if function.startswith("Fn::"):
-                return (Token("opaque", function),)
-        raise TemplateStructureError(
-            f"{self.index.name}: {where}: expected a string or an intrinsic function, got {_short(value)}"
-        )
+        """One scalar value (string, number or intrinsic) as one symbolic string; a value with
+        several alternatives (``Fn::If``) is ``opaque`` here: use ``resolve_all`` to see them."""
+        alternatives = self.resolve_all(value, where)
+        return alternatives[0] if len(alternatives) == 1 else opaque("Fn::If")
+
+    def resolve_all(self, value: Any, where: str) -> list[Sym]:
+        """Every value a scalar may take: one, or several through ``Fn::If``."""
+        try:
+            return self._scalar(value, where, 0)
+        except IntrinsicError as error:
+            raise TemplateStructureError(f"{self.index.name}: {where}: {error}") from error
 
     def resolve_list(self, value: Any, where: str) -> list[Sym]:
-        """Evaluate a list-valued property (``Resource``, ``Roles``...): each item, both ``Fn::If``
-        branches (either may apply), ``Fn::Split`` results; ``AWS::NoValue`` items are dropped."""
+        """A list-valued property (``Resource``, ``Roles``...): each item, both ``Fn::If``
+        branches, ``Fn::Split`` results; ``AWS::NoValue`` items are dropped."""
+        try:
+            return self._list(value, where, 0)
+        except IntrinsicError as error:
+            raise TemplateStructureError(f"{self.index.name}: {where}: {error}") from error
+
+    # -- evaluation -----------------------------------------------------------------------
+
+    def _list(self, value: Any, where: str, depth: int) -> list[Sym]:
+        if isinstance(value, str):
+            return [(value,) if value else ()]
+        cfn_intrinsics.check_depth(depth)
         if isinstance(value, list):
             items: list[Sym] = []
             for position, item in enumerate(value):
-                items.extend(self.resolve_list(item, f"{where}[{position}]"))
+                items.extend(self._list(item, f"{where}[{position}]", depth + 1))
             return items
-        if isinstance(value, dict) and len(value) == 1:
-            ((function, argument),) = value.items()
+        call = cfn_intrinsics.intrinsic(value)
+        if call is not None:
+            function, argument = call
             if function == "Fn::If":
-                branches = _arguments(argument, 3, function, self.index.name, where)
-                return self.resolve_list(branches[1], where) + self.resolve_list(branches[2], where)
+                _, when_true, when_false = cfn_intrinsics.if_arguments(argument)
+                return self._list(when_true, where, depth + 1) + self._list(when_false, where, depth + 1)
             if function == "Fn::Split":
-                return self._split(argument, where)
-        sym = self.resolve(value, where)
-        return [] if sym == NO_VALUE else [sym]
+                return self._split(argument, where, depth)
+            if function == "Ref" and isinstance(argument, str) and argument in self.index.parameters:
+                outer = self._parameter_value(argument) if self._parameter_value else None
+                if outer is not None:
+                    return [sym for sym in outer if sym != NO_VALUE]
+        return [sym for sym in self._scalar(value, where, depth) if sym != NO_VALUE]
 
-    # -- intrinsic functions --------------------------------------------------------------
+    def _scalar(self, value: Any, where: str, depth: int) -> list[Sym]:
+        if isinstance(value, str):  # the common case, first
+            return [(value,) if value else ()]
+        cfn_intrinsics.check_depth(depth)
+        if isinstance(value, bool):
+            return [(str(value).lower(),)]
+        if isinstance(value, int | float):
+            return [(str(value),)]
+        call = cfn_intrinsics.intrinsic(value)
+        if call is None:
+            raise TemplateStructureError(
+                f"{self.index.name}: {where}: expected a string or an intrinsic function, got {_short(value)}"
+            )
+        function, argument = call
+        handler = _SCALAR_FUNCTIONS.get(function)
+        if handler is None:
+            return [opaque(function)]
+        return _bounded(handler(self, argument, where, depth + 1))
 
-    def _ref(self, argument: Any, where: str) -> Sym:
+    def _ref(self, argument: Any, where: str, depth: int) -> list[Sym]:
         if not isinstance(argument, str):
             raise TemplateStructureError(f"{self.index.name}: {where}: Ref takes a name, got {_short(argument)}")
-        return (self._name_token(argument, where, "Ref"),)
+        return self._named_value(argument, where, "Ref")
 
-    def _get_att(self, argument: Any, where: str) -> Sym:
-        if isinstance(argument, str) and "." in argument:
-            argument = argument.split(".", 1)
-        args = _arguments(argument, 2, "Fn::GetAtt", self.index.name, where)
-        logical_id, attribute = args
-        if not isinstance(logical_id, str):
-            raise TemplateStructureError(f"{self.index.name}: {where}: Fn::GetAtt needs a logical id")
+    def _get_att(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        logical_id, attribute = cfn_intrinsics.get_att_target(argument)
         self._require_resource(logical_id, where, "Fn::GetAtt")
         if not isinstance(attribute, str):
-            return (Token("opaque", "Fn::GetAtt"),)
-        return (Token("getatt", logical_id, attribute),)
+            return [opaque("Fn::GetAtt")]
+        return [(Token("getatt", logical_id, attribute),)]
 
-    def _join(self, argument: Any, where: str) -> Sym:
-        separator, items = _arguments(argument, 2, "Fn::Join", self.index.name, where)
-        if not isinstance(separator, str):
-            raise TemplateStructureError(f"{self.index.name}: {where}: Fn::Join separator must be a string")
-        pieces: list[Sym | str] = []
-        for position, item in enumerate(self.resolve_list(items, f"{where}.Fn::Join")):
-            if position:
-                pieces.append(separator)
-            pieces.append(item)
-        return concat(pieces)
+    def _join(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        separator, items = cfn_intrinsics.join_arguments(argument)
+        if cfn_intrinsics.intrinsic(items) is not None and not _is_list_function(items):
+            return [opaque("Fn::Join")]
+        alternatives = self._item_alternatives(items, f"{where}.Fn::Join", depth)
+        return [concat(_interleave(combination, separator)) for combination in alternatives]
 
-    def _sub(self, argument: Any, where: str) -> Sym:
-        variables: dict[str, Any] = {}
-        if isinstance(argument, list):
-            text, variables = _arguments(argument, 2, "Fn::Sub", self.index.name, where)
-            if not isinstance(variables, dict):
-                raise TemplateStructureError(f"{self.index.name}: {where}: Fn::Sub variables must be an object")
-        else:
-            text = argument
-        if not isinstance(text, str):
-            raise TemplateStructureError(f"{self.index.name}: {where}: Fn::Sub needs a string")
-        pieces: list[Sym | str] = []
-        position = 0
-        for match in _SUB_VARIABLE.finditer(text):
-            pieces.append(text[position : match.start()])
-            escaped, name = match.groups()
-            name = name.strip()
-            if escaped:
-                pieces.append("${" + name + "}")
-            elif name in variables:
-                pieces.append(self.resolve(variables[name], f"{where}.Fn::Sub.{name}"))
-            elif "." in name and not name.startswith("AWS::"):
-                logical_id, attribute = name.split(".", 1)
-                self._require_resource(logical_id, where, "Fn::Sub")
-                pieces.append((Token("getatt", logical_id, attribute),))
+    def _item_alternatives(self, items: Any, where: str, depth: int) -> list[list[Sym]]:
+        """For a list of scalars: every combination of their alternatives."""
+        if isinstance(items, list):
+            per_item = [self._scalar(item, f"{where}[{n}]", depth + 1) for n, item in enumerate(items)]
+            if _product_size(per_item) > MAX_ALTERNATIVES:
+                return [[opaque("Fn::If")]]
+            return [[sym for sym in combination if sym != NO_VALUE] for combination in itertools.product(*per_item)]
+        return [self._list(items, where, depth + 1)]
+
+    def _sub(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        text, variables = cfn_intrinsics.sub_arguments(argument)
+        per_piece: list[list[Sym]] = []
+        for piece in cfn_intrinsics.sub_pieces(text):
+            if isinstance(piece, str):
+                per_piece.append([(piece,)])
+            elif piece.name in variables:
+                per_piece.append(self._scalar(variables[piece.name], f"{where}.Fn::Sub.{piece.name}", depth + 1))
             else:
-                pieces.append((self._name_token(name, where, "Fn::Sub"),))
-            position = match.end()
-        pieces.append(text[position:])
-        return concat(pieces)
+                per_piece.append(self._sub_variable(piece, where))
+        if _product_size(per_piece) > MAX_ALTERNATIVES:
+            return [opaque("Fn::If")]
+        return [concat(combination) for combination in itertools.product(*per_piece)]
 
-    def _select(self, argument: Any, where: str) -> Sym:
-        raw_index, items = _arguments(argument, 2, "Fn::Select", self.index.name, where)
+    def _sub_variable(self, variable: SubVariable, where: str) -> list[Sym]:
+        name, attribute = variable.reference
+        if attribute is not None:
+            self._require_resource(name, where, "Fn::Sub")
+            return [(Token("getatt", name, attribute),)]
+        return self._named_value(name, where, "Fn::Sub")
+
+    def _select(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        raw_index, items = cfn_intrinsics.select_arguments(argument)
         index_text = literal(self.resolve(raw_index, where))
-        candidates = self.resolve_list(items, f"{where}.Fn::Select")
         if index_text is None or not index_text.isdigit():
-            return (Token("opaque", "Fn::Select"),)
-        position = int(index_text)
-        if position < len(candidates):
-            return candidates[position]
-        if any(tokens(candidate) for candidate in candidates):
-            return (Token("opaque", "Fn::Select"),)  # a token may hide more separators
-        raise TemplateStructureError(f"{self.index.name}: {where}: Fn::Select index {position} out of range")
+            return [opaque("Fn::Select")]
+        split = not isinstance(items, list)
+        if isinstance(items, list):
+            per_item = self._item_alternatives(items, f"{where}.Fn::Select", depth)
+        elif _is_list_function(items):
+            per_item = [self._list(items, f"{where}.Fn::Select", depth + 1)]
+        else:
+            return [opaque("Fn::Select")]  # a parameter list or an import: its items are unknown
+        position, results = int(index_text), []
+        for candidates in per_item:
+            before = candidates[: position + 1]
+            if any(is_opaque(candidate) for candidate in before) or (split and any(tokens(c) for c in before)):
+                return [opaque("Fn::Select")]  # a deploy-time value may hold more separators
+            if position >= len(candidates):
+                raise TemplateStructureError(f"{self.index.name}: {where}: Fn::Select index {position} out of range")
+            results.append(candidates[position])
+        return list(dict.fromkeys(results))
 
-    def _split(self, argument: Any, where: str) -> list[Sym]:
-        separator, source = _arguments(argument, 2, "Fn::Split", self.index.name, where)
-        if not isinstance(separator, str) or not separator:
-            raise TemplateStructureError(f"{self.index.name}: {where}: Fn::Split separator must be a string")
-        pieces: list[list[Part]] = [[]]
-        for part in self.resolve(source, f"{where}.Fn::Split"):
-            if isinstance(part, Token):
-                pieces[-1].append(part)
-                continue
-            head, *rest = part.split(separator)
-            pieces[-1].append(head)
-            pieces.extend([chunk] for chunk in rest)
-        return [concat([tuple(piece)]) for piece in pieces]
+    def _split(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        separator, source = cfn_intrinsics.split_arguments(argument)
+        results: list[Sym] = []
+        for alternative in self._scalar(source, f"{where}.Fn::Split", depth + 1):
+            if is_opaque(alternative):
+                return [opaque("Fn::Split")]  # an unknown value may hold any number of items
+            pieces: list[list[Part]] = [[]]
+            for part in alternative:
+                if isinstance(part, Token):
+                    pieces[-1].append(part)
+                    continue
+                head, *rest = part.split(separator)
+                pieces[-1].append(head)
+                pieces.extend([chunk] for chunk in rest)
+            results.extend(concat([tuple(piece)]) for piece in pieces)
+        return results
 
-    def _if(self, argument: Any, where: str) -> Sym:
-        branches = _arguments(argument, 3, "Fn::If", self.index.name, where)
-        when_true = self.resolve(branches[1], where)
-        when_false = self.resolve(branches[2], where)
-        return when_true if when_true == when_false else (Token("opaque", "Fn::If"),)
+    def _if(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        _, when_true, when_false = cfn_intrinsics.if_arguments(argument)
+        branches = self._scalar(when_true, where, depth + 1) + self._scalar(when_false, where, depth + 1)
+        return list(dict.fromkeys(branches))
 
-    def _find_in_map(self, argument: Any, where: str) -> Sym:
-        keys = [
-            literal(self.resolve(key, where))
-            for key in _arguments(argument, 3, "Fn::FindInMap", self.index.name, where)
-        ]
+    def _find_in_map(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        keys = [literal(self.resolve(key, where)) for key in cfn_intrinsics.arguments("Fn::FindInMap", argument, 3)]
         value: Any = self.index.mappings
         for key in keys:
             if key is None or not isinstance(value, dict) or key not in value:
-                return (Token("opaque", "Fn::FindInMap"),)
+                return [opaque("Fn::FindInMap")]
             value = value[key]
-        return self.resolve(value, where) if not isinstance(value, list) else (Token("opaque", "Fn::FindInMap"),)
+        return self._scalar(value, where, depth + 1) if not isinstance(value, list) else [opaque("Fn::FindInMap")]
 
-    _scalar_functions: ClassVar[dict[str, Callable[[Resolver, Any, str], Sym]]] = {
-        "Ref": _ref,
-        "Fn::GetAtt": _get_att,
-        "Fn::Join": _join,
-        "Fn::Sub": _sub,
-        "Fn::Select": _select,
-        "Fn::If": _if,
-        "Fn::FindInMap": _find_in_map,
-    }
+    def _import(self, argument: Any, where: str, depth: int) -> list[Sym]:
+        names = self._scalar(argument, f"{where}.Fn::ImportValue", depth + 1)
+        if self._import_value is None:
+            return [opaque("Fn::ImportValue")]
+        results: list[Sym] = []
+        for name in names:
+            exported = self._import_value(render(name)) if literal(name) is not None else None
+            if exported is None:
+                return [opaque("Fn::ImportValue")]
+            results.extend(exported)
+        return results
 
     # -- names ----------------------------------------------------------------------------
+
+    def _named_value(self, name: str, where: str, function: str) -> list[Sym]:
+        """A ``Ref``/``${name}``: a token, or what the parent stack passes for a parameter."""
+        token = self._name_token(name, where, function)
+        if token.kind == "parameter" and self._parameter_value is not None:
+            outer = self._parameter_value(name)
+            if outer is not None:
+                return outer
+        return [(token,)]
 
     def _name_token(self, name: str, where: str, function: str) -> Token:
         if name in PSEUDO_PARAMETERS:
@@ -281,10 +350,44 @@ class Resolver:
             )
 
 
-def _arguments(argument: Any, count: int, function: str, template: str, where: str) -> Sequence[Any]:
-    if not isinstance(argument, list) or len(argument) != count:
-        raise TemplateStructureError(f"{template}: {where}: {function} takes a list of {count} arguments")
-    return argument
+_Handler = Callable[[Resolver, Any, str, int], list[Sym]]
+_SCALAR_FUNCTIONS: dict[str, _Handler] = {
+    "Ref": Resolver._ref,
+    "Fn::GetAtt": Resolver._get_att,
+    "Fn::Join": Resolver._join,
+    "Fn::Sub": Resolver._sub,
+    "Fn::Select": Resolver._select,
+    "Fn::If": Resolver._if,
+    "Fn::FindInMap": Resolver._find_in_map,
+    "Fn::ImportValue": Resolver._import,
+}
+
+
+def _is_list_function(value: Any) -> bool:
+    call = cfn_intrinsics.intrinsic(value)
+    return call is not None and call[0] in ("Fn::Split", "Fn::If")
+
+
+def _interleave(items: list[Sym], separator: str) -> list[Sym | str]:
+    pieces: list[Sym | str] = []
+    for position, item in enumerate(items):
+        if position:
+            pieces.append(separator)
+        pieces.append(item)
+    return pieces
+
+
+def _product_size(options: list[list[Sym]]) -> int:
+    size = 1
+    for option in options:
+        size *= max(len(option), 1)
+        if size > MAX_ALTERNATIVES:
+            break
+    return size
+
+
+def _bounded(alternatives: list[Sym]) -> list[Sym]:
+    return alternatives if len(alternatives) <= MAX_ALTERNATIVES else [opaque("Fn::If")]
 
 
 def _short(value: Any) -> str:

@@ -2,8 +2,10 @@
 
 The analyzer works on synthesized JSON, never on CDK code, so it runs without Node.js and on
 any template, whoever wrote it. A cloud assembly is read through its ``manifest.json`` (the
-stacks CDK says it synthesized, under their artifact ids); a directory without a manifest falls
-back to every ``*.template.json`` in it.
+stacks CDK says it synthesized, under their artifact ids, with their environments); a directory
+without a manifest falls back to every ``*.template.json`` in it. Nested stacks
+(``AWS::CloudFormation::Stack`` whose ``aws:asset:path`` metadata names a template file of the
+directory) are loaded too, as ``Parent/LogicalId``.
 """
 
 from __future__ import annotations
@@ -11,18 +13,30 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputNotFoundError, TemplateFormatError, TemplateStructureError
 
+if TYPE_CHECKING:
+    from .template import Environment
+
 Template = dict[str, Any]
+
+
+class LoadedTemplates(dict[str, Template]):
+    """``{name: template}`` plus what the assembly says about each stack (its environment)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.environments: dict[str, Environment] = {}
+
 
 _STACK_ARTIFACT = "aws:cloudformation:stack"
 _NESTED_ASSEMBLY = "cdk:cloud-assembly"
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def load_path(paths: str | Path | Iterable[str | Path]) -> dict[str, Template]:
+def load_path(paths: str | Path | Iterable[str | Path]) -> LoadedTemplates:
     """Load every template named by ``paths``: cloud assembly directories or template files.
 
     Returns ``{name: template}``; a stack's name is its artifact id (nested assemblies of CDK
@@ -31,17 +45,26 @@ def load_path(paths: str | Path | Iterable[str | Path]) -> dict[str, Template]:
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    templates: dict[str, Template] = {}
+    templates = LoadedTemplates()
+    files = {Path(raw): load_template_file(Path(raw)) for raw in paths if Path(raw).is_file()}
+    # A nested stack's template given as a file too is read once, through its parent.
+    nested_files = {file.parent / asset for file, template in files.items() for asset in _nested_assets(template)}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = _load_assembly(path)
-        elif path.is_file():
-            found = [(_file_stem(path), load_template_file(path))]
+        elif path in files:
+            if path in nested_files:
+                continue
+            found = [(_file_stem(path), files[path], None)]
+            found += _nested(path.parent, found[0][0], found[0][1])
         else:
             raise InputNotFoundError(f"{path}: no such file or directory")
-        for name, template in found:
-            templates[_unique(name, templates)] = template
+        for name, template, environment in found:
+            unique = _unique(name, templates)
+            templates[unique] = template
+            if environment is not None:
+                templates.environments[unique] = environment
     if not templates:
         raise InputNotFoundError("no template given")
     return templates
@@ -64,6 +87,8 @@ def load_template_file(path: Path) -> Template:
         raise TemplateFormatError(
             f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from error
+    except RecursionError:
+        raise TemplateFormatError(f"{path}: JSON nested too deeply to be a CloudFormation template") from None
     check_template(document, str(path))
     return dict(document)
 
@@ -80,7 +105,41 @@ def check_template(document: object, origin: str) -> None:
             raise TemplateStructureError(f"{origin}: resource {logical_id!r} has no 'Type'")
 
 
-def _load_assembly(directory: Path, prefix: str = "") -> list[tuple[str, Template]]:
+Loaded = tuple[str, Template, "Environment | None"]
+
+
+def _nested_assets(template: Template) -> list[str]:
+    """File names of the nested stack templates a template names (CDK's ``aws:asset:path``)."""
+    assets: list[str] = []
+    for resource in template["Resources"].values():
+        metadata = resource.get("Metadata")
+        asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+        if resource.get("Type") == "AWS::CloudFormation::Stack" and isinstance(asset, str):
+            assets.append(asset)
+    return assets
+
+
+def _nested(directory: Path, name: str, template: Template, depth: int = 0) -> list[Loaded]:
+    """Templates of the nested stacks of ``template`` found in ``directory``, recursively."""
+    if depth > _MAX_NESTING:
+        raise TemplateStructureError(f"{name}: nested stacks more than {_MAX_NESTING} levels deep")
+    found: list[Loaded] = []
+    for logical_id, resource in sorted(template["Resources"].items()):
+        if resource.get("Type") != "AWS::CloudFormation::Stack":
+            continue
+        metadata = resource.get("Metadata")
+        asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+        if not isinstance(asset, str) or "/" in asset or "\\" in asset:
+            continue
+        file = directory / asset
+        if file.is_file():
+            child = (f"{name}/{logical_id}", load_template_file(file), None)
+            found.append(child)
+            found.extend(_nested(directory, child[0], child[1], depth + 1))
+    return found
+
+
+def _load_assembly(directory: Path, prefix: str = "") -> list[Loaded]:
     manifest_path = directory / "manifest.json"
     if not manifest_path.is_file():
         files = sorted(directory.glob("*.template.json"))
@@ -88,15 +147,25 @@ def _load_assembly(directory: Path, prefix: str = "") -> list[tuple[str, Templat
             raise InputNotFoundError(
                 f"{directory}: neither a cloud assembly (no manifest.json) nor a folder of *.template.json"
             )
-        return [(prefix + _file_stem(file), load_template_file(file)) for file in files]
+        parsed = {file: load_template_file(file) for file in files}
+        # A nested stack's template is loaded through its parent, as Parent/LogicalId.
+        nested_files = {asset for template in parsed.values() for asset in _nested_assets(template)}
+        loaded: list[Loaded] = []
+        for file, template in parsed.items():
+            if file.name in nested_files:
+                continue
+            stack: Loaded = (prefix + _file_stem(file), template, None)
+            loaded.append(stack)
+            loaded.extend(_nested(directory, stack[0], template))
+        return loaded
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise TemplateFormatError(f"{manifest_path}: not a readable JSON manifest: {error}") from error
     artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
     if not isinstance(artifacts, dict):
         raise TemplateStructureError(f"{manifest_path}: no 'artifacts' object")
-    found: list[tuple[str, Template]] = []
+    found: list[Loaded] = []
     for artifact_id, artifact in sorted(artifacts.items()):
         if not isinstance(artifact, dict):
             continue
@@ -109,7 +178,9 @@ def _load_assembly(directory: Path, prefix: str = "") -> list[tuple[str, Templat
             file = directory / template_file
             if not file.is_file():
                 raise InputNotFoundError(f"{file}: template of stack {artifact_id!r} not found")
-            found.append((prefix + artifact_id, load_template_file(file)))
+            stack = (prefix + artifact_id, load_template_file(file), _environment(artifact.get("environment")))
+            found.append(stack)
+            found.extend(_nested(directory, stack[0], stack[1]))
         elif artifact.get("type") == _NESTED_ASSEMBLY and isinstance(properties.get("directoryName"), str):
             nested = directory / properties["directoryName"]
             stage = properties.get("displayName") or artifact_id
@@ -117,6 +188,22 @@ def _load_assembly(directory: Path, prefix: str = "") -> list[tuple[str, Templat
     if not found and not prefix:
         raise InputNotFoundError(f"{directory}: the cloud assembly holds no CloudFormation stack")
     return found
+
+
+_MAX_NESTING = 10
+
+
+def _environment(value: Any) -> Environment:
+    """``aws://123456789012/eu-west-1`` -> account and region; ``unknown-*`` parts are None."""
+    from .template import Environment
+
+    if not isinstance(value, str) or not value.startswith("aws://"):
+        return Environment()
+    account, _, region = value[len("aws://") :].partition("/")
+    return Environment(
+        account if account and not account.startswith("unknown-") else None,
+        region if region and not region.startswith("unknown-") else None,
+    )
 
 
 def _file_stem(path: Path) -> str:

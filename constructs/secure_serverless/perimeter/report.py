@@ -104,6 +104,8 @@ class Report:
     templates: tuple[str, ...]
     matrix: tuple[FunctionPerimeter, ...]
     violations: tuple[Violation, ...]
+    #: Findings about what the analyzer does not evaluate (P15): shown, never failing the check.
+    warnings: tuple[Violation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -144,10 +146,12 @@ class Report:
             "templates": list(self.templates),
             "functions": [function.to_dict() for function in self.matrix],
             "violations": [violation.to_dict() for violation in self.violations],
+            "warnings": [warning.to_dict() for warning in self.warnings],
             "summary": {
                 "ok": self.ok,
                 "functions": len(self.matrix),
                 "violations": len(self.violations),
+                "warnings": len(self.warnings),
                 "text": self.summary(),
             },
         }
@@ -168,6 +172,10 @@ class Report:
         if self.violations:
             lines.append(f"Violations ({len(self.violations)}):")
             lines.extend("  " + violation.to_line() for violation in self.violations)
+            lines.append("")
+        if self.warnings:
+            lines.append(f"Warnings, not evaluated ({len(self.warnings)}):")
+            lines.extend("  " + warning.to_line() for warning in self.warnings)
             lines.append("")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
@@ -196,6 +204,9 @@ class Report:
             ]
         else:
             lines.append("None.")
+        if self.warnings:
+            lines += ["", "# Warnings (not evaluated)", ""]
+            lines += [f"- {_md(w.to_line())}" for w in self.warnings]
         lines += ["", f"**{self.summary()}**", ""]
         return "\n".join(lines)
 

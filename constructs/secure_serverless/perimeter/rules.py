@@ -11,88 +11,124 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Rule:
-    """One kind of violation: a stable code, a short name and what it protects against."""
+    """One kind of violation: a stable code, a short name, what it protects against and how to
+    fix it (``fix``, shown in SARIF output)."""
 
     code: str
     name: str
     summary: str
+    fix: str = ""
 
 
 MISSING_PERIMETER = Rule(
     "P01",
     "missing-perimeter",
     "The function has no SecureServerless::Perimeter metadata, so nothing it reaches is declared.",
+    "Build the function with the kit's SecureFunction (or TableFunction), which records its perimeter, or add SecureServerless::Perimeter metadata listing what it reaches.",
 )
 INVALID_PERIMETER = Rule(
     "P02",
     "invalid-perimeter",
     "The perimeter metadata is malformed or contradicts the template (unknown kind or access level, "
     "a resource that is not in the template or of another type, another role, a wildcard without reason).",
+    "Correct the metadata entry named in the message (see docs/perimeter-metadata.md); an invalid entry declares nothing.",
 )
 ROLE_NOT_IN_TEMPLATE = Rule(
     "P03",
     "role-not-in-template",
     "The function's role is imported or written as a literal ARN: its policies cannot be checked.",
+    "Create the function's role in the same cloud assembly so its policies can be read.",
 )
 SHARED_ROLE = Rule(
     "P04",
     "shared-role",
     "Two functions use one role: each gets the other's reach, so neither perimeter is isolated.",
+    "Give every function (and every other compute service) its own role.",
 )
 AWS_MANAGED_POLICY = Rule(
     "P05",
     "aws-managed-policy",
     "An AWS managed policy is attached to the role; its content is not in the template and is broader "
     "than the function needs.",
+    "Replace the AWS managed policy with the exact statements the function needs.",
 )
 EXTERNAL_POLICY = Rule(
     "P06",
     "external-policy",
     "A customer managed policy from outside the template is attached to the role; its content cannot be checked.",
+    "Define the managed policy in the assembly, or write its statements into the role's policy.",
 )
 UNDECLARED_REACH = Rule(
     "P07",
     "undeclared-reach",
     "The role can act on a resource the function does not declare.",
+    "Remove the grant, or declare the resource (for kit functions: grant it with the kit's grant methods, see docs/library-grants.md).",
 )
 ACCESS_EXCEEDED = Rule(
     "P08",
     "access-exceeded",
     "An action on a declared resource is not one of the exact actions of the declared access level.",
+    "Grant only the actions of the declared access level, or declare the access level that lists the action.",
 )
 UNDECLARED_INDEX = Rule(
     "P09",
     "undeclared-index",
     "A DynamoDB index ARN names an index the function does not declare.",
+    "Declare the index under 'indexes', or remove the index ARN from the policy.",
 )
 OUTSIDE_PREFIX = Rule(
     "P10",
     "outside-prefix",
     "An S3 object ARN lies outside the object key prefix the function declares.",
+    "Name objects under the declared prefix only (<bucket arn>/<prefix>*); limit s3:ListBucket with an s3:prefix condition.",
 )
 WILDCARD_ACTION = Rule(
     "P11",
     "wildcard-action",
     "An action with a wildcard (or NotAction) that the metadata does not record under 'wildcards'.",
+    "Write the exact actions; a wildcard action is never excused.",
 )
 WILDCARD_RESOURCE = Rule(
     "P12",
     "wildcard-resource",
     "A wildcard resource ('*', '<table>/index/*', an S3 pattern broader than the declared prefix, "
     "NotResource) that the metadata does not record under 'wildcards'.",
+    "Name the exact resources; only actions without resource-level permissions may be recorded under 'wildcards' on '*'.",
 )
 SHARED_RESOURCE = Rule(
     "P13",
     "shared-resource",
     "A data resource (table, bucket prefix, queue, topic, key) is reached by two functions that do not "
     "both declare it shared.",
+    "Give each function its own resource, or declare it 'shared: true' with a share_reason in every function that reaches it.",
 )
 UNRESOLVED_RESOURCE = Rule(
     "P14",
     "unresolved-resource",
-    "The analyzer cannot tell which resource a statement names (Fn::ImportValue, a parameter, an ARN "
-    "it does not understand); it is reported rather than assumed safe.",
+    "The analyzer cannot resolve a statement to definite principals, actions and resources (an intrinsic "
+    "it cannot evaluate, a parameter, an unknown import, an ARN it does not understand, a nested stack "
+    "whose template is missing); it is reported rather than assumed safe.",
+    "Write the value without intrinsics the analyzer cannot resolve: name resources with Ref/Fn::GetAtt, actions and effects as literals.",
 )
+
+OUT_OF_SCOPE = Rule(
+    "P15",
+    "out-of-scope",
+    "A warning, not a violation: the template uses something the analyzer does not evaluate (a condition, "
+    "a permissions boundary, a VPC endpoint policy); reach is judged without it.",
+    "Nothing to fix for the check; review the construct named by hand (docs/perimeter.md, 'Out of scope').",
+)
+REACH_OUTSIDE_IAM = Rule(
+    "P16",
+    "reach-outside-iam",
+    "The function reaches data without its role: an access key or a secret value in its environment, "
+    "or a file system another function mounts too.",
+    "Pass no credentials or secret values in environment variables (read a declared secret at run time) "
+    "and give each function its own file system access point.",
+)
+
+#: Rules reported as warnings: shown in the report, never failing the check.
+WARNING_RULES = frozenset({"P15"})
 
 RULES: tuple[Rule, ...] = (
     MISSING_PERIMETER,
@@ -109,4 +145,6 @@ RULES: tuple[Rule, ...] = (
     WILDCARD_RESOURCE,
     SHARED_RESOURCE,
     UNRESOLVED_RESOURCE,
+    OUT_OF_SCOPE,
+    REACH_OUTSIDE_IAM,
 )

@@ -6,6 +6,7 @@ validated in one place and an unexpected shape becomes an input error, not a ``K
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,16 +17,31 @@ from .loader import check_template
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 IAM_ROLE = "AWS::IAM::Role"
 
-#: Property holding a resource's physical name, when the template sets one literally. A literal
-#: ARN such as ``arn:aws:dynamodb:*:*:table/notes`` then names the template's resource.
-_NAME_PROPERTIES: Mapping[str, str] = {
+#: Property holding a resource's physical name. A literal ARN such as
+#: ``arn:aws:dynamodb:...:table/notes`` then names the template's resource; so does an ARN built
+#: from the same expression (``table/${AWS::StackName}-notes`` for a ``TableName`` of
+#: ``{"Fn::Sub": "${AWS::StackName}-notes"}``).
+NAME_PROPERTIES: Mapping[str, str] = {
     "AWS::DynamoDB::Table": "TableName",
+    "AWS::DynamoDB::GlobalTable": "TableName",
     "AWS::S3::Bucket": "BucketName",
     "AWS::SQS::Queue": "QueueName",
     "AWS::SNS::Topic": "TopicName",
     "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::SSM::Parameter": "Name",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
     IAM_ROLE: "RoleName",
 }
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Account and region a stack deploys to, when the cloud assembly says (else None)."""
+
+    account: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,18 +50,30 @@ class TemplateIndex:
 
     name: str
     template: Mapping[str, Any]
+    environment: Environment = field(default_factory=Environment)
+    _by_type: dict[str, list[str]] = field(init=False, repr=False, compare=False)
     _by_name: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_template(self.template, self.name)
-        by_name: dict[tuple[str, str], str] = {}
-        for logical_id in self.resources:
-            resource_type = self.type_of(logical_id)
-            prop = _NAME_PROPERTIES.get(resource_type)
-            value = self.properties(logical_id).get(prop) if prop else None
-            if isinstance(value, str):
-                by_name[(resource_type, value)] = logical_id
-        object.__setattr__(self, "_by_name", by_name)
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for logical_id in sorted(self.resources):
+            by_type[str(self.resources[logical_id]["Type"])].append(logical_id)
+        object.__setattr__(self, "_by_type", dict(by_type))
+        object.__setattr__(self, "_by_name", {})
+        self.index_names(lambda value, where: value if isinstance(value, str) else None)
+
+    def index_names(self, render_name: Any) -> None:
+        """Index physical names; ``render_name(value, where)`` turns a name property into text
+        (tokens as ``${...}``), or None when the name cannot be matched."""
+        for resource_type, prop in NAME_PROPERTIES.items():
+            for logical_id in self.of_type(resource_type):
+                value = self.properties(logical_id).get(prop)
+                if value is None:
+                    continue
+                text = render_name(value, f"{logical_id}.Properties.{prop}")
+                if text is not None:
+                    self._by_name[(resource_type, text)] = logical_id
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
@@ -61,6 +89,11 @@ class TemplateIndex:
     def mappings(self) -> Mapping[str, Any]:
         mappings = self.template.get("Mappings")
         return mappings if isinstance(mappings, dict) else {}
+
+    @property
+    def outputs(self) -> Mapping[str, Any]:
+        outputs = self.template.get("Outputs")
+        return outputs if isinstance(outputs, dict) else {}
 
     def has(self, logical_id: str) -> bool:
         return logical_id in self.resources
@@ -84,8 +117,11 @@ class TemplateIndex:
 
     def of_type(self, resource_type: str) -> list[str]:
         """Logical ids of every resource of ``resource_type``, sorted for stable output."""
-        return sorted(lid for lid in self.resources if self.type_of(lid) == resource_type)
+        return self._by_type.get(resource_type, [])
+
+    def types(self) -> list[str]:
+        return sorted(self._by_type)
 
     def by_physical_name(self, resource_type: str, name: str) -> str | None:
-        """The logical id of the resource of ``resource_type`` whose literal name is ``name``."""
+        """The logical id of the resource of ``resource_type`` whose name is ``name``."""
         return self._by_name.get((resource_type, name))

@@ -1,0 +1,147 @@
+"""Synthetic cloud assemblies of N compliant functions, for benchmarks and scale tests.
+
+Each function gets what the kit gives one: a role, its default policy, a table with an index,
+a KMS key, a dead-letter queue and a log group, so N functions are about 7 x N resources
+(500 functions: 3,500 resources). The shapes are the ones CDK synthesizes.
+
+    from secure_serverless.perimeter import analyze
+    from secure_serverless.perimeter.synthetic import synthetic_assembly
+    report = analyze(synthetic_assembly(functions=500))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from secure_serverless.access_levels import PERIMETER_METADATA_KEY, actions_for
+
+_XRAY = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+
+
+def synthetic_assembly(*, functions: int, stacks: int = 1) -> dict[str, dict[str, Any]]:
+    """``{stack name: template}`` with ``functions`` compliant functions spread over ``stacks``."""
+    templates: dict[str, dict[str, Any]] = {}
+    for stack in range(stacks):
+        resources: dict[str, Any] = {}
+        for number in range(stack, functions, stacks):
+            resources.update(_function(number))
+        templates[f"Synthetic{stack}"] = {"Resources": resources}
+    return templates
+
+
+def _getatt(logical_id: str, attribute: str = "Arn") -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical_id, attribute]}
+
+
+def _function(number: int) -> dict[str, Any]:
+    name = f"F{number:04d}"
+    table, key, queue, logs = f"{name}Table", f"{name}Key", f"{name}Dlq", f"{name}Logs"
+    role, policy, function = f"{name}Role", f"{name}RoleDefaultPolicy", f"{name}Function"
+    account_root = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]}
+    return {
+        key: {
+            "Type": "AWS::KMS::Key",
+            "Properties": {
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Action": "kms:*", "Effect": "Allow", "Principal": {"AWS": account_root}, "Resource": "*"},
+                        {
+                            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
+                            "Effect": "Allow",
+                            "Principal": {
+                                "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+                            },
+                            "Resource": "*",
+                        },
+                    ],
+                },
+            },
+        },
+        table: {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "GlobalSecondaryIndexes": [{"IndexName": "byDate", "KeySchema": [], "Projection": {}}],
+                "SSESpecification": {"KMSMasterKeyId": _getatt(key), "SSEEnabled": True, "SSEType": "KMS"},
+            },
+        },
+        queue: {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": _getatt(key)}},
+        logs: {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": _getatt(key), "RetentionInDays": 365}},
+        role: {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Action": "sts:AssumeRole",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            },
+        },
+        policy: {
+            "Type": "AWS::IAM::Policy",
+            "Properties": {
+                "PolicyName": policy,
+                "Roles": [{"Ref": role}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Action": _XRAY, "Effect": "Allow", "Resource": "*"},
+                        {
+                            "Action": list(actions_for("dynamodb-table", "read-write")),
+                            "Effect": "Allow",
+                            "Resource": [_getatt(table), {"Fn::Join": ["", [_getatt(table), "/index/byDate"]]}],
+                        },
+                        {
+                            "Action": list(actions_for("kms-key", "encrypt-decrypt")),
+                            "Effect": "Allow",
+                            "Resource": _getatt(key),
+                        },
+                        {"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": _getatt(queue)},
+                        {
+                            "Action": list(actions_for("log-group", "write")),
+                            "Effect": "Allow",
+                            "Resource": _getatt(logs),
+                        },
+                    ],
+                },
+            },
+        },
+        function: {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Role": _getatt(role),
+                "Handler": "handler.handler",
+                "Runtime": "python3.14",
+                "DeadLetterConfig": {"TargetArn": _getatt(queue)},
+                "Environment": {"Variables": {"TABLE_NAME": {"Ref": table}}},
+                "LoggingConfig": {"LogGroup": {"Ref": logs}},
+            },
+            "DependsOn": [policy, role],
+            "Metadata": {
+                PERIMETER_METADATA_KEY: {
+                    "version": 2,
+                    "role": role,
+                    "reach": [
+                        {"kind": "dynamodb-table", "resource": table, "access": "read-write", "indexes": ["byDate"]},
+                        {"kind": "kms-key", "resource": key, "access": "encrypt-decrypt"},
+                        {"kind": "sqs-queue", "resource": queue, "access": "send"},
+                        {"kind": "log-group", "resource": logs, "access": "write"},
+                    ],
+                    "wildcards": [
+                        {
+                            "actions": _XRAY,
+                            "resource": "*",
+                            "reason": "X-Ray trace ingestion has no resource-level permissions",
+                        }
+                    ],
+                }
+            },
+        },
+    }
