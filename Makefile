@@ -11,6 +11,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
 OUT ?= cdk.out
+# Reference-app profile for synth and local mode: default (cheap, no VPC) or regulated (all five packs).
+PROFILE ?= default
 
 # Project-local Node (when installed), the pinned CDK CLI and the venv come first on PATH.
 export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
@@ -39,9 +41,9 @@ $(STAMPS)/node: package.json package-lock.json tools/node24/package.json tools/n
 	@echo "Node.js for jsii: $$(node --version)"
 	@mkdir -p $(STAMPS) && touch $@
 
-synth: setup ## synthesize the reference app with cdk-nag and the perimeter check, print a summary
+synth: setup ## synthesize the reference app with cdk-nag and the perimeter check, print a summary (PROFILE=regulated: five packs)
 	rm -rf $(OUT)
-	cdk synth --quiet --output $(OUT)
+	cdk synth --quiet --output $(OUT) -c profile=$(PROFILE)
 	$(PY) -m secure_serverless.summary $(OUT)
 	$(PY) -m secure_serverless.perimeter $(OUT)
 
@@ -57,23 +59,23 @@ docs: setup ## build the construct reference from the docstrings (pdoc) into bui
 	$(PY) tools/reference_docs.py build/reference
 	@echo "Open build/reference/index.html"
 
-local: setup ## run the stack on loopback, no AWS account: deploy, run every scenario, exit (0 = all as expected)
-	$(PY) -m localmode demo
+local: setup ## run the stack on loopback, no AWS account: deploy, run every scenario, exit (0 = all as expected; PROFILE=regulated)
+	$(PY) -m localmode demo --profile $(PROFILE)
 
 local-serve: setup ## keep the local stack serving on 127.0.0.1 (PORT=8080 fixes the port); prints how to get a token
-	$(PY) -m localmode serve $(if $(PORT),--port $(PORT),)
+	$(PY) -m localmode serve --profile $(PROFILE) $(if $(PORT),--port $(PORT),)
 
 verify: setup ## run the attack scenarios against the deployed stack (STAGE=dev; your AWS credentials), then clean up
 	$(PY) -m localmode.verify --stage $(or $(STAGE),dev) $(if $(REGION),--region $(REGION),)
 
 deploy: setup ## deploy the reference app to the AWS account of your credentials
-	cdk deploy --all
+	cdk deploy --all -c profile=$(PROFILE)
 
 diff: setup ## show what a deploy would change
-	cdk diff --all
+	cdk diff --all -c profile=$(PROFILE)
 
 destroy: setup ## delete the stacks (tables, buckets, keys and log groups are retained: see README)
-	cdk destroy --all
+	cdk destroy --all -c profile=$(PROFILE)
 
 # `make workshop-break 3` (or N=3): the word after the target is the module number, not a target.
 ifeq (workshop-break,$(firstword $(MAKECMDGOALS)))

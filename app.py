@@ -16,8 +16,9 @@ from stacks.notes_service import build_app
 
 def main() -> None:
     app = cdk.App()
-    register_compliance_checks(app)
-    build_app(app, load_config(app.node))
+    config = load_config(app.node)
+    register_compliance_checks(app, packs=config.profile.packs)  # regulated: all five packs
+    build_app(app, config)
     app.synth()
 
 

@@ -181,6 +181,7 @@ def start_local(
     serve_http: bool = True,
     patch_dynamodb: bool = True,
     allow_probes: bool = True,
+    profile: str = "default",
     progress: Callable[[str], None] | None = None,
 ) -> LocalEnvironment:
     """Bring the reference architecture up on loopback (see the module docstring).
@@ -188,10 +189,11 @@ def start_local(
     ``assembly_dir``: deploy this cloud assembly instead of synthesizing ``app.py``.
     ``patch_dynamodb=False`` only exists to prove that the self-test then refuses to start.
     ``allow_probes``: let the demo run code inside a function's sandbox (local workers only).
+    ``profile``: the reference app's profile to synthesize ("default" or "regulated").
     Raises ``LocalModeError`` (or a subclass of ``localmode.deploy.DeployError`` /
     ``localmode.emulator.EmulatorError``) with the reason when anything is off.
     """
-    from .deploy import check_resource_types, deploy_assembly, load_assembly, synthesize
+    from .deploy import check_resource_types, deploy_assembly, load_assembly, no_op_resources, synthesize
     from .emulator import Emulator, SelfTestFailed, self_test
     from .gateway import GatewayConfig, LocalRestApi
     from .s3_front import S3Front
@@ -210,11 +212,13 @@ def start_local(
 
     try:
         if assembly_dir is None:
-            say("synthesizing app.py (cdk-nag on) ...")
-            assembly_dir = synthesize(workdir / "cdk.out")
+            say(f"synthesizing app.py (profile {profile}, cdk-nag on) ...")
+            assembly_dir = synthesize(workdir / "cdk.out", context={"profile": profile})
             lap("synth")
         assembly = load_assembly(Path(assembly_dir))
         check_resource_types(assembly)  # fail closed before anything starts
+        for line in no_op_resources(assembly):
+            say(line)
         emulator = Emulator.start(port=emulator_port, patch_dynamodb=patch_dynamodb, log_dir=workdir)
     except BaseException as error:
         if owns_workdir:

@@ -61,6 +61,7 @@ def _start(args: argparse.Namespace, *, gateway_port: int = 0, probes: bool = Tr
             gateway_port=gateway_port,
             emulator_port=args.emulator_port,
             allow_probes=probes,
+            profile=args.profile,
             progress=_say,
         )
     except (LocalModeError, DeployError, EmulatorError, WorkerSetupError, ValueError) as error:
@@ -314,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--assembly", help="deploy this cloud assembly instead of synthesizing app.py")
         sub.add_argument(
             "--emulator-port", type=int, default=0, help="moto's port on 127.0.0.1 (default: any free port)"
+        )
+        sub.add_argument(
+            "--profile",
+            choices=("default", "regulated"),
+            default="default",
+            help="the reference app's profile to synthesize (regulated: VPC resources accepted as no-ops)",
         )
 
     demo = commands.add_parser("demo", help="run every scenario and exit (default)")

@@ -54,6 +54,7 @@ __all__ = [
     "UnsupportedResourceError",
     "deploy_assembly",
     "load_assembly",
+    "no_op_resources",
     "synthesize",
 ]
 
@@ -79,6 +80,16 @@ class UnsupportedResourceError(DeployError):
 class Handling:
     how: str
     note: str
+    #: accepted, but what it does in AWS does not happen locally (said at start-up).
+    no_op: bool = False
+
+
+def _no_op(how: str, note: str) -> Handling:
+    return Handling(how, note, no_op=True)
+
+
+_NO_BACKUP = "not deployed (moto's CloudFormation lacks AWS Backup)"
+_NO_VPC = "local workers do not run in a VPC: network isolation is not emulated (IAM still is)"
 
 
 def _cfn(note: str) -> Handling:
@@ -130,6 +141,21 @@ HANDLING: dict[str, Handling] = {
     "AWS::ApiGateway::RequestValidator": _gateway("local gateway: request validation"),
     "AWS::ApiGateway::GatewayResponse": _gateway("local gateway: the API's own error responses"),
     "AWS::CDK::Metadata": Handling(NOTHING, "CDK's version report; nothing to deploy"),
+    # The regulated profile (-c profile=regulated): accepted, and said so at start-up.
+    "AWS::EC2::VPC": _no_op(CLOUDFORMATION, f"moto's CloudFormation; {_NO_VPC}"),
+    "AWS::EC2::Subnet": _no_op(CLOUDFORMATION, f"moto's CloudFormation; {_NO_VPC}"),
+    "AWS::EC2::RouteTable": _no_op(CLOUDFORMATION, f"moto's CloudFormation; {_NO_VPC}"),
+    "AWS::EC2::SubnetRouteTableAssociation": _no_op(CLOUDFORMATION, f"moto's CloudFormation; {_NO_VPC}"),
+    "AWS::EC2::SecurityGroup": _no_op(CLOUDFORMATION, f"moto's CloudFormation; {_NO_VPC}"),
+    "AWS::EC2::SecurityGroupIngress": _no_op(CLOUDFORMATION, f"moto's CloudFormation; {_NO_VPC}"),
+    "AWS::EC2::SecurityGroupEgress": _no_op(NOTHING, f"not deployed (moto's CloudFormation lacks it); {_NO_VPC}"),
+    "AWS::EC2::VPCEndpoint": _no_op(
+        CLOUDFORMATION, "moto's CloudFormation; endpoint policies are not evaluated, workers call the emulator directly"
+    ),
+    "AWS::EC2::FlowLog": _no_op(CLOUDFORMATION, "moto's CloudFormation; no traffic is logged locally"),
+    "AWS::Backup::BackupVault": _no_op(NOTHING, f"{_NO_BACKUP}; no backups run"),
+    "AWS::Backup::BackupPlan": _no_op(NOTHING, f"{_NO_BACKUP}; no backups run"),
+    "AWS::Backup::BackupSelection": _no_op(NOTHING, _NO_BACKUP),
 }
 
 # Created through service APIs before CloudFormation (CloudFormation resources reference them),
@@ -303,6 +329,17 @@ def check_resource_types(assembly: Assembly) -> None:
             " remove that option for local mode, or add the type to localmode.deploy.HANDLING with how it is"
             " handled:\n" + "\n".join(lines)
         )
+
+
+def no_op_resources(assembly: Assembly) -> list[str]:
+    """One start-up line per accepted resource type whose AWS behaviour does not happen locally."""
+    counts: dict[str, int] = {}
+    for stack in assembly.stacks:
+        for resource in stack.template.get("Resources", {}).values():
+            kind = str(resource.get("Type"))
+            if kind in HANDLING and HANDLING[kind].no_op:
+                counts[kind] = counts.get(kind, 0) + 1
+    return [f"accepted as a no-op: {count} x {kind} ({HANDLING[kind].note})" for kind, count in sorted(counts.items())]
 
 
 # --------------------------------------------------------------------------- assets
@@ -865,6 +902,11 @@ def _reconcile_iam(
             role = str(deployed[logical_id].physical_id)
             wanted = set(properties.get("ManagedPolicyArns", []))
             for arn in sorted(wanted - attached(role)):
+                if _unknown_aws_policy_of_a_service_role(iam, arn, properties):
+                    wanted.discard(arn)
+                    skipped = f"{arn} not attached (moto lacks it; its service does not run locally)"
+                    deployed[logical_id].note += f"; {skipped}"
+                    continue
                 iam.attach_role_policy(RoleName=role, PolicyArn=arn)
             if wanted - attached(role):
                 problems.append(f"{logical_id}: managed policies {sorted(wanted - attached(role))} not attached")
@@ -891,6 +933,20 @@ def _reconcile_iam(
         raise DeployError(
             f"stack {stack.name}: IAM in the emulator differs from the template:\n  " + "\n  ".join(problems)
         )
+
+
+def _unknown_aws_policy_of_a_service_role(iam: Any, arn: str, role_properties: dict[str, Any]) -> bool:
+    """An AWS managed policy moto does not ship, on a role no local worker assumes (e.g. AWS Backup's)."""
+    if not arn.startswith("arn:aws:iam::aws:policy/"):
+        return False
+    trusted = json.dumps(role_properties.get("AssumeRolePolicyDocument", {}))
+    if "lambda.amazonaws.com" in trusted:
+        return False
+    try:
+        iam.get_policy(PolicyArn=arn)
+    except iam.exceptions.NoSuchEntityException:
+        return True
+    return False
 
 
 def _repair_key_policies(

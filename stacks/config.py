@@ -15,11 +15,14 @@ from typing import Any
 from constructs import Node
 
 from secure_serverless._validation import MIN_REASON_LENGTH, ConfigurationError, has_reason, origin_problem
+from secure_serverless.bucket_replication import ReplicaTarget
+from secure_serverless.profile import Profile
 
 from .contract import CONTRACT
 
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,19 @@ class AppConfig:
     waf_rate_limit: int = 1000
     waf_unauthenticated_rate_limit: int = 100
     manage_api_gateway_account: bool = True
+    profile: Profile = Profile.DEFAULT
+    replica_region: str | None = None
 
     @property
     def stack_prefix(self) -> str:
         return f"SecureServerlessKit-{self.stage}"
+
+    @property
+    def files_replica(self) -> ReplicaTarget | None:
+        """Where the files bucket replicates to (regulated profile with ``replicaRegion``), if anywhere."""
+        if self.replica_region is None:
+            return None
+        return ReplicaTarget(region=self.replica_region, name_prefix=f"ssk-{self.stage}-files")
 
 
 def _parse(value: Any) -> Any:
@@ -101,6 +113,21 @@ def load_config(node: Node) -> AppConfig:
         ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
         return None if ok else "use a whole number greater than 0"
 
+    def profile_name(value: Any) -> str | None:
+        return None if value in ("default", "regulated") else "use default (cheap, no VPC) or regulated"
+
+    def region(value: Any) -> str | None:
+        ok = isinstance(value, str) and _REGION.match(value)
+        return None if ok else "give an AWS region name other than the stack's own, e.g. eu-central-1"
+
+    def regulated_only(key: str, check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+        def checked(value: Any) -> str | None:
+            if values.get("profile", "default") != "regulated":
+                return f"applies to the regulated profile only; add -c profile=regulated or remove {key}"
+            return check(value)
+
+        return checked
+
     def boolean(value: Any) -> str | None:
         return None if isinstance(value, bool) else "use true or false"
 
@@ -116,8 +143,19 @@ def load_config(node: Node) -> AppConfig:
     read("wafRateLimit", "waf_rate_limit", positive_int)
     read("wafUnauthenticatedRateLimit", "waf_unauthenticated_rate_limit", positive_int)
     read("manageApiGatewayAccount", "manage_api_gateway_account", boolean)
+    read("profile", "profile", profile_name)
+    read("reservedConcurrency", "reserved_concurrency", regulated_only("reservedConcurrency", positive_int))
+    read("backupRetentionDays", "backup_retention_days", regulated_only("backupRetentionDays", positive_int))
+    read("replicaRegion", "replica_region", regulated_only("replicaRegion", region))
     if "allowed_origins" in values:
         values["allowed_origins"] = tuple(values["allowed_origins"])
+    profile = Profile.named(values.pop("profile", "default"))
+    settings = {key: values.pop(key) for key in ("reserved_concurrency", "backup_retention_days") if key in values}
+    if settings:
+        try:
+            profile = profile.with_settings(**settings)
+        except ConfigurationError as error:
+            problems.extend(f"context: {problem}" for problem in error.problems)
     if problems:
         raise ConfigurationError("reference app context", problems)
-    return AppConfig(**values)
+    return AppConfig(**values, profile=profile)

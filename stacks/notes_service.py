@@ -4,7 +4,9 @@ Three services, one Lambda per DynamoDB table, each in its own perimeter (role, 
 dead-letter queue; notes and files also their idempotency table); a Cognito user pool; a REST
 API with WAF, a Cognito authorizer on every method, request validation and access logs; alarms
 to an encrypted topic and a dashboard. The routes, the admin group and the body limit come from
-the stack/handler contract (stacks/contract.py). The stack only composes library constructs.
+the stack/handler contract (stacks/contract.py). On the regulated profile (``-c profile=regulated``)
+the functions also run in an isolated VPC with endpoints, with reserved concurrency, and every
+table is in an AWS Backup plan. The stack only composes library constructs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from constructs import Construct
 from secure_serverless import (
     ApiGatewayAccountLogging,
     Invocation,
+    IsolatedNetwork,
     PrefixAccess,
     SecureBucket,
     SecureRestApi,
@@ -29,10 +32,13 @@ from secure_serverless import (
     SecurityAlarms,
     ServiceDashboard,
     TableAccess,
+    TableBackup,
     TableFunction,
 )
 from secure_serverless._log_retention import retention_from_days
 from secure_serverless._validation import ConfigurationError
+from secure_serverless.bucket_replication import BucketReplica, ReplicaTarget, replicate_bucket
+from secure_serverless.regulated_findings import acknowledge_api_findings, acknowledge_bucket_findings
 
 from .config import AppConfig
 from .contract import CONTRACT, LAMBDAS
@@ -62,6 +68,14 @@ class ApiGatewayAccountStack(cdk.Stack):
         self.account_logging = ApiGatewayAccountLogging(self, "ApiGatewayAccount")
 
 
+class FilesReplicaStack(cdk.Stack):
+    """The cross-region replica of the files bucket: its own bucket and key, pinned to the replica region."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, target: ReplicaTarget, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, env=cdk.Environment(region=target.region), **kwargs)
+        self.replica = BucketReplica(self, "FilesReplica", target=target)
+
+
 class NotesServiceStack(cdk.Stack):
     """Profiles, notes and files services behind one Cognito-protected REST API."""
 
@@ -80,6 +94,16 @@ class NotesServiceStack(cdk.Stack):
         )
 
         cors = {"CORS_ALLOWED_ORIGINS": ",".join(config.allowed_origins)} if config.allowed_origins else {}
+        profile = config.profile
+        regulated_options: dict[str, Any] = {}
+        self.network: IsolatedNetwork | None = None
+        if profile.isolated_network:
+            self.network = IsolatedNetwork(
+                self, "Network", flow_log_retention=retention, short_log_retention_reason=retention_reason
+            )
+            regulated_options.update(self.network.function_options())
+        if profile.reserved_concurrency is not None:
+            regulated_options["reserved_concurrent_executions"] = profile.reserved_concurrency
 
         def service(construct_id: str, folder: str, *, environment: dict[str, str], **options: Any) -> TableFunction:
             return TableFunction(
@@ -93,6 +117,7 @@ class NotesServiceStack(cdk.Stack):
                     "log_retention": retention,
                     "short_log_retention_reason": retention_reason,
                     "environment": {**environment, **cors},
+                    **regulated_options,
                 },
                 **options,
             )
@@ -151,6 +176,7 @@ class NotesServiceStack(cdk.Stack):
             log_retention=retention,
             short_log_retention_reason=retention_reason,
         )
+        services = (self.profiles, self.notes, self.files)
         functions = {"profiles": self.profiles, "notes": self.notes, "files": self.files}
         # Every route of the contract; tests compare these with each handler's own routes.
         for route in CONTRACT.routes:
@@ -178,6 +204,22 @@ class NotesServiceStack(cdk.Stack):
             self.dashboard.add_function(svc, title=title)
             self.dashboard.add_table(svc, title=title)
         self.dashboard.add_user_pool(self.users.user_pool, self.users.client)
+
+        tables = [svc.table for svc in services] + [self.notes_idempotency, self.files_idempotency]
+        if self.network is not None:
+            for table in tables:
+                self.network.allow_table(table)
+            self.network.allow_bucket(self.files_bucket)
+        self.backups: TableBackup | None = None
+        if profile.backup_retention_days is not None:
+            self.backups = TableBackup(self, "Backups", tables=tables, retention_days=profile.backup_retention_days)
+        if profile.runs_regulated_packs:
+            acknowledge_api_findings(self.api)
+            replica = config.files_replica
+            if replica is None:
+                acknowledge_bucket_findings(self.files_bucket)
+            else:
+                replicate_bucket(self.files_bucket, target=replica)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
@@ -217,5 +259,15 @@ def build_app(app: cdk.App, config: AppConfig) -> list[cdk.Stack]:
         )
         service.add_stack_dependency(account, "API Gateway execution logging needs the account-level CloudWatch role")
         stacks.append(account)
+    replica = config.files_replica if config.profile.name == "regulated" else None
+    if replica is not None:
+        replica_stack = FilesReplicaStack(
+            app,
+            f"{config.stack_prefix}-FilesReplica",
+            target=replica,
+            description=f"Secure Serverless Kit: cross-region replica of the files bucket ({replica.region})",
+        )
+        service.add_stack_dependency(replica_stack, "the files bucket replicates into the replica bucket")
+        stacks.append(replica_stack)
     stacks.append(service)
     return stacks

@@ -29,6 +29,13 @@ _EXPORTS = {
     "ApiGatewayAccountLogging": ".api_gateway_account",
     "SecurityAlarms": ".monitoring",
     "ServiceDashboard": ".dashboard",
+    "IsolatedNetwork": ".isolated_network",
+    "InterfaceService": ".isolated_network",
+    "TableBackup": ".table_backup",
+    "BucketReplica": ".bucket_replication",
+    "ReplicaTarget": ".bucket_replication",
+    "replicate_bucket": ".bucket_replication",
+    "Profile": ".profile",
     "register_compliance_checks": ".compliance",
     "acknowledge": ".compliance",
     "synth_with_checks": ".compliance",
@@ -64,6 +71,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .access_levels import QueueAccess as QueueAccess
     from .access_levels import TableAccess as TableAccess
     from .api_gateway_account import ApiGatewayAccountLogging as ApiGatewayAccountLogging
+    from .bucket_replication import BucketReplica as BucketReplica
+    from .bucket_replication import ReplicaTarget as ReplicaTarget
+    from .bucket_replication import replicate_bucket as replicate_bucket
     from .compliance import (
         ComplianceReport as ComplianceReport,
     )
@@ -78,14 +88,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .dashboard import ServiceDashboard as ServiceDashboard
     from .encryption_key import EncryptionKey as EncryptionKey
+    from .isolated_network import InterfaceService as InterfaceService
+    from .isolated_network import IsolatedNetwork as IsolatedNetwork
     from .monitoring import SecurityAlarms as SecurityAlarms
     from .powertools import POWERTOOLS_VERSION as POWERTOOLS_VERSION
+    from .profile import Profile as Profile
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
     from .secure_function import Invocation as Invocation
     from .secure_function import SecureFunction as SecureFunction
     from .secure_table import SecureTable as SecureTable
     from .secure_table import TableIndex as TableIndex
+    from .table_backup import TableBackup as TableBackup
     from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
     from .table_function import TableFunction as TableFunction
     from .user_pool import SecureUserPool as SecureUserPool

@@ -146,6 +146,7 @@ RESOURCE_LESS_ACTIONS: frozenset[str] = frozenset(
         # What a function in a VPC needs to attach its network interfaces.
         "ec2:CreateNetworkInterface",
         "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",  # in AWSLambdaVPCAccessExecutionRole; SecureFunction(vpc=...) grants it
         "ec2:DeleteNetworkInterface",
         "ec2:AssignPrivateIpAddresses",
         "ec2:UnassignPrivateIpAddresses",

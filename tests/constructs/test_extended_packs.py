@@ -16,12 +16,14 @@ from secure_serverless import (
     ApiGatewayAccountLogging,
     EncryptionKey,
     Invocation,
+    IsolatedNetwork,
     SecureBucket,
     SecureFunction,
     SecureRestApi,
     SecureTable,
     SecureUserPool,
     SecurityAlarms,
+    TableBackup,
     TableFunction,
 )
 from secure_serverless.compliance import EXTENDED_PACKS
@@ -34,6 +36,10 @@ def _api(stack: cdk.Stack) -> None:
     pool = SecureUserPool(stack, "Pool")
     function = SecureFunction(stack, "Fn", code=CODE, handler="index.handler", invocation=Invocation.SYNCHRONOUS)
     SecureRestApi(stack, "Construct", user_pool=pool.user_pool).add_route("GET", "/items", function.function)
+
+
+def _network(stack: cdk.Stack) -> None:
+    IsolatedNetwork(stack, "Construct", s3_endpoint=False).allow_table(SecureTable(stack, "Table", partition_key=PK))
 
 
 BUILDS: dict[str, Callable[[cdk.Stack], object]] = {
@@ -50,6 +56,10 @@ BUILDS: dict[str, Callable[[cdk.Stack], object]] = {
     "SecureRestApi": _api,
     "ApiGatewayAccountLogging": lambda stack: ApiGatewayAccountLogging(stack, "Construct"),
     "SecurityAlarms": lambda stack: SecurityAlarms(stack, "Construct"),
+    "IsolatedNetwork": _network,
+    "TableBackup": lambda stack: TableBackup(
+        stack, "Construct", tables=[SecureTable(stack, "Table", partition_key=PK)]
+    ),
 }
 
 

@@ -89,3 +89,29 @@ def test_the_pages_the_commands_help_points_to_are_in_the_wheel(consumer: Consum
     assert len(pages) == 3, pages
     for page in pages:
         assert str(consumer.site) in page and Path(page).is_file(), page
+
+
+def _regulated_library_example() -> str:
+    text = (ROOT / "docs" / "compliance.md").read_text()
+    section = text.split("### Library use", 1)[1].split("\n### ", 1)[0]
+    (block,) = re.findall(r"^```python\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    return str(block)
+
+
+def test_the_regulated_library_example_passes_all_five_packs(consumer: ConsumerVenv, tmp_path: Path) -> None:
+    """docs/compliance.md's regulated example, from the wheel: app.synth() raises on any finding."""
+    script = _regulated_library_example() + textwrap.dedent(
+        """
+        import json, secure_serverless
+        print(json.dumps({"file": secure_serverless.__file__}))
+        """
+    )
+    outdir = tmp_path / "regulated-app" / "cdk.out"
+    result = consumer.run(script, tmp_path / "regulated-app", outdir=outdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert str(consumer.site) in json.loads(result.stdout.strip().splitlines()[-1])["file"]
+    report = json.loads((outdir / "validation-report.json").read_text())
+    assert {"NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"} <= {p["pluginName"] for p in report["pluginReports"]}
+    template = json.loads((outdir / "Orders.template.json").read_text())
+    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert "VpcConfig" in function["Properties"] and function["Properties"]["ReservedConcurrentExecutions"] == 10

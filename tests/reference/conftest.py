@@ -15,26 +15,54 @@ import pytest
 from cdk_support import new_app
 from reference_support import ACCEPTED_ORIGINS, ReferenceAssembly, ReferenceTemplates
 from secure_serverless.compliance import register_compliance_checks, synth_with_checks
+from secure_serverless.profile import Profile
 from stacks.config import AppConfig, load_config
 from stacks.notes_service import build_app
 
 
-@pytest.fixture(scope="session")
-def reference_templates() -> ReferenceTemplates:
+def _templates(config: AppConfig) -> ReferenceTemplates:
     app = new_app()
-    stacks = build_app(app, AppConfig())
+    stacks = build_app(app, config)
     assembly = app.synth()
     templates = {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}
     return ReferenceTemplates(stacks, templates)
 
 
+def _assembly(tmp_path_factory: pytest.TempPathFactory, name: str, config: AppConfig) -> ReferenceAssembly:
+    """Synthesize as app.py does: the profile's own packs and the perimeter check registered."""
+    outdir = tmp_path_factory.mktemp(name)
+    app = new_app(outdir=str(outdir))
+    register_compliance_checks(app, packs=config.profile.packs)
+    build_app(app, config)
+    return ReferenceAssembly(outdir, synth_with_checks(app))
+
+
+@pytest.fixture(scope="session")
+def reference_templates() -> ReferenceTemplates:
+    return _templates(AppConfig())
+
+
 @pytest.fixture(scope="session")
 def reference_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAssembly:
-    outdir = tmp_path_factory.mktemp("reference-cdk-out")
-    app = new_app(outdir=str(outdir))
-    register_compliance_checks(app)
-    build_app(app, AppConfig())
-    return ReferenceAssembly(outdir, synth_with_checks(app))
+    return _assembly(tmp_path_factory, "reference-cdk-out", AppConfig())
+
+
+@pytest.fixture(scope="session")
+def regulated_templates() -> ReferenceTemplates:
+    return _templates(AppConfig(profile=Profile.REGULATED))
+
+
+@pytest.fixture(scope="session")
+def regulated_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAssembly:
+    """The regulated profile: all five packs and the perimeter check."""
+    return _assembly(tmp_path_factory, "regulated-cdk-out", AppConfig(profile=Profile.REGULATED))
+
+
+@pytest.fixture(scope="session")
+def replicated_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAssembly:
+    """The regulated profile with ``-c replicaRegion=eu-central-1``: the files bucket replicates."""
+    config = AppConfig(profile=Profile.REGULATED, replica_region="eu-central-1")
+    return _assembly(tmp_path_factory, "replicated-cdk-out", config)
 
 
 @pytest.fixture(scope="session")

@@ -57,21 +57,30 @@ def stack_relative(stack: str, path: str) -> str:
     return path.removeprefix(f"/{AppConfig().stack_prefix}-")
 
 
-def _documented_acknowledgments() -> set[tuple[str, str, str]]:
+def acknowledgment_rows(text: str) -> set[tuple[str, str, str]]:
+    """The ``| `path` | `rule` | reason |`` rows of a docs table."""
     rows = set()
-    for line in (ROOT / "docs" / "acknowledgments.md").read_text().splitlines():
+    for line in text.splitlines():
         match = re.match(r"^\| `([^`]+)` \| `([^`]+)` \| (.+) \|$", line)
         if match:
             rows.add((match[1], match[2], match[3].strip()))
     return rows
 
 
+def _documented_acknowledgments() -> set[tuple[str, str, str]]:
+    return acknowledgment_rows((ROOT / "docs" / "acknowledgments.md").read_text())
+
+
+def recorded_acknowledgments(outdir: Path) -> set[tuple[str, str, str]]:
+    """Every acknowledgment in a cloud assembly as (stack-relative path, rule, reason)."""
+    return {
+        (stack_relative(stack, path), rule, reason) for stack, path, rule, reason in summarize(outdir).acknowledgments
+    }
+
+
 def test_acknowledgments_equal_the_reviewed_list_in_docs(reference_assembly: ReferenceAssembly) -> None:
     """A new acknowledgment (or a changed reason) must show up in docs/acknowledgments.md."""
-    recorded = {
-        (stack_relative(stack, path), rule, reason)
-        for stack, path, rule, reason in summarize(reference_assembly.outdir).acknowledgments
-    }
+    recorded = recorded_acknowledgments(reference_assembly.outdir)
     documented = _documented_acknowledgments()
     assert documented, "docs/acknowledgments.md lists no acknowledgment rows"
     assert recorded - documented == set(), "recorded but not documented"

@@ -38,3 +38,11 @@ def test_reference_stacks_match_their_snapshots(
 ) -> None:
     for name, template in sorted(reference_templates.templates.items()):
         assert normalized(template) == snapshot_json(name=name)
+
+
+def test_regulated_profile_stacks_match_their_snapshots(
+    regulated_templates: ReferenceTemplates, snapshot_json: SnapshotAssertion
+) -> None:
+    """The regulated profile (``-c profile=regulated``): VPC, endpoints, backups, reserved concurrency."""
+    for name, template in sorted(regulated_templates.templates.items()):
+        assert normalized(template) == snapshot_json(name=name)

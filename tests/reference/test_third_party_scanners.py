@@ -44,3 +44,15 @@ def test_cfn_lint_finds_no_error_and_only_accepted_warnings(reference_assembly: 
         {(m["Rule"]["Id"], m["Message"][:160]) for m in cfn_lint(*templates) if m["Rule"]["Id"] not in ACCEPTED}
     )
     assert found == []
+
+
+def test_cfn_lint_finds_no_error_on_the_regulated_profile_with_its_replica(
+    replicated_assembly: ReferenceAssembly,
+) -> None:
+    """The regulated profile's VPC, endpoints, backups and the replica stack (``-c replicaRegion=...``)."""
+    templates = sorted(str(p) for p in Path(replicated_assembly.outdir).glob("*.template.json"))
+    assert len(templates) == 3
+    found = sorted(
+        {(m["Rule"]["Id"], m["Message"][:160]) for m in cfn_lint(*templates) if m["Rule"]["Id"] not in ACCEPTED}
+    )
+    assert found == []

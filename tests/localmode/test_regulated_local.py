@@ -1,0 +1,53 @@
+"""Local mode on the regulated profile (``make local PROFILE=regulated``): the VPC and backup
+resources are accepted, said so at start-up, and every scenario behaves as on the default profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from localmode import LocalEnvironment, start_local
+from localmode.deploy import HANDLING
+from localmode.scenarios import SCENARIO_KEYS, run_all
+
+pytestmark = pytest.mark.slow  # synthesizes the regulated profile and deploys it (about 40 s)
+
+REGULATED_ONLY_PREFIXES = ("AWS::EC2::", "AWS::Backup::")
+
+
+@pytest.fixture(scope="module")
+def regulated_start(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalEnvironment, list[str]]]:
+    said: list[str] = []
+    env = start_local(workdir=tmp_path_factory.mktemp("localmode-regulated"), profile="regulated", progress=said.append)
+    try:
+        yield env, said
+    finally:
+        env.stop()
+
+
+def test_every_scenario_behaves_as_expected_on_the_regulated_profile(
+    regulated_start: tuple[LocalEnvironment, list[str]],
+) -> None:
+    env, _ = regulated_start
+    lines: list[str] = []
+    results = run_all(env, out=lines.append)
+    assert [r.key for r in results if not r.ok] == []
+    assert lines[-1] == f"{len(SCENARIO_KEYS)}/{len(SCENARIO_KEYS)} scenarios behaved as expected"
+
+
+def test_vpc_and_backup_resources_are_accepted_as_no_ops_and_said_so_at_start_up(
+    regulated_start: tuple[LocalEnvironment, list[str]],
+) -> None:
+    env, said = regulated_start
+    kinds = {
+        resource["Type"]
+        for stack in env.stacks.values()
+        for resource in stack.template["Resources"].values()
+        if resource["Type"].startswith(REGULATED_ONLY_PREFIXES)
+    }
+    assert {"AWS::EC2::VPC", "AWS::EC2::VPCEndpoint", "AWS::Backup::BackupVault"} <= kinds
+    for kind in kinds:
+        assert HANDLING[kind].no_op, kind
+        assert any(line.startswith("accepted as a no-op:") and kind in line for line in said), kind
+    assert any("network isolation is not emulated" in line for line in said)
