@@ -22,6 +22,7 @@ from constructs import Construct
 
 from secure_serverless import (
     ApiGatewayAccountLogging,
+    InterfaceService,
     Invocation,
     IsolatedNetwork,
     PrefixAccess,
@@ -99,7 +100,12 @@ class NotesServiceStack(cdk.Stack):
         self.network: IsolatedNetwork | None = None
         if profile.isolated_network:
             self.network = IsolatedNetwork(
-                self, "Network", flow_log_retention=retention, short_log_retention_reason=retention_reason
+                self,
+                "Network",
+                flow_log_retention=retention,
+                short_log_retention_reason=retention_reason,
+                # X-Ray (every function traces) and Cognito (the admin route reads current membership).
+                interface_services=(InterfaceService.XRAY, InterfaceService.COGNITO_IDP),
             )
             regulated_options.update(self.network.function_options())
         if profile.reserved_concurrency is not None:

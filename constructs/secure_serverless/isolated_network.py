@@ -62,6 +62,8 @@ class InterfaceService(enum.Enum):
     KMS = "kms"
     SQS = "sqs"
     CLOUDWATCH_LOGS = "logs"
+    #: Cognito user pools' API (e.g. an admin route that reads current group membership).
+    COGNITO_IDP = "cognito-idp"
 
     @property
     def endpoint_service(self) -> ec2.InterfaceVpcEndpointAwsService:
@@ -70,6 +72,7 @@ class InterfaceService(enum.Enum):
             InterfaceService.KMS: ec2.InterfaceVpcEndpointAwsService.KMS,
             InterfaceService.SQS: ec2.InterfaceVpcEndpointAwsService.SQS,
             InterfaceService.CLOUDWATCH_LOGS: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+            InterfaceService.COGNITO_IDP: ec2.InterfaceVpcEndpointAwsService.COGNITO_IDP,
         }[self]
 
 
