@@ -47,7 +47,7 @@ def _group_name_confusion(demo: Demo, run: Run) -> None:
 
 
 def _confused_member_calls_the_admin_route(demo: Demo, run: Run, pool: str, alice: DemoUser, carol: DemoUser) -> None:
-    demo.cognito.admin_add_user_to_group(UserPoolId=pool, Username=CAROL, GroupName=CONFUSING_GROUP)
+    demo.cognito.admin_add_user_to_group(UserPoolId=pool, Username=carol.email, GroupName=CONFUSING_GROUP)
     token = _fresh_id_token(demo, carol)
     groups = jwt_parts(token)[1].get("cognito:groups")
     run.check(
@@ -133,7 +133,7 @@ def _admin_revocation(demo: Demo, run: Run) -> None:
     demo.call("PUT", "/me", token=bob.id_token, body={"displayName": "Bob"})
     pool = demo.target.user_pool_id
     run.http(demo.call("GET", f"/profiles/{bob.sub}", token=alice.id_token), 200, expected="200: Alice is an admin")
-    demo.cognito.admin_remove_user_from_group(UserPoolId=pool, Username=ALICE, GroupName=ADMIN_GROUP)
+    demo.cognito.admin_remove_user_from_group(UserPoolId=pool, Username=alice.email, GroupName=ADMIN_GROUP)
     try:
         run.http(
             demo.call("GET", f"/profiles/{bob.sub}", token=alice.id_token, label="<Alice's ID token, still 'admins'>"),
@@ -141,7 +141,7 @@ def _admin_revocation(demo: Demo, run: Run) -> None:
             expected="403 at once: the admin route reads current membership from the user pool, not the token",
         )
     finally:
-        demo.cognito.admin_add_user_to_group(UserPoolId=pool, Username=ALICE, GroupName=ADMIN_GROUP)
+        demo.cognito.admin_add_user_to_group(UserPoolId=pool, Username=alice.email, GroupName=ADMIN_GROUP)
     run.http(demo.call("GET", f"/profiles/{bob.sub}", token=alice.id_token), 200, expected="200: back in the group")
 
 

@@ -28,6 +28,7 @@ from ._validation import Problems, has_reason, is_token, origin_problem
 from .compliance import acknowledge
 from .encryption_key import EncryptionKey
 from .secure_function import Invocation, SecureFunction, kit_function_of
+from .waf_limits import WAF_COMMON_BODY_SIZE_BYTES, WAF_COMMON_BODY_SIZE_RULE, WAF_MAX_BODY_INSPECTION_BYTES
 
 #: Methods a route may use. OPTIONS is the CORS preflight's (``cors_allowed_origins``); ANY is
 #: not offered: each method is declared, authorized and validated on its own.
@@ -86,11 +87,6 @@ GATEWAY_RESPONSES: dict[str, tuple[apigateway.ResponseType, str]] = {
 #: base64url characters). The WAF cannot verify a signature; it tells garbage from what might be
 #: a token. Anyone can send this shape, so it only keeps garbage on the lower budget.
 WELL_FORMED_BEARER_PATTERN = r"^([Bb][Ee][Aa][Rr][Ee][Rr] +)?eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{342,}$"
-#: The AWS common rule set's own body-size rule (it blocks bodies over 8 KB).
-WAF_COMMON_BODY_SIZE_RULE = "SizeRestrictions_BODY"
-WAF_COMMON_BODY_SIZE_BYTES = 8 * 1024
-#: Largest body inspection limit WAF offers for API Gateway (16, 32, 48 or 64 KB).
-WAF_MAX_BODY_INSPECTION_BYTES = 64 * 1024
 #: AWS managed rule groups of the web ACL, in evaluation order after the kit's own rules.
 WAF_MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",

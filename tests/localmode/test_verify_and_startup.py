@@ -105,18 +105,18 @@ def test_a_stack_with_cors_starts_and_answers_the_preflight(cors_env: LocalEnvir
 def test_an_unsupported_resource_names_its_construct(mutated_assembly: object, tmp_path: Path) -> None:
     from localmode.deploy import UnsupportedResourceError
 
-    def add_vpc(template: dict) -> None:  # type: ignore[type-arg]
-        template["Resources"]["Network"] = {
-            "Type": "AWS::EC2::VPC",
-            "Properties": {"CidrBlock": "10.0.0.0/16"},
-            "Metadata": {"aws:cdk:path": "Svc/Network/Resource"},
+    def add_file_system(template: dict) -> None:  # type: ignore[type-arg]
+        template["Resources"]["Shared"] = {
+            "Type": "AWS::EFS::FileSystem",  # local mode emulates no file system
+            "Properties": {"Encrypted": True},
+            "Metadata": {"aws:cdk:path": "Svc/Shared/Resource"},
         }
 
-    assembly = mutated_assembly(add_vpc)  # type: ignore[operator]
+    assembly = mutated_assembly(add_file_system)  # type: ignore[operator]
     with pytest.raises(UnsupportedResourceError) as raised:
         start_local(assembly_dir=assembly, workdir=tmp_path / "run")
     message = str(raised.value)
-    assert "AWS::EC2::VPC" in message and "construct Svc/Network/Resource" in message
+    assert "AWS::EFS::FileSystem" in message and "construct Svc/Shared/Resource" in message
     assert json.dumps(message)  # one readable message
 
 
@@ -196,10 +196,10 @@ def test_a_refused_start_keeps_and_names_the_workdir_when_asked(
 
     from localmode.__main__ import main as kit_local
 
-    def add_vpc(template: dict) -> None:  # type: ignore[type-arg]
-        template["Resources"]["Network"] = {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}
+    def add_file_system(template: dict) -> None:  # type: ignore[type-arg]
+        template["Resources"]["Shared"] = {"Type": "AWS::EFS::FileSystem", "Properties": {"Encrypted": True}}
 
-    assembly = str(mutated_assembly(add_vpc))  # type: ignore[operator]
+    assembly = str(mutated_assembly(add_file_system))  # type: ignore[operator]
     monkeypatch.setenv("LOCALMODE_KEEP_WORKDIR", "1")
     assert kit_local(["demo", "--assembly", assembly]) == 2
     kept = re.search(r"\(logs kept in (\S+)\)", capsys.readouterr().err)
