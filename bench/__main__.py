@@ -148,8 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smallest inputs, one run each (a smoke run)")
     parser.add_argument("--runs", type=int, help="runs of each synth and local-mode measurement (default 3 / 2)")
     parser.add_argument("--with-tests", action="store_true", help="also time the test suite (minutes)")
-    parser.add_argument("--docs", action="store_true", help="write the table into docs/performance.md and the plot into docs/images/")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--docs", action="store_true", help="write the table into docs/performance.md and the plot into docs/images/"
+    )
+    parser.add_argument(
+        "--out", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT.relative_to(ROOT)})"
+    )
     parser.add_argument("--json", help="JSON path (default <out>/bench-<commit>-<mode>.json)")
     parser.add_argument("--plot", help="plot path (default <out>/synth-scaling.png)")
     return run(parser.parse_args(argv))

@@ -40,6 +40,7 @@ def _reference() -> dict[str, Any]:
         "build": meter.synth_called - main_started,
         "synth_total": meter.synth_seconds,
         "main": finished - main_started,
+        "python_cpu": time.process_time(),
         "cfn_engine": meter.cfn_engine_seconds,
         "plugins": meter.plugin_seconds,
         "jsii_at_import": at_import,

@@ -39,7 +39,7 @@ def git_commit() -> dict[str, Any]:
     """The commit measured, and whether the work tree had changes."""
 
     def git(*args: str) -> str:
-        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S607
+        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603,S607
         return result.stdout.strip() if result.returncode == 0 else ""
 
     return {

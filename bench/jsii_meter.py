@@ -60,7 +60,11 @@ def _callback_name(callback: Any) -> str:
     for kind in ("invoke", "get", "set"):
         request = getattr(callback, kind, None)
         if request is not None:
-            cookie = getattr(callback, "cookie", None) or getattr(request, "method", None) or getattr(request, "property", "?")
+            cookie = (
+                getattr(callback, "cookie", None)
+                or getattr(request, "method", None)
+                or getattr(request, "property", "?")
+            )
             return f"{kind} {cookie}"
     return "?"
 

@@ -210,7 +210,28 @@ def _load(demo: Any, token: str, *, clients: int, requests_per_client: int) -> l
     inputs = {"clients": clients, "requests": len(latencies), "statuses": sorted(set(statuses))}
     prefix = f"gateway.clients_{clients}"
     return [
-        Figure(f"{prefix}.p50", f"gateway, {clients} client(s): p50 latency", "ms", [percentile(latencies, 0.5)], note, inputs),
-        Figure(f"{prefix}.p99", f"gateway, {clients} client(s): p99 latency", "ms", [percentile(latencies, 0.99)], note, inputs),
-        Figure(f"{prefix}.rps", f"gateway, {clients} client(s): requests per second", "1/s", [len(latencies) / wall], note, inputs),
+        Figure(
+            f"{prefix}.p50",
+            f"gateway, {clients} client(s): p50 latency",
+            "ms",
+            [percentile(latencies, 0.5)],
+            note,
+            inputs,
+        ),
+        Figure(
+            f"{prefix}.p99",
+            f"gateway, {clients} client(s): p99 latency",
+            "ms",
+            [percentile(latencies, 0.99)],
+            note,
+            inputs,
+        ),
+        Figure(
+            f"{prefix}.rps",
+            f"gateway, {clients} client(s): requests per second",
+            "1/s",
+            [len(latencies) / wall],
+            note,
+            inputs,
+        ),
     ]

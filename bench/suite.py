@@ -15,7 +15,7 @@ _SUMMARY = re.compile(r"(\d+) passed")
 
 def suite_wall_time() -> Figure:
     started = time.perf_counter()
-    completed = subprocess.run(  # noqa: S603 - our own interpreter
+    completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT,
         env=child_environment(),

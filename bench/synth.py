@@ -106,8 +106,18 @@ def _reference_figures(samples: list[ChildRun]) -> list[Figure]:
         label = "perimeter check (plugin)" if name == PERIMETER_PLUGIN else f"cdk-nag {name} pack"
         figures.append(figure(f"check.{name}", label, [run.result["plugins"].get(name, 0.0) for run in samples]))
     figures += [
-        figure("jsii.requests", "jsii requests (Python -> Node.js)", [run.result["jsii"]["requests"] for run in samples], unit="count"),
-        figure("jsii.callbacks", "jsii callbacks (Node.js -> Python)", [run.result["jsii"]["callbacks"] for run in samples], unit="count"),
+        figure(
+            "jsii.requests",
+            "jsii requests (Python -> Node.js)",
+            [run.result["jsii"]["requests"] for run in samples],
+            unit="count",
+        ),
+        figure(
+            "jsii.callbacks",
+            "jsii callbacks (Node.js -> Python)",
+            [run.result["jsii"]["callbacks"] for run in samples],
+            unit="count",
+        ),
         figure(
             "jsii.callback_time",
             "time inside Python callbacks (overrides, validations, perimeter plugin)",
@@ -149,7 +159,9 @@ def services_scaling(*, sizes: list[int], runs: int) -> Scaling:
                 run = run_child("services", str(size), outdir=Path(keep) / f"n{size}-{number}")
                 values.append(run.result["build"] + run.result["synth_total"])
                 cpu.append(run.cpu)
-            cpu_figures.append(Figure(f"synth.services_cpu.{size}", f"CPU seconds, whole process, {size} services", "s", cpu))
+            cpu_figures.append(
+                Figure(f"synth.services_cpu.{size}", f"CPU seconds, whole process, {size} services", "s", cpu)
+            )
             figures.append(
                 Figure(
                     f"synth.services.{size}",

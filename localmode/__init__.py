@@ -178,7 +178,9 @@ def start_local(
 
             assembly_dir, reused = cached_synthesize(workdir / "cdk.out", synthesize=synthesize)
             if reused:
-                say("no input of the synth changed: reusing its cloud assembly (LOCALMODE_ASSEMBLY_CACHE=off synthesizes)")
+                say(
+                    "no input of the synth changed: reusing its cloud assembly (LOCALMODE_ASSEMBLY_CACHE=off synthesizes)"
+                )
             # --- end assembly cache ---
             lap("synth")
         assembly = load_assembly(Path(assembly_dir))

@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -93,14 +94,31 @@ def cached_synthesize(
         return synthesize(outdir, context=context), False
     key = input_digest(context=context)
     stored = cache_directory() / key
-    if (stored / "manifest.json").is_file():
-        shutil.copytree(stored, outdir, dirs_exist_ok=True)
-        os.utime(stored)  # most recently used
-        return outdir, True
-    assembly = synthesize(outdir, context=context)
-    if input_digest(context=context) == key:  # nothing changed while it ran: store it
-        _store(assembly, stored)
-    return assembly, False
+    with _exclusive(stored):  # two processes wanting the same assembly: one synthesizes, the other reuses it
+        if (stored / "manifest.json").is_file():
+            shutil.copytree(stored, outdir, dirs_exist_ok=True)
+            os.utime(stored)  # most recently used
+            return outdir, True
+        assembly = synthesize(outdir, context=context)
+        if input_digest(context=context) == key:  # nothing changed while it ran: store it
+            _store(assembly, stored)
+        return assembly, False
+
+
+@contextmanager
+def _exclusive(stored: Path) -> Iterator[None]:
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, at worst both synthesize
+        yield
+        return
+    with open(stored.parent / f".{stored.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _store(assembly: Path, stored: Path) -> None:
@@ -113,9 +131,10 @@ def _store(assembly: Path, stored: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)  # another process stored the same key first
         return
     entries = sorted(
-        (p for p in stored.parent.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        (p for p in stored.parent.iterdir() if p.is_dir() and not p.name.startswith(".") and p != stored),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    for old in entries[_KEEP:]:
+    for old in entries[_KEEP - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
+        (old.parent / f".{old.name}.lock").unlink(missing_ok=True)

@@ -41,7 +41,8 @@ def test_quick_bench_writes_every_figure_the_json_and_the_plot(tmp_path: Path) -
     assert set(skipped) <= {"tests.wall"}
     for key, figure in figures.items():
         assert figure["n"] == len(figure["runs"]) >= 1, key
-        assert all(math.isfinite(value) and value >= 0 for value in figure["runs"]), key
+        assert all(math.isfinite(value) for value in figure["runs"]), key
+        assert key.startswith("synth.per_service") or min(figure["runs"]) >= 0, key  # a slope may be noise
         assert figure["min"] <= figure["median"] <= figure["max"], key
     assert len(data["git"]["commit"]) == 40
     assert data["scaling"]["sizes"] == [1, 2] and len(data["scaling"]["median_seconds"]) == 2
