@@ -74,12 +74,18 @@ def run(args: argparse.Namespace) -> int:
     skipped: dict[str, str] = {}
     began = time.perf_counter()
 
-    _say(f"reference app synth by phase, {plan.synth_runs} run(s) ...")
-    reference, assembly = synth.reference_phases(runs=plan.synth_runs)
-    figures += reference
+    if args.quick:
+        _say(f"reference app synth by phase, then the services app at {plan.service_sizes}, in one process ...")
+        reference, assembly, scaling = synth.quick_synth(sizes=plan.service_sizes)
+        figures += reference
+        skipped["synth.per_service_cpu"] = "quick mode synthesizes every size in one process: no CPU time per size"
+    else:
+        _say(f"reference app synth by phase, {plan.synth_runs} run(s) ...")
+        reference, assembly = synth.reference_phases(runs=plan.synth_runs)
+        figures += reference
+        _say(f"synth against the number of services {plan.service_sizes}, {plan.service_runs} run(s) each ...")
+        scaling = synth.services_scaling(sizes=plan.service_sizes, runs=plan.service_runs)
     figures.append(synth.import_only(runs=plan.synth_runs))
-    _say(f"synth against the number of services {plan.service_sizes}, {plan.service_runs} run(s) each ...")
-    scaling = synth.services_scaling(sizes=plan.service_sizes, runs=plan.service_runs)
     figures += scaling.figures
     _say(f"perimeter check on {plan.perimeter_sizes} generated functions ...")
     figures += perimeter.perimeter_check(sizes=plan.perimeter_sizes, runs=plan.perimeter_runs)

@@ -1,7 +1,7 @@
 """One handler measurement in a fresh interpreter, the way the handler tests run them.
 
     python -m bench._handler_child cold profiles      # import lambdas/profiles/app.py (a cold start's import)
-    python -m bench._handler_child warm profiles 200  # 200 direct invocations against moto, after one warm-up
+    python -m bench._handler_child warm profiles,notes 200  # 200 direct invocations each against moto, after a warm-up
 
 Uses the handler tests' helpers (tests/lambdas/lambda_helpers.py: the event builder, the Lambda
 context, the loader) and their environment (fake credentials, moto's mock_aws). Prints one line
@@ -36,12 +36,15 @@ def _environment(name: str) -> None:
             "TABLE_NAME": f"{name}-table",
         }
     )
+    for unset in ("BUCKET_NAME", "OBJECT_PREFIX"):
+        os.environ.pop(unset, None)
     if name == "files":
         os.environ.update({"BUCKET_NAME": "files-bucket-bench", "OBJECT_PREFIX": "files/"})
     os.environ.pop("AWS_PROFILE", None)
     sys.dont_write_bytecode = True  # lambdas/<name>/ are deployment assets
     for path in (ROOT / "lambdas" / "common" / "python", ROOT / "tests" / "lambdas"):
-        sys.path.insert(0, str(path))
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
 
 
 def _cold(name: str) -> dict[str, Any]:
@@ -70,6 +73,7 @@ def _request(name: str, function: Any) -> dict[str, Any]:
 
 def _warm(name: str, requests: int) -> dict[str, Any]:
     _environment(name)
+    sys.modules.pop(f"{name}_app", None)
     import boto3
     from moto import mock_aws
 
@@ -107,7 +111,7 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "cold":
         result = _cold(argv[1])
     elif len(argv) == 3 and argv[0] == "warm":
-        result = _warm(argv[1], int(argv[2]))
+        result = {name: _warm(name, int(argv[2])) for name in argv[1].split(",")}
     else:
         print("usage: python -m bench._handler_child cold NAME | warm NAME REQUESTS", file=sys.stderr)
         return 2

@@ -1,16 +1,17 @@
 """One synth in a fresh interpreter (so a fresh jsii kernel): the unit of every synth benchmark.
 
-    python -X importtime -m bench._synth_child reference      # app.py's main(), instrumented
-    python -X importtime -m bench._synth_child services 10    # the scaling app with 10 services
+    python -m bench._synth_child reference      # app.py's main(), instrumented
+    python -m bench._synth_child services 10    # the scaling app with 10 services
+    python -m bench._synth_child quick 1,2      # both in one process (--quick: not comparable to a full run)
 
-The parent (``bench.synth``) sets ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON`` as ``cdk synth`` does,
-times the whole process from outside, and reads the import split from ``-X importtime``. This
-process prints one line ``BENCH-RESULT {json}`` with the phases it timed inside.
+The parent (``bench.synth``) sets ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON`` as ``cdk synth`` does
+and times the whole process from outside. This process prints one line ``BENCH-RESULT {json}`` with the phases it timed inside.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,13 +43,13 @@ def _reference() -> dict[str, Any]:
         "main": finished - main_started,
         "python_cpu": time.process_time(),
         "cfn_engine": meter.cfn_engine_seconds,
-        "plugins": meter.plugin_seconds,
+        "plugins": dict(meter.plugin_seconds),
         "jsii_at_import": at_import,
         "jsii": meter.snapshot(),
     }
 
 
-def _services(count: int) -> dict[str, Any]:
+def _services(count: int, *, outdir: str | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     import aws_cdk as cdk
 
@@ -58,20 +59,30 @@ def _services(count: int) -> dict[str, Any]:
 
     imported = time.perf_counter()
     meter = install()
-    app = cdk.App()  # context (feature flags) and outdir come from the environment, as with `cdk synth`
+    meter.plugin_seconds.clear()
+    # context (feature flags) and, unless given, the outdir come from the environment, as with `cdk synth`
+    app = cdk.App(outdir=outdir) if outdir else cdk.App()
     register_compliance_checks(app)
     build_services_app(app, services=count)
-    built = time.perf_counter()
     app.synth()
-    finished = time.perf_counter()
+    if meter.synth_called is None or meter.synth_seconds is None:
+        raise RuntimeError("the services app was not synthesized")
     return {
         "import": imported - started,
-        "build": built - imported,
-        "synth_total": finished - built,
+        "build": meter.synth_called - imported,
+        "synth_total": meter.synth_seconds,
         "cfn_engine": meter.cfn_engine_seconds,
-        "plugins": meter.plugin_seconds,
+        "plugins": dict(meter.plugin_seconds),
         "jsii": meter.snapshot(),
     }
+
+
+def _quick(sizes: list[int]) -> dict[str, Any]:
+    """The reference app, then the scaling app at each size, in this one process (a smoke run's shortcut)."""
+    result = _reference()
+    base = Path(os.environ["CDK_OUTDIR"])
+    result["services"] = {str(size): _services(size, outdir=str(base / f"services-{size}")) for size in sizes}
+    return result
 
 
 def main(argv: list[str]) -> int:
@@ -79,8 +90,10 @@ def main(argv: list[str]) -> int:
         result = _reference()
     elif len(argv) == 2 and argv[0] == "services":
         result = _services(int(argv[1]))
+    elif len(argv) == 2 and argv[0] == "quick":
+        result = _quick([int(size) for size in argv[1].split(",")])
     else:
-        print("usage: python -m bench._synth_child reference | services N", file=sys.stderr)
+        print("usage: python -m bench._synth_child reference | services N | quick N,M", file=sys.stderr)
         return 2
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0

@@ -35,6 +35,7 @@ def _child(*args: str) -> dict:  # type: ignore[type-arg]
 
 def handler_figures(*, runs: int, requests: int) -> list[Figure]:
     figures = []
+    warm_all = _child("warm", ",".join(HANDLERS), str(requests))  # one moto start for the three
     for name in HANDLERS:
         cold = [_child("cold", name)["seconds"] for _ in range(runs)]
         figures.append(
@@ -46,7 +47,7 @@ def handler_figures(*, runs: int, requests: int) -> list[Figure]:
                 note="fresh interpreter per run; the import part of a Lambda cold start",
             )
         )
-        warm = _child("warm", name, str(requests))
+        warm = warm_all[name]
         figures.append(
             Figure(
                 f"handlers.{name}.warm_request",

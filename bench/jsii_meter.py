@@ -39,6 +39,7 @@ class Meter:
     wrapper_callbacks: int = 0
     wrapper_seconds: float = 0.0
     cfn_engine_seconds: float | None = None
+    cfn_engine: Any = None
     synth_called: float | None = None
     synth_started: float | None = None
     synth_seconds: float | None = None
@@ -69,8 +70,15 @@ def _callback_name(callback: Any) -> str:
     return "?"
 
 
+_installed = False
+
+
 def install() -> Meter:
-    """Patch this process; returns the meter that collects the numbers."""
+    """Patch this process (once); returns the meter that collects the numbers."""
+    global _installed
+    if _installed:
+        return METER
+    _installed = True
     original_send = jsii_process._NodeProcess.send
     original_handle = jsii_kernel._handle_callback
 
@@ -105,10 +113,11 @@ def install() -> Meter:
     def synth(self: cdk.App, *args: Any, **kwargs: Any) -> Any:
         METER.synth_called = time.perf_counter()
         if os.environ.get("CDK_VALIDATION") != "false":
-            started = time.perf_counter()
-            engine = cdk.CloudFormationValidatePlugin()
-            METER.cfn_engine_seconds = time.perf_counter() - started
-            original_add_plugins(cdk.Validations.of(self), engine)
+            if METER.cfn_engine is None:  # one engine per process, as CDK's own default instance
+                started = time.perf_counter()
+                METER.cfn_engine = cdk.CloudFormationValidatePlugin()
+                METER.cfn_engine_seconds = time.perf_counter() - started
+            original_add_plugins(cdk.Validations.of(self), METER.cfn_engine)
         METER.synth_started = time.perf_counter()
         try:
             return original_synth(self, *args, **kwargs)

@@ -144,6 +144,44 @@ class Scaling:
         }
 
 
+def _scaling_figure(size: int, values: list[float]) -> Figure:
+    return Figure(
+        f"synth.services.{size}",
+        f"build + synth with every check, {size} service{'s' if size != 1 else ''}",
+        "s",
+        values,
+        inputs={"services": size},
+    )
+
+
+def _per_service(sizes: list[int], figures: list[Figure]) -> tuple[LinearFit, Figure]:
+    fit = LinearFit.of([float(size) for size in sizes], [figure.median for figure in figures])
+    return fit, Figure(
+        "synth.per_service",
+        "cost of one more service (slope of the linear fit)",
+        "s",
+        [fit.slope],
+        note=f"least squares over the medians; r^2 = {fit.r2:.3f}",
+        inputs={"sizes": sizes, "intercept_seconds": fit.intercept, "r2": fit.r2},
+    )
+
+
+def quick_synth(*, sizes: list[int]) -> tuple[list[Figure], Path, Scaling]:
+    """A smoke run's synth figures from one process: the reference app, then the scaling app at each size."""
+    keep = Path(tempfile.mkdtemp(prefix="bench-quick-"))
+    run = run_child("quick", ",".join(map(str, sizes)), outdir=keep / "run0")
+    points = [
+        _scaling_figure(
+            size, [run.result["services"][str(size)]["build"] + run.result["services"][str(size)]["synth_total"]]
+        )
+        for size in sizes
+    ]
+    fit, slope = _per_service(sizes, points)
+    for point in points:
+        point.note = "quick mode: every size in the process of the reference synth (warm)"
+    return _reference_figures([run]), keep / "run0", Scaling(sizes, [*points, slope], fit)
+
+
 def services_scaling(*, sizes: list[int], runs: int) -> Scaling:
     """Build + synth (with every check) of the scaling app at each size, each run a fresh process.
 
