@@ -84,6 +84,11 @@ def _reference_figures(samples: list[ChildRun]) -> list[Figure]:
             note="less inflated by a loaded machine than wall time",
         ),
         figure(
+            "python_cpu",
+            "of which Python's CPU seconds (the rest is Node.js)",
+            [run.result.get("python_cpu", 0.0) for run in samples],
+        ),
+        figure(
             "import",
             "import aws_cdk, cdk_nag, the kit and the stacks (incl. jsii kernel start)",
             [run.result["import"] for run in samples],
@@ -154,15 +159,21 @@ def _scaling_figure(size: int, values: list[float]) -> Figure:
     )
 
 
-def _per_service(sizes: list[int], figures: list[Figure]) -> tuple[LinearFit, Figure]:
+def _slope(key: str, label: str, sizes: list[int], figures: list[Figure], what: str) -> tuple[LinearFit, Figure]:
     fit = LinearFit.of([float(size) for size in sizes], [figure.median for figure in figures])
     return fit, Figure(
-        "synth.per_service",
-        "cost of one more service (slope of the linear fit)",
+        key,
+        label,
         "s",
         [fit.slope],
-        note=f"least squares over the medians; r^2 = {fit.r2:.3f}",
+        note=f"least squares over the medians of {what}; r^2 = {fit.r2:.3f}",
         inputs={"sizes": sizes, "intercept_seconds": fit.intercept, "r2": fit.r2},
+    )
+
+
+def _per_service(sizes: list[int], figures: list[Figure]) -> tuple[LinearFit, Figure]:
+    return _slope(
+        "synth.per_service", "cost of one more service (slope of the linear fit)", sizes, figures, "build + synth"
     )
 
 
@@ -200,38 +211,16 @@ def services_scaling(*, sizes: list[int], runs: int) -> Scaling:
             cpu_figures.append(
                 Figure(f"synth.services_cpu.{size}", f"CPU seconds, whole process, {size} services", "s", cpu)
             )
-            figures.append(
-                Figure(
-                    f"synth.services.{size}",
-                    f"build + synth with every check, {size} service{'s' if size != 1 else ''}",
-                    "s",
-                    values,
-                    inputs={"services": size},
-                )
-            )
-    fit = LinearFit.of([float(size) for size in sizes], [figure.median for figure in figures])
-    cpu_fit = LinearFit.of([float(size) for size in sizes], [figure.median for figure in cpu_figures])
-    figures.append(
-        Figure(
-            "synth.per_service",
-            "cost of one more service (slope of the linear fit)",
-            "s",
-            [fit.slope],
-            note=f"least squares over the medians; r^2 = {fit.r2:.3f}",
-            inputs={"sizes": sizes, "intercept_seconds": fit.intercept, "r2": fit.r2},
-        )
+            figures.append(_scaling_figure(size, values))
+    fit, slope = _per_service(sizes, figures)
+    _, cpu_slope = _slope(
+        "synth.per_service_cpu",
+        "cost of one more service in CPU seconds (slope)",
+        sizes,
+        cpu_figures,
+        "whole-process CPU time",
     )
-    figures.append(
-        Figure(
-            "synth.per_service_cpu",
-            "cost of one more service in CPU seconds (slope)",
-            "s",
-            [cpu_fit.slope],
-            note=f"least squares over the medians of whole-process CPU time; r^2 = {cpu_fit.r2:.3f}",
-            inputs={"sizes": sizes, "intercept_seconds": cpu_fit.intercept, "r2": cpu_fit.r2},
-        )
-    )
-    return Scaling(sizes, figures, fit)
+    return Scaling(sizes, [*figures, slope, cpu_slope], fit)
 
 
 def import_only(*, runs: int) -> Figure:
