@@ -83,6 +83,7 @@ def cached_synthesize(
     *,
     synthesize: Callable[..., Path],
     context: dict[str, Any] | None = None,
+    root: Path = REPO_ROOT,
 ) -> tuple[Path, bool]:
     """``(assembly directory, reused)``: a copy of the stored assembly when no input changed, else a fresh synth.
 
@@ -92,7 +93,7 @@ def cached_synthesize(
     outdir = Path(outdir)
     if os.environ.get("LOCALMODE_ASSEMBLY_CACHE", "").lower() in {"off", "0", "false", "no"}:
         return synthesize(outdir, context=context), False
-    key = input_digest(context=context)
+    key = input_digest(root=root, context=context)
     stored = cache_directory() / key
     with _exclusive(stored):  # two processes wanting the same assembly: one synthesizes, the other reuses it
         if (stored / "manifest.json").is_file():
@@ -100,7 +101,7 @@ def cached_synthesize(
             os.utime(stored)  # most recently used
             return outdir, True
         assembly = synthesize(outdir, context=context)
-        if input_digest(context=context) == key:  # nothing changed while it ran: store it
+        if input_digest(root=root, context=context) == key:  # nothing changed while it ran: store it
             _store(assembly, stored)
         return assembly, False
 
