@@ -17,7 +17,7 @@ PROFILE ?= default
 # Project-local Node (when installed), the pinned CDK CLI and the venv come first on PATH.
 export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup synth test lint docs local local-serve verify deploy diff destroy clean \
+.PHONY: help setup synth test lint docs bench bench-docs local local-serve verify deploy diff destroy clean \
 	workshop-break workshop-reset workshop-check workshop-list diagrams graphviz
 
 help: ## list the targets
@@ -58,6 +58,12 @@ lint: setup ## ruff (lint + format check) and mypy on the library
 docs: setup ## build the construct reference from the docstrings (pdoc) into build/reference/
 	$(PY) tools/reference_docs.py build/reference
 	@echo "Open build/reference/index.html"
+
+bench: setup ## measure synth phases, cost per service, local start-up, perimeter, handlers; table, JSON, plot in build/bench/
+	$(PY) -m bench $(BENCH_ARGS)
+
+bench-docs: setup ## make bench, then write its table and plot into docs/performance.md
+	$(PY) -m bench --docs $(BENCH_ARGS)
 
 local: setup ## run the stack on loopback, no AWS account: deploy, run every scenario, exit (0 = all as expected; PROFILE=regulated)
 	$(PY) -m localmode demo --profile $(PROFILE)

@@ -213,7 +213,17 @@ def start_local(
     try:
         if assembly_dir is None:
             say(f"synthesizing app.py (profile {profile}, cdk-nag on) ...")
-            assembly_dir = synthesize(workdir / "cdk.out", context={"profile": profile})
+            # --- assembly cache (issue 14): reuse the cloud assembly when no input changed ---
+            from .assembly_cache import cached_synthesize
+
+            assembly_dir, reused = cached_synthesize(
+                workdir / "cdk.out", synthesize=synthesize, context={"profile": profile}
+            )
+            if reused:
+                say(
+                    "no input of the synth changed: reusing its cloud assembly (LOCALMODE_ASSEMBLY_CACHE=off synthesizes)"
+                )
+            # --- end assembly cache ---
             lap("synth")
         assembly = load_assembly(Path(assembly_dir))
         check_resource_types(assembly)  # fail closed before anything starts

@@ -17,15 +17,19 @@ from typing import Any
 import pytest
 
 from localmode import LocalEnvironment, start_local
-from localmode.deploy import load_assembly, synthesize
+from localmode.deploy import load_assembly
 from localmode.scenarios import Demo
+from shared_assembly import shared_reference_assembly
 
 SERVICE_SUFFIX = "-NotesService"
 
 
 @pytest.fixture(scope="session")
-def local_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthesize(tmp_path_factory.mktemp("localmode-assembly") / "cdk.out")
+def local_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    # One synth of app.py per test run, shared with the other workers (issue 14: was one per worker)
+    return shared_reference_assembly(
+        tmp_path_factory, worker_id, tmp_path_factory.mktemp("localmode-assembly") / "cdk.out"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,123 @@
+"""One handler measurement in a fresh interpreter, the way the handler tests run them.
+
+    python -m bench._handler_child cold profiles      # import lambdas/profiles/app.py (a cold start's import)
+    python -m bench._handler_child warm profiles,notes 200  # 200 direct invocations each against moto, after a warm-up
+
+Uses the handler tests' helpers (tests/lambdas/lambda_helpers.py: the event builder, the Lambda
+context, the loader) and their environment (fake credentials, moto's mock_aws). Prints one line
+``BENCH-RESULT {json}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULT_PREFIX = "BENCH-RESULT "
+TABLE_KEYS = {"profiles": ("userId", None), "notes": ("ownerId", "noteId"), "files": ("ownerId", "fileId")}
+
+
+def _environment(name: str) -> None:
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_REGION": "eu-west-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "SecureServerlessKit",
+            "POWERTOOLS_SERVICE_NAME": name,
+            "TABLE_NAME": f"{name}-table",
+        }
+    )
+    for unset in ("BUCKET_NAME", "OBJECT_PREFIX"):
+        os.environ.pop(unset, None)
+    if name == "files":
+        os.environ.update({"BUCKET_NAME": "files-bucket-bench", "OBJECT_PREFIX": "files/"})
+    os.environ.pop("AWS_PROFILE", None)
+    sys.dont_write_bytecode = True  # lambdas/<name>/ are deployment assets
+    for path in (ROOT / "lambdas" / "common" / "python", ROOT / "tests" / "lambdas"):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+
+
+def _cold(name: str) -> dict[str, Any]:
+    _environment(name)
+    from lambda_helpers import load_function_module
+
+    started = time.perf_counter()
+    load_function_module(name)
+    return {"seconds": time.perf_counter() - started}
+
+
+def _request(name: str, function: Any) -> dict[str, Any]:
+    """A read that reaches DynamoDB, set up so it finds (or, for files, looks up) an item."""
+    from lambda_helpers import build_event, read_event_file
+
+    if name == "profiles":
+        function.call(build_event("PUT", "/me", body=read_event_file("put_profile_body.json")))
+        return build_event("GET", "/me")
+    if name == "notes":
+        created = function.call(build_event("POST", "/notes", body=read_event_file("create_note_body.json")))
+        note_id = created.body["noteId"]
+        return build_event("GET", f"/notes/{note_id}", path_params={"noteId": note_id})
+    file_id = "0190f0c2-7a6b-7c3d-8e4f-a1b2c3d4e5f6"
+    return build_event("GET", f"/files/{file_id}", path_params={"fileId": file_id})
+
+
+def _warm(name: str, requests: int) -> dict[str, Any]:
+    _environment(name)
+    sys.modules.pop(f"{name}_app", None)
+    import boto3
+    from moto import mock_aws
+
+    from lambda_helpers import load_function_module, make_function
+
+    with mock_aws():
+        partition, sort = TABLE_KEYS[name]
+        schema = [{"AttributeName": partition, "KeyType": "HASH"}]
+        attributes = [{"AttributeName": partition, "AttributeType": "S"}]
+        if sort:
+            schema.append({"AttributeName": sort, "KeyType": "RANGE"})
+            attributes.append({"AttributeName": sort, "AttributeType": "S"})
+        boto3.client("dynamodb").create_table(
+            TableName=os.environ["TABLE_NAME"],
+            KeySchema=schema,
+            AttributeDefinitions=attributes,
+            BillingMode="PAY_PER_REQUEST",
+        )
+        if name == "files":
+            boto3.client("s3").create_bucket(
+                Bucket=os.environ["BUCKET_NAME"], CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+            )
+        function = make_function(load_function_module(name), name)
+        event = _request(name, function)
+        statuses = {function.call(event).status}  # warm-up: the first call creates the clients' connections
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            statuses.add(function.call(event).status)
+            times.append(time.perf_counter() - started)
+    return {"seconds": times, "statuses": sorted(statuses)}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "cold":
+        result = _cold(argv[1])
+    elif len(argv) == 3 and argv[0] == "warm":
+        result = {name: _warm(name, int(argv[2])) for name in argv[1].split(",")}
+    else:
+        print("usage: python -m bench._handler_child cold NAME | warm NAME REQUESTS", file=sys.stderr)
+        return 2
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,61 @@
+"""Handler benchmarks: cold import of each function's module, warm time per direct invocation.
+
+Each measurement runs in a fresh interpreter (``bench._handler_child``), as a Lambda cold start
+does. Warm invocations go to DynamoDB and S3 in moto (in-process), so they include moto's work,
+which a real invocation replaces with a network round trip.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .environment import ROOT, child_environment
+from .stats import Figure
+
+HANDLERS = ("profiles", "notes", "files")
+_RESULT_PREFIX = "BENCH-RESULT "
+
+
+def _child(*args: str) -> dict:  # type: ignore[type-arg]
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench._handler_child", *args],
+        cwd=ROOT,
+        env=child_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in completed.stdout.splitlines() if line.startswith(_RESULT_PREFIX)]
+    if completed.returncode != 0 or not lines:
+        raise RuntimeError(f"handler child {' '.join(args)} failed:\n{completed.stderr[-3000:]}")
+    return json.loads(lines[-1].removeprefix(_RESULT_PREFIX))  # type: ignore[no-any-return]
+
+
+def handler_figures(*, runs: int, requests: int) -> list[Figure]:
+    figures = []
+    warm_all = _child("warm", ",".join(HANDLERS), str(requests))  # one moto start for the three
+    for name in HANDLERS:
+        cold = [_child("cold", name)["seconds"] for _ in range(runs)]
+        figures.append(
+            Figure(
+                f"handlers.{name}.cold_import",
+                f"{name}: cold import of the handler module (Powertools, boto3, pydantic)",
+                "s",
+                cold,
+                note="fresh interpreter per run; the import part of a Lambda cold start",
+            )
+        )
+        warm = warm_all[name]
+        figures.append(
+            Figure(
+                f"handlers.{name}.warm_request",
+                f"{name}: warm direct invocation (handler + moto DynamoDB)",
+                "ms",
+                [seconds * 1000 for seconds in warm["seconds"]],
+                note=f"{requests} requests after one warm-up; statuses {warm['statuses']}",
+                inputs={"requests": requests, "statuses": warm["statuses"]},
+            )
+        )
+    return figures
