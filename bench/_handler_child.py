@@ -19,7 +19,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_PREFIX = "BENCH-RESULT "
-TABLE_KEYS = {"profiles": ("userId", None), "notes": ("ownerId", "noteId"), "files": ("ownerId", "fileId")}
 
 
 def _environment(name: str) -> None:
@@ -33,13 +32,8 @@ def _environment(name: str) -> None:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "SecureServerlessKit",
             "POWERTOOLS_SERVICE_NAME": name,
-            "TABLE_NAME": f"{name}-table",
         }
     )
-    for unset in ("BUCKET_NAME", "OBJECT_PREFIX"):
-        os.environ.pop(unset, None)
-    if name == "files":
-        os.environ.update({"BUCKET_NAME": "files-bucket-bench", "OBJECT_PREFIX": "files/"})
     os.environ.pop("AWS_PROFILE", None)
     sys.dont_write_bytecode = True  # lambdas/<name>/ are deployment assets
     for path in (ROOT / "lambdas" / "common" / "python", ROOT / "tests" / "lambdas"):
@@ -49,11 +43,23 @@ def _environment(name: str) -> None:
 
 def _cold(name: str) -> dict[str, Any]:
     _environment(name)
-    from lambda_helpers import load_function_module
+    from moto import mock_aws
 
-    started = time.perf_counter()
-    load_function_module(name)
-    return {"seconds": time.perf_counter() - started}
+    from lambda_helpers import load_function_module, service_environment
+
+    with mock_aws():  # the function reads its environment at import
+        _apply(service_environment(name))
+        started = time.perf_counter()
+        load_function_module(name)
+        return {"seconds": time.perf_counter() - started}
+
+
+def _apply(environment: dict[str, str | None]) -> None:
+    for key, value in environment.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def _request(name: str, function: Any) -> dict[str, Any]:
@@ -74,28 +80,12 @@ def _request(name: str, function: Any) -> dict[str, Any]:
 def _warm(name: str, requests: int) -> dict[str, Any]:
     _environment(name)
     sys.modules.pop(f"{name}_app", None)
-    import boto3
     from moto import mock_aws
 
-    from lambda_helpers import load_function_module, make_function
+    from lambda_helpers import load_function_module, make_function, service_environment
 
     with mock_aws():
-        partition, sort = TABLE_KEYS[name]
-        schema = [{"AttributeName": partition, "KeyType": "HASH"}]
-        attributes = [{"AttributeName": partition, "AttributeType": "S"}]
-        if sort:
-            schema.append({"AttributeName": sort, "KeyType": "RANGE"})
-            attributes.append({"AttributeName": sort, "AttributeType": "S"})
-        boto3.client("dynamodb").create_table(
-            TableName=os.environ["TABLE_NAME"],
-            KeySchema=schema,
-            AttributeDefinitions=attributes,
-            BillingMode="PAY_PER_REQUEST",
-        )
-        if name == "files":
-            boto3.client("s3").create_bucket(
-                Bucket=os.environ["BUCKET_NAME"], CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-            )
+        _apply(service_environment(name))
         function = make_function(load_function_module(name), name)
         event = _request(name, function)
         statuses = {function.call(event).status}  # warm-up: the first call creates the clients' connections

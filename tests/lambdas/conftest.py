@@ -41,19 +41,11 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from lambda_helpers import (  # noqa: E402
-    ADMIN,
-    FILES_BUCKET,
-    FILES_TABLE,
-    IDEMPOTENCY_TABLE,
-    NOTES_TABLE,
-    OBJECT_PREFIX,
-    PROFILES_TABLE,
-    USER_A,
-    USER_B,
     FakeLambdaContext,
     Function,
     load_function_module,
     make_function,
+    service_environment,
 )
 
 
@@ -100,66 +92,19 @@ def aws() -> Iterator[None]:
         yield
 
 
-def create_table(name: str, partition: str, sort: str | None = None) -> None:
-    key_schema = [{"AttributeName": partition, "KeyType": "HASH"}]
-    attributes = [{"AttributeName": partition, "AttributeType": "S"}]
-    if sort:
-        key_schema.append({"AttributeName": sort, "KeyType": "RANGE"})
-        attributes.append({"AttributeName": sort, "AttributeType": "S"})
-    boto3.client("dynamodb").create_table(
-        TableName=name, KeySchema=key_schema, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
-    )
-
-
-def create_user_pool() -> str:
-    """A user pool in moto with the contract's admin group; ADMIN is in it, USER_A and USER_B are not."""
-    cognito = boto3.client("cognito-idp")
-    pool_id: str = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
-    cognito.create_group(UserPoolId=pool_id, GroupName="admins")
-    for user in (ADMIN, USER_A, USER_B):
-        cognito.admin_create_user(UserPoolId=pool_id, Username=user)
-    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=ADMIN, GroupName="admins")
-    return pool_id
-
-
 @pytest.fixture
 def profiles_env(aws: None) -> dict[str, str | None]:
-    create_table(PROFILES_TABLE, "userId")
-    return {
-        "TABLE_NAME": PROFILES_TABLE,
-        "POWERTOOLS_SERVICE_NAME": "profiles",
-        "ADMIN_GROUP": "admins",
-        "USER_POOL_ID": create_user_pool(),
-    }
+    return service_environment("profiles")
 
 
 @pytest.fixture
 def notes_env(aws: None) -> dict[str, str | None]:
-    create_table(NOTES_TABLE, "ownerId", "noteId")
-    create_table(IDEMPOTENCY_TABLE, "id")
-    return {
-        "TABLE_NAME": NOTES_TABLE,
-        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
-        "POWERTOOLS_SERVICE_NAME": "notes",
-        "MAX_PAGE_SIZE": None,
-    }
+    return service_environment("notes")
 
 
 @pytest.fixture
 def files_env(aws: None) -> dict[str, str | None]:
-    create_table(FILES_TABLE, "ownerId", "fileId")
-    create_table(IDEMPOTENCY_TABLE, "id")
-    boto3.client("s3").create_bucket(Bucket=FILES_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    return {
-        "TABLE_NAME": FILES_TABLE,
-        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
-        "POWERTOOLS_SERVICE_NAME": "files",
-        "BUCKET_NAME": FILES_BUCKET,
-        "OBJECT_PREFIX": OBJECT_PREFIX,
-        "MAX_UPLOAD_BYTES": None,
-        "ALLOWED_CONTENT_TYPES": None,
-        "URL_EXPIRY_SECONDS": None,
-    }
+    return service_environment("files")
 
 
 @pytest.fixture

@@ -218,3 +218,71 @@ def emitted_metrics(captured_out: str) -> list[str]:
 #: A well-formed id (UUID v7) that no test creates: fixed, so test ids are the same in every
 #: pytest-xdist worker.
 UNKNOWN_ID = "0190f0c2-7a6b-7c3d-8e4f-a1b2c3d4e5f6"
+
+
+# ---------------------------------------------------------------- moto resources of each function
+# (used by the handler tests' fixtures and by the benchmark's handler child: one definition)
+def create_table(name: str, partition: str, sort: str | None = None) -> None:
+    import boto3
+
+    key_schema = [{"AttributeName": partition, "KeyType": "HASH"}]
+    attributes = [{"AttributeName": partition, "AttributeType": "S"}]
+    if sort:
+        key_schema.append({"AttributeName": sort, "KeyType": "RANGE"})
+        attributes.append({"AttributeName": sort, "AttributeType": "S"})
+    boto3.client("dynamodb").create_table(
+        TableName=name, KeySchema=key_schema, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
+    )
+
+
+def create_user_pool() -> str:
+    """A user pool in moto with the contract's admin group; ADMIN is in it, USER_A and USER_B are not."""
+    import boto3
+
+    cognito = boto3.client("cognito-idp")
+    pool_id: str = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
+    cognito.create_group(UserPoolId=pool_id, GroupName="admins")
+    for user in (ADMIN, USER_A, USER_B):
+        cognito.admin_create_user(UserPoolId=pool_id, Username=user)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=ADMIN, GroupName="admins")
+    return pool_id
+
+
+def service_environment(name: str) -> dict[str, str | None]:
+    """Create, in an active moto mock, what function ``name`` needs; return its environment (None unsets)."""
+    import boto3
+
+    if name == "profiles":
+        create_table(PROFILES_TABLE, "userId")
+        return {
+            "TABLE_NAME": PROFILES_TABLE,
+            "POWERTOOLS_SERVICE_NAME": "profiles",
+            "ADMIN_GROUP": "admins",
+            "USER_POOL_ID": create_user_pool(),
+        }
+    if name == "notes":
+        create_table(NOTES_TABLE, "ownerId", "noteId")
+        create_table(IDEMPOTENCY_TABLE, "id")
+        return {
+            "TABLE_NAME": NOTES_TABLE,
+            "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+            "POWERTOOLS_SERVICE_NAME": "notes",
+            "MAX_PAGE_SIZE": None,
+        }
+    if name == "files":
+        create_table(FILES_TABLE, "ownerId", "fileId")
+        create_table(IDEMPOTENCY_TABLE, "id")
+        boto3.client("s3").create_bucket(
+            Bucket=FILES_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        return {
+            "TABLE_NAME": FILES_TABLE,
+            "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+            "POWERTOOLS_SERVICE_NAME": "files",
+            "BUCKET_NAME": FILES_BUCKET,
+            "OBJECT_PREFIX": OBJECT_PREFIX,
+            "MAX_UPLOAD_BYTES": None,
+            "ALLOWED_CONTENT_TYPES": None,
+            "URL_EXPIRY_SECONDS": None,
+        }
+    raise ValueError(f"unknown function {name!r}; expected profiles, notes or files")
