@@ -42,6 +42,7 @@ SKIPPED = {
     ".ruff_cache",
     "__pycache__",
     ".local",
+    ".cache",  # local mode's assembly cache (issue 14): a check fills it
     "build",
     "dist",
 }
