@@ -8,7 +8,7 @@ functions' declared perimeters. Without a reason, the synth fails and says how t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
@@ -18,6 +18,7 @@ from constructs import IConstruct
 
 from . import access_levels
 from ._validation import ConfigurationError, Problems, has_reason
+from .access_levels import actions_for
 
 if TYPE_CHECKING:
     from .encryption_key import EncryptionKey
@@ -102,6 +103,30 @@ def claim_ownership(
     assert share_reason is not None
     owner.perimeter.mark_shared(cfn_of(resource), share_reason)
     return share_reason
+
+
+def plain_grant(
+    grantee: iam.IGrantable,
+    *,
+    kind: str,
+    access: str,
+    resource_arns: Sequence[str],
+    conditions: Mapping[str, Any] | None = None,
+    key: kms.IKey | None = None,
+    key_use: str | None = None,
+) -> iam.Grant:
+    """Exact actions of an access level for a grantee that is not a kit function (nothing to declare).
+
+    With ``key`` and ``key_use``, the key use the access needs comes with it (CDK's ``key.grant``).
+    """
+    if key is not None and key_use is not None:
+        key.grant(grantee, *actions_for(access_levels.KMS_KEY, key_use))
+    return iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=sorted(actions_for(kind, str(access))),
+        resource_arns=list(resource_arns),
+        conditions=dict(conditions) if conditions else None,
+    )
 
 
 def _reason_problem(share_reason: str) -> str:

@@ -59,29 +59,23 @@ class PerimeterDeclaration:
         self._write()
         return actions
 
+    def _entries_of(self, resource: cdk.CfnResource) -> list[dict[str, Any]]:
+        """The reach entries that name ``resource`` (logical ids are tokens until resolved)."""
+        wanted = self._stack.resolve(self._stack.get_logical_id(resource))
+        return [entry for entry in self._reach if self._stack.resolve(entry["resource"]) == wanted]
+
     def mark_shared(self, resource: cdk.CfnResource, reason: str) -> None:
         """Record that a resource this function reaches is now reached by another function too."""
-        logical_id = self._stack.get_logical_id(resource)
-        for entry in self._reach:
-            if entry["resource"] is logical_id or self._stack.resolve(entry["resource"]) == self._stack.resolve(
-                logical_id
-            ):
-                entry["shared"] = True
-                entry.setdefault("share_reason", reason)
+        for entry in self._entries_of(resource):
+            entry["shared"] = True
+            entry.setdefault("share_reason", reason)
         self._write()
-
-    def reaches(self, resource: cdk.CfnResource) -> bool:
-        """True when a reach entry names ``resource``."""
-        wanted = self._stack.resolve(self._stack.get_logical_id(resource))
-        return any(self._stack.resolve(entry["resource"]) == wanted for entry in self._reach)
 
     def covers(self, resource: cdk.CfnResource, actions: tuple[str, ...]) -> bool:
         """True when the declared access levels on ``resource`` already include ``actions``."""
-        wanted = self._stack.resolve(self._stack.get_logical_id(resource))
-        held: set[str] = set()
-        for entry in self._reach:
-            if self._stack.resolve(entry["resource"]) == wanted:
-                held.update(actions_for(entry["kind"], entry["access"]))
+        held = {
+            action for entry in self._entries_of(resource) for action in actions_for(entry["kind"], entry["access"])
+        }
         return set(actions) <= held
 
     def explain_wildcard(self, *, actions: list[str], resource: str, reason: str) -> None:

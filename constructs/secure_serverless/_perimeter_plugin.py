@@ -8,7 +8,6 @@ the assembly together, so cross-stack references are checked too.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import jsii
 
+from ._assembly import NotAnAssemblyError, read_stacks
 from .perimeter import PerimeterInputError, Violation, analyze, load_path
 
 PLUGIN_NAME = "SecureServerlessPerimeter"
@@ -97,24 +97,30 @@ class PerimeterCheck:
 
 
 class PerimeterAcknowledgedError(RuntimeError):
-    """An acknowledgment names a rule of the perimeter check."""
+    """An acknowledgment names a rule of the perimeter check (or the acknowledgments cannot be read)."""
 
 
 def _acknowledged_perimeter_rules(template_paths: list[str]) -> list[tuple[str, str]]:
-    """(construct path, rule id) of every acknowledgment of this plugin's rules in the assembly."""
+    """(construct path, rule id) of every acknowledgment of this plugin's rules in the assembly.
+
+    Read with the assembly reader the summary and the acknowledgment check use. An assembly it
+    cannot read stops the synth: an unread acknowledgment must not slip through.
+    """
     found: list[tuple[str, str]] = []
     for folder in sorted({Path(path).parent for path in template_paths}):
-        for metadata_file in sorted(folder.glob("*.metadata.json")):
-            try:
-                metadata = json.loads(metadata_file.read_text())
-            except (OSError, ValueError):
-                continue
-            for path, entries in metadata.items() if isinstance(metadata, dict) else ():
-                for entry in entries if isinstance(entries, list) else ():
-                    if isinstance(entry, dict) and entry.get("type") == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
-                        data = entry.get("data")
-                        found.extend((path, rule) for rule in data or {} if str(rule).startswith(f"{PLUGIN_NAME}::"))
-    return found
+        try:
+            stacks = read_stacks(folder)
+        except (NotAnAssemblyError, OSError, ValueError) as error:
+            raise PerimeterAcknowledgedError(
+                f"the perimeter check could not read the assembly's acknowledgments: {error}"
+            ) from error
+        found.extend(
+            (ack.path, ack.acknowledged_id)
+            for stack in stacks
+            for ack in stack.acknowledgments()
+            if ack.pack == PLUGIN_NAME
+        )
+    return sorted(set(found))
 
 
 def _template_path(paths: list[str], template: str) -> str:

@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ._validation import Problems
-from .access_levels import KMS_KEY, KeyAccess, actions_for
+from .access_levels import KMS_KEY, KeyAccess
 
 # What CloudWatch Logs needs to encrypt and read a log group's events. Exact actions: no
 # "kms:Encrypt*"-style wildcards, unlike the snippet in the CloudWatch Logs guide.
@@ -116,15 +116,16 @@ class EncryptionKey(Construct):
         problems = Problems(self.node.path)
         problems.check_choice("access", str(access), [level.value for level in KeyAccess])
         problems.raise_if_any()
-        from ._grants import claim  # the grant helpers import this module
+        from ._grants import claim, plain_grant  # the grant helpers import this module
         from .secure_function import kit_function_of
 
         function = kit_function_of(grantee)
         if function is not None:
             return claim(function, self, str(access), via_services=via_services, share_reason=share_reason)
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=sorted(actions_for(KMS_KEY, str(access))),
+        return plain_grant(
+            grantee,
+            kind=KMS_KEY,
+            access=str(access),
             resource_arns=[self.key_arn],
             conditions=via_services_condition(self, via_services),
         )

@@ -519,7 +519,7 @@ class SecureRestApi(Construct):
                 list(authorization_scopes),
                 "an open route checks no token, so scopes would never be enforced; remove one of the two",
             )
-        kit_function = handler if isinstance(handler, SecureFunction) else kit_function_of(handler)
+        kit_function = kit_function_of(handler)
         if kit_function is not None and kit_function.invocation is not Invocation.SYNCHRONOUS:
             problems.add(
                 "handler",

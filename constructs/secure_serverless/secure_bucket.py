@@ -11,9 +11,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import access_levels
-from ._grants import cfn_of, claim, claim_ownership, key_of
+from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
 from ._validation import Problems, origin_problem
-from .access_levels import KeyAccess, PrefixAccess, actions_for
+from .access_levels import KeyAccess, PrefixAccess
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
 
@@ -176,11 +176,13 @@ class SecureBucket(Construct):
 
         function = kit_function_of(grantee)
         if function is None:
-            self.key.grant(grantee, *actions_for(access_levels.KMS_KEY, key_use))
-            return iam.Grant.add_to_principal(
-                grantee=grantee,
-                actions=sorted(actions_for(access_levels.S3_PREFIX, str(access))),
+            return plain_grant(
+                grantee,
+                kind=access_levels.S3_PREFIX,
+                access=str(access),
                 resource_arns=[object_arn],
+                key=self.key,
+                key_use=key_use,
             )
         reason = self._claim_prefix(function, prefix, share_reason)
         grant = function.allow(

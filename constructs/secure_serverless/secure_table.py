@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import access_levels
-from ._grants import cfn_of, claim, claim_ownership, key_of
+from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
 from ._validation import Problems
 from .access_levels import KeyAccess, TableAccess, actions_for
 from .encryption_key import EncryptionKey
@@ -190,9 +190,13 @@ class SecureTable(Construct):
 
         function = kit_function_of(grantee)
         if function is None:
-            self.key.grant(grantee, *actions_for(access_levels.KMS_KEY, key_use))
-            return iam.Grant.add_to_principal(
-                grantee=grantee, actions=sorted(actions_for(access_levels.DYNAMODB_TABLE, access)), resource_arns=arns
+            return plain_grant(
+                grantee,
+                kind=access_levels.DYNAMODB_TABLE,
+                access=access,
+                resource_arns=arns,
+                key=self.key,
+                key_use=key_use,
             )
         reason = claim_ownership(
             function, resource=self.table, what=f"the table {self.node.path}", share_reason=share_reason

@@ -18,7 +18,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import Problems, is_token
-from .access_levels import COGNITO_USER_POOL, actions_for
+from .access_levels import COGNITO_USER_POOL
 from .compliance import acknowledge
 
 #: Feature plans a SecureUserPool accepts. LITE has no threat protection and is not offered.
@@ -313,14 +313,13 @@ class SecureUserPool(Construct):
         pool's ARN only, declared in a kit function's perimeter (level ``read-membership``). For a
         privileged route that must not trust group claims in a token that may be up to an hour old.
         """
-        from ._grants import cfn_of
+        from ._grants import cfn_of, plain_grant
         from .secure_function import kit_function_of
 
-        actions = actions_for(COGNITO_USER_POOL, "read-membership")
         function = kit_function_of(grantee)
         if function is None:
-            return iam.Grant.add_to_principal(
-                grantee=grantee, actions=sorted(actions), resource_arns=[self.user_pool.user_pool_arn]
+            return plain_grant(
+                grantee, kind=COGNITO_USER_POOL, access="read-membership", resource_arns=[self.user_pool.user_pool_arn]
             )
         return function.allow(
             kind=COGNITO_USER_POOL,
