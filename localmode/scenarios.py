@@ -1076,9 +1076,6 @@ def all_scenarios() -> tuple[Scenario, ...]:
     return tuple(_REGISTERED)
 
 
-SCENARIO_KEYS = tuple(scenario.key for scenario in SCENARIOS)
-
-
 def scenario_keys() -> tuple[str, ...]:
     return tuple(scenario.key for scenario in all_scenarios())
 
