@@ -34,7 +34,6 @@ import base64
 import http.client
 import json
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -42,7 +41,7 @@ from urllib.parse import urlsplit
 
 from kit_auth.cognito import generate_temporary_password
 from kit_auth.srp import SrpClient
-from kit_auth.totp import STEP_SECONDS, current_code, totp
+from kit_auth.totp import SingleUseCodes, current_code, totp
 from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
 from secure_serverless.waf_limits import WAF_MAX_BODY_INSPECTION_BYTES
 
@@ -293,7 +292,7 @@ class Demo:
         self._users: dict[str, DemoUser] = target.env.users if target.env is not None else {}
         #: Every user a scenario created (``cleanup`` deletes them and what they own).
         self.created_users: dict[str, str] = {}
-        self._last_codes: dict[str, str] = {}
+        self._single_use = SingleUseCodes()
         split = urlsplit(target.api_url)
         self._https = split.scheme == "https"
         self._host, self._port = split.hostname or "127.0.0.1", split.port or (443 if self._https else 80)
@@ -365,13 +364,9 @@ class Demo:
         next sign-in after an MFA setup waits for the next 30-second step instead of reusing
         the setup's code. moto accepts reuse, so local mode does not wait.
         """
-        code: str = current_code(secret)
         if self.target.single_use_codes:
-            while code == self._last_codes.get(secret):
-                time.sleep(STEP_SECONDS - time.time() % STEP_SECONDS + 0.2)
-                code = current_code(secret)
-            self._last_codes[secret] = code
-        return code
+            return self._single_use.code(secret)
+        return current_code(secret)
 
     def _initiate(self, email: str, password: str) -> dict[str, Any]:
         """USER_SRP_AUTH (the only flow the app client allows), then the PASSWORD_VERIFIER answer."""
@@ -431,7 +426,7 @@ class Demo:
         return dict(answer["AuthenticationResult"])
 
     def user(self, email: str) -> DemoUser:
-        """A signed-in user (created, enrolled in TOTP and signed in on first use).
+        """A signed-in user (created, enrolled in TOTP, signed in by that enrolment, on first use).
 
         On a deployed stack the address gets a random ``+tag`` so a run never meets a real user.
         """
@@ -442,8 +437,10 @@ class Demo:
                 address = f"{local}+verify-{secrets.token_hex(4)}@{domain}"
             sub, temporary = self.create_user(address, groups=(ADMIN_GROUP,) if email == ALICE else ())
             password = generate_temporary_password()
-            _, secret = self.first_sign_in(address, temporary, password)
-            tokens = self.sign_in(address, password, self.code(secret))
+            # The enrolment's own tokens: signing in again at once would cost a deployed pool a
+            # wait for the next 30-second step (codes are single-use). The sign-in scenario
+            # checks the password + TOTP sign-in itself.
+            tokens, secret = self.first_sign_in(address, temporary, password)
             self._users[email] = DemoUser(address, password, sub, tokens["IdToken"], tokens["AccessToken"], secret)
         return self._users[email]
 

@@ -93,7 +93,10 @@ table = boto3.resource("dynamodb").Table(TABLE_NAME)
 # and in every region.
 s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
 # A repeated POST /files answers the first upload link while that link is valid.
-idempotency_store = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE_NAME)
+# A client of the default session rather than a session of its own (Powertools' default): the
+# service models are parsed once per process. Not the table resource's client: a resource adds
+# its own (de)serialization to its client, and Powertools sends DynamoDB's typed values already.
+idempotency_store = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE_NAME, boto3_client=boto3.client("dynamodb"))
 IDEMPOTENCY = idempotency_config(expires_after_seconds=URL_EXPIRY_SECONDS)
 
 PENDING = "pending"

@@ -71,7 +71,10 @@ metrics = Metrics()
 app = create_resolver(logger=logger, cors_allowed_origins=CORS_ALLOWED_ORIGINS)
 table = boto3.resource("dynamodb").Table(TABLE_NAME)
 # A repeated POST /notes with the same Idempotency-Key answers the first result for an hour.
-idempotency_store = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE_NAME)
+# A client of the default session rather than a session of its own (Powertools' default): the
+# service models are parsed once per process. Not the table resource's client: a resource adds
+# its own (de)serialization to its client, and Powertools sends DynamoDB's typed values already.
+idempotency_store = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE_NAME, boto3_client=boto3.client("dynamodb"))
 IDEMPOTENCY = idempotency_config(expires_after_seconds=3600)
 
 KEY_NAMES = ("ownerId", "noteId")

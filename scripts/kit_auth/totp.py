@@ -61,6 +61,27 @@ def current_code(
     return totp(secret, at=now)
 
 
+class SingleUseCodes:
+    """Codes for a verifier that, as RFC 6238 asks (section 5.2), accepts each code only once.
+
+    ``code(secret)`` never returns a code it returned before for the same secret: when the
+    current step's code was already sent, it waits for the next step. Cognito refuses a reused
+    code, so a client signing the same user in twice within 30 seconds must wait.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._sent: dict[str, str] = {}
+
+    def code(self, secret: str) -> str:
+        code = current_code(secret, clock=self._clock, sleep=self._sleep)
+        while code == self._sent.get(secret):
+            self._sleep(STEP_SECONDS - self._clock() % STEP_SECONDS + 0.2)
+            code = current_code(secret, clock=self._clock, sleep=self._sleep)
+        self._sent[secret] = code
+        return code
+
+
 def otpauth_uri(secret: str, *, account: str, issuer: str) -> str:
     """``otpauth://totp/<issuer>:<account>?secret=...&issuer=...``: what authenticator apps scan."""
     label = urllib.parse.quote(f"{issuer}:{account}", safe=":@")

@@ -36,9 +36,8 @@ for _path in (_COMMON_LAYER, _HERE):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-import boto3  # noqa: E402
 import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
+from moto_support import fresh_aws  # noqa: E402
 
 from lambda_helpers import (  # noqa: E402
     FakeLambdaContext,
@@ -78,17 +77,9 @@ def load_function(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Mod
         sys.modules.pop(module_name, None)
 
 
-# Created after moto is imported, so its clients carry moto's request hook.
-_BOTO3_SESSION = boto3.Session()
-
-
 @pytest.fixture
 def aws() -> Iterator[None]:
-    with mock_aws():
-        # moto gives boto3 a fresh default session per mock, which re-parses every service model
-        # (most of a test's time). Reusing one session keeps the parsed models; every call still
-        # goes to moto, whose state is fresh for each test.
-        boto3.DEFAULT_SESSION = _BOTO3_SESSION
+    with fresh_aws():  # fresh moto state per test (tests/moto_support.py)
         yield
 
 

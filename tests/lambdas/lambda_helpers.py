@@ -222,7 +222,7 @@ UNKNOWN_ID = "0190f0c2-7a6b-7c3d-8e4f-a1b2c3d4e5f6"
 
 # ---------------------------------------------------------------- moto resources of each function
 # (used by the handler tests' fixtures and by the benchmark's handler child: one definition)
-def create_table(name: str, partition: str, sort: str | None = None) -> None:
+def create_table(name: str, partition: str, sort: str | None = None, *, client: Any = None) -> None:
     import boto3
 
     key_schema = [{"AttributeName": partition, "KeyType": "HASH"}]
@@ -230,7 +230,7 @@ def create_table(name: str, partition: str, sort: str | None = None) -> None:
     if sort:
         key_schema.append({"AttributeName": sort, "KeyType": "RANGE"})
         attributes.append({"AttributeName": sort, "AttributeType": "S"})
-    boto3.client("dynamodb").create_table(
+    (client or boto3.client("dynamodb")).create_table(
         TableName=name, KeySchema=key_schema, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
     )
 
@@ -252,8 +252,9 @@ def service_environment(name: str) -> dict[str, str | None]:
     """Create, in an active moto mock, what function ``name`` needs; return its environment (None unsets)."""
     import boto3
 
+    dynamodb = boto3.client("dynamodb")
     if name == "profiles":
-        create_table(PROFILES_TABLE, "userId")
+        create_table(PROFILES_TABLE, "userId", client=dynamodb)
         return {
             "TABLE_NAME": PROFILES_TABLE,
             "POWERTOOLS_SERVICE_NAME": "profiles",
@@ -261,8 +262,8 @@ def service_environment(name: str) -> dict[str, str | None]:
             "USER_POOL_ID": create_user_pool(),
         }
     if name == "notes":
-        create_table(NOTES_TABLE, "ownerId", "noteId")
-        create_table(IDEMPOTENCY_TABLE, "id")
+        create_table(NOTES_TABLE, "ownerId", "noteId", client=dynamodb)
+        create_table(IDEMPOTENCY_TABLE, "id", client=dynamodb)
         return {
             "TABLE_NAME": NOTES_TABLE,
             "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
@@ -270,8 +271,8 @@ def service_environment(name: str) -> dict[str, str | None]:
             "MAX_PAGE_SIZE": None,
         }
     if name == "files":
-        create_table(FILES_TABLE, "ownerId", "fileId")
-        create_table(IDEMPOTENCY_TABLE, "id")
+        create_table(FILES_TABLE, "ownerId", "fileId", client=dynamodb)
+        create_table(IDEMPOTENCY_TABLE, "id", client=dynamodb)
         boto3.client("s3").create_bucket(
             Bucket=FILES_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )

@@ -13,13 +13,9 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE) not in sys.path:
     sys.path.insert(0, str(_HERE))
 
-import boto3  # noqa: E402
 import pytest  # noqa: E402
 from kit_user_support import REGION, Pool, Terminal, make_pool  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-# Created after moto is imported, so its clients carry moto's request hook (as in tests/lambdas).
-_BOTO3_SESSION = boto3.Session()
+from moto_support import fresh_aws  # noqa: E402
 
 
 @pytest.fixture
@@ -36,10 +32,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "KIT_PASSWORD", "KIT_NEW_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
-    with mock_aws():
-        # moto gives boto3 a fresh default session per mock, which re-parses the service models (most
-        # of a test's set-up). One session keeps the parsed models; moto's state is still fresh per test.
-        boto3.DEFAULT_SESSION = _BOTO3_SESSION
+    with fresh_aws():  # fresh moto state per test (tests/moto_support.py)
         yield
 
 

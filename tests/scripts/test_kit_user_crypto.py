@@ -288,6 +288,25 @@ def test_current_code_does_not_wait_early_in_a_step() -> None:
     assert slept == []
 
 
+def test_single_use_codes_wait_for_the_next_step_instead_of_resending_a_code() -> None:
+    now = [61.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    codes = totp.SingleUseCodes(clock=lambda: now[0], sleep=sleep)
+    first = codes.code(RFC_6238_SECRET)
+    assert slept == [] and first == totp.totp(RFC_6238_SECRET, at=61.0)
+    now[0] = 70.0  # same step: its code was sent, so wait for step 3 (t=90)
+    second = codes.code(RFC_6238_SECRET)
+    assert second != first and second == totp.totp(RFC_6238_SECRET, at=90.2)
+    assert len(slept) == 1 and 20.0 <= slept[0] <= 20.5
+    assert codes.code("GEZDGNBVGY3TQOJQ") == totp.totp("GEZDGNBVGY3TQOJQ", at=now[0])  # another secret: no wait
+    assert len(slept) == 1
+
+
 def test_otpauth_uri_is_what_authenticator_apps_scan() -> None:
     uri = totp.otpauth_uri("JBSWY3DPEHPK3PXP", account="ada@example.com", issuer="Secure Serverless Kit")
     parsed = urllib.parse.urlsplit(uri)
