@@ -213,9 +213,14 @@ def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the emula
                 send({"ok": commands[command](**message.get("arguments", {}))})
             except Exception as error:  # reported to the parent, which raises EmulatorError
                 send({"error": f"{type(error).__name__}: {error}"})
-    finally:
+    except BaseException:
         server.stop()
-    return 0
+        raise
+    # Stopped on purpose: the emulator's state is thrown away, so the process ends at once rather
+    # than wait for the server's poll loop and tear down every moto backend object by object.
+    sys.stderr.flush()
+    protocol.flush()
+    os._exit(0)
 
 
 # --------------------------------------------------------------------------- parent side
@@ -235,6 +240,8 @@ class Emulator:
     _owns_log_dir: bool = False
     operator: Credentials | None = None
     _clients: dict[tuple[str, Credentials], Any] = field(default_factory=dict, repr=False)
+    _session: Any = field(default=None, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def start(
@@ -372,20 +379,23 @@ class Emulator:
         creds = credentials or self.operator
         if creds is None:
             raise EmulatorError("no credentials: call create_operator() first")
-        cached = self._clients.get((service, creds))
-        if cached is not None:
-            return cached
-        client = boto3.session.Session().client(
-            service,
-            region_name=self.region,
-            endpoint_url=self.url,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-            aws_session_token=creds.session_token,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60),
-        )
-        self._clients[(service, creds)] = client
-        return client
+        with self._clients_lock:  # a boto3 session is not safe to build clients from in two threads at once
+            cached = self._clients.get((service, creds))
+            if cached is not None:
+                return cached
+            if self._session is None:  # one session: its parsed service models serve every client
+                self._session = boto3.session.Session()
+            client = self._session.client(
+                service,
+                region_name=self.region,
+                endpoint_url=self.url,
+                aws_access_key_id=creds.access_key_id,
+                aws_secret_access_key=creds.secret_access_key,
+                aws_session_token=creds.session_token,
+                config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60),
+            )
+            self._clients[(service, creds)] = client
+            return client
 
     def jwks(self, user_pool_id: str) -> dict[str, Any]:
         """The user pool's JSON Web Key Set, from moto's own JWKS endpoint (as a client would fetch it)."""

@@ -334,15 +334,20 @@ class LocalFunction:
             raise FunctionError(f"probe failed: {answer['error']}")
         return dict(answer["result"])
 
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
+    def close_input(self) -> None:
+        """End of input: the worker finishes its current request, if any, and exits."""
+        process = self._process
         try:
-            if process.stdin is not None:
+            if process is not None and process.stdin is not None:
                 process.stdin.close()
         except OSError:
             pass
+
+    def stop(self) -> None:
+        self.close_input()
+        process, self._process = self._process, None
+        if process is None:
+            return
         try:
             process.wait(3)
         except subprocess.TimeoutExpired:
@@ -370,6 +375,8 @@ class WorkerPool:
         return self.functions[logical_id].invoke(event)
 
     def stop(self) -> None:
+        for function in self.functions.values():  # all are told first, so they end in parallel
+            function.close_input()
         for function in self.functions.values():
             function.stop()
 

@@ -13,3 +13,54 @@ sys.path.insert(0, str(Path(__file__).parent))
 _LOCAL_NODE = ROOT / "tools" / "node24" / "node_modules" / ".bin"
 if (_LOCAL_NODE / "node").exists() and str(_LOCAL_NODE) not in os.environ.get("PATH", ""):
     os.environ["PATH"] = f"{_LOCAL_NODE}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+# ------------------------------------------------------------------ how pytest-xdist shares the work
+# `make test` runs `pytest -n 2 --dist loadfile`: each file is one unit of work, run by one worker,
+# so a file's module and session fixtures are built once. Two refinements, for wall time only
+# (what runs, and how, is the same):
+#
+# - files that start the same local stack (session fixture `local_env`, about 5 s and four
+#   processes) form one unit, so the stack is started once per run, not once per worker;
+# - the heaviest unit left goes first (longest-processing-time-first), so both workers finish
+#   together instead of one running the bench smoke test alone at the end. The weights are rough
+#   seconds on a 2-core machine; a wrong one costs balance, never a test.
+
+#: files that form one unit of work (they share a session fixture that is costly to build)
+SHARED_UNITS = {
+    "tests/localmode/test_e2e.py": "tests/localmode [local_env]",
+    "tests/localmode/test_verify_and_startup.py": "tests/localmode [local_env]",
+}
+#: rough seconds of the units that take more than a few; any other unit weighs 0.05 s per test
+UNIT_SECONDS = {
+    "tests/localmode [local_env]": 45.0,
+    "tests/test_bench.py": 23.0,
+    "tests/localmode/test_regulated_local.py": 15.0,
+    "tests/consumer/test_consumer.py": 13.0,
+    "tests/consumer/test_grant_paths.py": 9.0,
+    "tests/pullrequests/test_acknowledgment_hygiene.py": 8.0,
+    "tests/reference/test_guide_fourth_service.py": 7.0,
+    "tests/constructs/test_rest_api.py": 6.0,
+    "tests/reference/test_third_party_scanners.py": 5.0,
+    "tests/test_reference_docs.py": 5.0,
+}
+
+
+def pytest_xdist_make_scheduler(config: object, log: object) -> object:
+    if getattr(config, "getvalue")("dist") != "loadfile":  # noqa: B009 - config is pytest.Config
+        return None  # xdist's own scheduler for any other --dist
+    from xdist.scheduler import LoadFileScheduling
+
+    class KitScheduling(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            scope: str = super()._split_scope(nodeid)
+            return SHARED_UNITS.get(scope, scope)
+
+        def _assign_work_unit(self, node: object) -> None:
+            def seconds(scope: str) -> float:
+                return UNIT_SECONDS.get(scope, 0.05 * len(self.workqueue[scope]))
+
+            self.workqueue.move_to_end(max(self.workqueue, key=seconds), last=False)
+            super()._assign_work_unit(node)
+
+    return KitScheduling(config, log)

@@ -1,33 +1,71 @@
-"""The reference app's cloud assembly, synthesized once per test run and shared by every xdist worker.
+"""The reference app's cloud assemblies, each synthesized once per test run and shared by every xdist worker.
 
 ``app.py`` with every check, as ``make local`` and ``cdk synth`` produce it, through local mode's
 assembly cache in a folder private to this test run (never an earlier run's assembly): the first
-worker that needs it synthesizes, the others wait for it and copy it.
+worker that needs an assembly synthesizes it, the others wait for it and copy it.
+
+One assembly per context, each in a cache folder of its own (a cache keeps only its newest
+entries): the default app, the regulated profile (the compliance tests and local mode on that
+profile) and the app with every form of accepted origin (the contract tests and local mode's CORS
+start-up).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from localmode.assembly_cache import cached_synthesize
 from localmode.deploy import synthesize
 
+#: Origins of every form the stack accepts, the loopback ones included (issue 8, item 5).
+ACCEPTED_ORIGINS = (
+    "https://app.example.com",
+    "https://app.example.com:8443",
+    "http://localhost:5173",
+    "http://127.0.0.1:3000",
+)
 
-def shared_reference_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str, outdir: Path) -> Path:
-    """Copy of this run's app.py assembly in ``outdir`` (raises ``localmode.deploy.SynthError`` if the synth fails)."""
+#: ``-c profile=regulated``: all five packs.
+REGULATED = {"profile": "regulated"}
+#: ``-c allowedOrigins=[...]``: CORS on, for every form of origin.
+WITH_ORIGINS = {"allowedOrigins": list(ACCEPTED_ORIGINS)}
+
+
+def shared_cache_directory(tmp_path_factory: pytest.TempPathFactory, worker_id: str, context: dict[str, Any]) -> Path:
+    """The assembly cache of this test run for ``context`` (the same folder in every worker)."""
     run_root = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         run_root = run_root.parent  # shared by the workers of this run only
+    name = hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()[:12] if context else "default"
+    return run_root / "reference-assembly-cache" / name
+
+
+@contextmanager
+def using_cache(directory: Path) -> Iterator[None]:
+    """``LOCALMODE_ASSEMBLY_CACHE_DIR=directory`` meanwhile (local mode's own synth then shares it too)."""
     saved = os.environ.get("LOCALMODE_ASSEMBLY_CACHE_DIR")
-    os.environ["LOCALMODE_ASSEMBLY_CACHE_DIR"] = str(run_root / "reference-assembly-cache")
+    os.environ["LOCALMODE_ASSEMBLY_CACHE_DIR"] = str(directory)
     try:
-        assembly, _ = cached_synthesize(outdir, synthesize=synthesize)
+        yield
     finally:
         if saved is None:
             os.environ.pop("LOCALMODE_ASSEMBLY_CACHE_DIR", None)
         else:
             os.environ["LOCALMODE_ASSEMBLY_CACHE_DIR"] = saved
+
+
+def shared_reference_assembly(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, outdir: Path, *, context: dict[str, Any] | None = None
+) -> Path:
+    """Copy of this run's app.py assembly for ``context`` in ``outdir`` (raises ``localmode.deploy.SynthError`` if the synth fails)."""
+    with using_cache(shared_cache_directory(tmp_path_factory, worker_id, context or {})):
+        assembly, _ = cached_synthesize(outdir, synthesize=synthesize, context=context or None)
     return assembly

@@ -10,16 +10,24 @@ import pytest
 from localmode import LocalEnvironment, start_local
 from localmode.deploy import HANDLING
 from localmode.scenarios import all_scenarios, run_all
+from shared_assembly import REGULATED, shared_cache_directory, using_cache
 
-pytestmark = pytest.mark.slow  # synthesizes the regulated profile and deploys it (about 40 s)
+pytestmark = pytest.mark.slow  # synthesizes the regulated profile (once per run) and deploys it
 
 REGULATED_ONLY_PREFIXES = ("AWS::EC2::", "AWS::Backup::")
 
 
 @pytest.fixture(scope="module")
-def regulated_start(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalEnvironment, list[str]]]:
+def regulated_start(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[tuple[LocalEnvironment, list[str]]]:
     said: list[str] = []
-    env = start_local(workdir=tmp_path_factory.mktemp("localmode-regulated"), profile="regulated", progress=said.append)
+    # Local mode's own synth of the profile, through this run's cache for it (shared with the
+    # compliance tests of tests/reference): one synthesis of the regulated profile per test run.
+    with using_cache(shared_cache_directory(tmp_path_factory, worker_id, REGULATED)):
+        env = start_local(
+            workdir=tmp_path_factory.mktemp("localmode-regulated"), profile="regulated", progress=said.append
+        )
     try:
         yield env, said
     finally:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from localmode import LocalEnvironment, start_local
-from localmode.deploy import synthesize
 from localmode.scenarios import CAPABILITY_REASONS, all_scenarios
 from localmode.verify import main, verify
+from shared_assembly import ACCEPTED_ORIGINS, WITH_ORIGINS, shared_reference_assembly
 
 pytestmark = pytest.mark.slow
 
@@ -76,9 +76,10 @@ def test_verify_names_a_missing_stack(as_aws_client: LocalEnvironment, capsys: p
 
 
 @pytest.fixture(scope="module")
-def cors_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
-    assembly = synthesize(
-        tmp_path_factory.mktemp("cors") / "cdk.out", context={"allowedOrigins": ["https://app.example.com"]}
+def cors_env(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[LocalEnvironment]:
+    # app.py with every form of accepted origin: this run's assembly, shared with the contract tests
+    assembly = shared_reference_assembly(
+        tmp_path_factory, worker_id, tmp_path_factory.mktemp("cors") / "cdk.out", context=WITH_ORIGINS
     )
     env = start_local(assembly_dir=assembly, workdir=tmp_path_factory.mktemp("cors-run"))
     try:
@@ -99,7 +100,7 @@ def test_a_stack_with_cors_starts_and_answers_the_preflight(cors_env: LocalEnvir
         if "CorsConfiguration" in cors_env.service.template["Resources"][lid]["Properties"]
     )
     rules = cors_env.emulator.client("s3").get_bucket_cors(Bucket=bucket)["CORSRules"]
-    assert rules[0]["AllowedOrigins"] == ["https://app.example.com"]
+    assert rules[0]["AllowedOrigins"] == list(ACCEPTED_ORIGINS)
 
 
 def test_an_unsupported_resource_names_its_construct(mutated_assembly: object, tmp_path: Path) -> None:
