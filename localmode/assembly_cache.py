@@ -32,7 +32,7 @@ from .emulator import REPO_ROOT
 __all__ = ["cache_directory", "cached_synthesize", "input_digest"]
 
 #: Bump when what is hashed or stored changes, so old entries are never reused.
-_FORMAT = "1"
+_FORMAT = "2"  # 2: the synth passes the CDK CLI's default context
 _KEEP = 3
 _INPUT_FILES = ("app.py", "cdk.json", "cdk.context.json")
 _INPUT_TREES = ("stacks", "constructs/secure_serverless", "lambdas")

@@ -182,11 +182,24 @@ _OUTPUT_PREFIX = "LocalModeValue"
 # --------------------------------------------------------------------------- synthesis
 
 
+#: What the CDK CLI adds to an app's context unless its settings say otherwise (aws-cdk's
+#: ``contextFromSettings``): construct paths and asset paths in the templates' metadata (local
+#: mode names a construct by its ``aws:cdk:path``), the version report, and bundling for every
+#: stack. With them, local mode deploys the templates ``cdk synth`` writes, not near copies.
+CLI_CONTEXT: dict[str, Any] = {
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+    "aws:cdk:version-reporting": True,
+    "aws:cdk:bundling-stacks": ["**"],
+}
+
+
 def synthesize(outdir: Path, *, context: dict[str, Any] | None = None, timeout: float = 300) -> Path:
     """Synthesize the reference app (``app.py``, with cdk-nag) into ``outdir``; no CDK CLI needed.
 
-    The context is what ``cdk synth`` would pass: ``cdk.json``'s ``context`` (the feature flags
-    and the app's settings), then ``cdk.context.json``, then ``context``. A synthesis that fails
+    The context is what ``cdk synth`` would pass: the CLI's own defaults (``CLI_CONTEXT``), then
+    ``cdk.json``'s ``context`` (the feature flags and the app's settings), then
+    ``cdk.context.json``, then ``context``. A synthesis that fails
     (a cdk-nag finding, for instance) stops local mode: it never deploys an assembly the kit's
     own checks reject.
     """
@@ -196,7 +209,7 @@ def synthesize(outdir: Path, *, context: dict[str, Any] | None = None, timeout: 
     node_bin = REPO_ROOT / "tools" / "node24" / "node_modules" / ".bin"
     if node_bin.is_dir():
         env["PATH"] = os.pathsep.join([str(node_bin), env.get("PATH", "")])
-    merged: dict[str, Any] = {}
+    merged: dict[str, Any] = dict(CLI_CONTEXT)
     for name in ("cdk.json", "cdk.context.json"):
         path = REPO_ROOT / name
         if path.is_file():

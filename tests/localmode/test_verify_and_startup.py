@@ -12,10 +12,12 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from localmode import LocalEnvironment, start_local
+from localmode.deploy import load_assembly
 from localmode.scenarios import CAPABILITY_REASONS, all_scenarios
 from localmode.verify import main, verify
 from shared_assembly import ACCEPTED_ORIGINS, WITH_ORIGINS, shared_reference_assembly
@@ -101,6 +103,39 @@ def test_a_stack_with_cors_starts_and_answers_the_preflight(cors_env: LocalEnvir
     )
     rules = cors_env.emulator.client("s3").get_bucket_cors(Bucket=bucket)["CORSRules"]
     assert rules[0]["AllowedOrigins"] == list(ACCEPTED_ORIGINS)
+
+
+def _metadata_keys(template: dict[str, Any]) -> dict[str, set[str]]:
+    """Per resource type, the metadata keys its resources carry (construct paths, asset paths)."""
+    keys: dict[str, set[str]] = {}
+    for resource in template["Resources"].values():
+        keys.setdefault(resource["Type"], set()).update(resource.get("Metadata", {}))
+    return keys
+
+
+def test_local_modes_synth_writes_the_metadata_cdk_synth_writes(
+    cors_env: LocalEnvironment, local_assembly: Path
+) -> None:
+    """Local mode's own synth (the CORS stack) and ``make synth`` (the session's assembly) agree."""
+    (by_cli,) = [
+        json.loads(stack.template_path.read_text())
+        for stack in load_assembly(local_assembly).stacks
+        if stack.name == cors_env.service.name
+    ]
+    by_local_mode = cors_env.service.template
+    for template in (by_cli, by_local_mode):
+        assert len([r for r in template["Resources"].values() if r["Type"] == "AWS::CDK::Metadata"]) == 1
+        unnamed = [
+            lid
+            for lid, r in template["Resources"].items()
+            if r["Type"] != "AWS::CDK::Metadata" and "aws:cdk:path" not in r.get("Metadata", {})
+        ]
+        assert unnamed == []
+    cli_keys, local_keys = _metadata_keys(by_cli), _metadata_keys(by_local_mode)
+    assert {kind: cli_keys[kind] for kind in local_keys if kind in cli_keys} == {
+        kind: local_keys[kind] for kind in local_keys if kind in cli_keys
+    }
+    assert "aws:asset:path" in local_keys["AWS::Lambda::Function"]
 
 
 def test_an_unsupported_resource_names_its_construct(mutated_assembly: object, tmp_path: Path) -> None:

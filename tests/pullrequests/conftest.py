@@ -1,7 +1,8 @@
 """Cloud assemblies for the pull-request tools, built once per test run (synth costs seconds).
 
 - ``synthesized_assembly``: the reference app synthesized by ``make synth`` (the command the CI
-  example runs), written to a temporary folder through the Makefile's ``OUT`` variable.
+  example runs), written to a temporary folder through the Makefile's ``OUT`` variable; the
+  default assembly of the whole test run (``tests/shared_assembly.py``).
 - ``widened_assembly`` / ``narrowed_assembly``: copies of it whose notes function can do more
   (a read of the files table) or less (no DeleteItem on its own table) than in the synthesized one.
 - ``hygiene_assembly``: a small app with one acknowledgment of each kind the hygiene check
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from shared_assembly import MAKE_SYNTH, shared_reference_assembly
 
 ROOT = Path(__file__).resolve().parents[2]
 # The perimeter tests' template builder (tests/perimeter/perimeter_support.py) builds the diff's inputs.
@@ -68,30 +71,15 @@ def _once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Ca
     return outdir
 
 
-#: How the session's assembly is built: the first command of the CI example (docs/pull-requests.md).
-MAKE_SYNTH = ("make", "synth")
-
-
 @pytest.fixture(scope="session")
 def make_synth_command() -> tuple[str, ...]:
     return MAKE_SYNTH
 
 
 @pytest.fixture(scope="session")
-def synthesized_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    def make_synth(outdir: Path) -> None:
-        result = subprocess.run(
-            MAKE_SYNTH,
-            cwd=ROOT,
-            env={**os.environ, "OUT": str(outdir)},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-
-    return _once_per_run(tmp_path_factory, "make-synth", make_synth)
+def synthesized_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """What ``make synth`` wrote: this run's default assembly (tests/shared_assembly.py), shared with the other tests."""
+    return shared_reference_assembly(tmp_path_factory, worker_id, tmp_path_factory.mktemp("make-synth") / "cdk.out")
 
 
 def _notes_template(outdir: Path) -> tuple[Path, dict[str, Any]]:

@@ -9,15 +9,13 @@ the scanners, and the templates of the regulated profile and of the app with COR
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cdk_support import new_app
-from localmode.deploy import SynthError, load_assembly
-from reference_support import ReferenceAssembly, ReferenceTemplates
+from localmode.deploy import SynthError
+from reference_support import ReferenceAssembly, ReferenceTemplates, templates_of
 from secure_serverless.compliance import read_validation_report, register_compliance_checks, synth_with_checks
 from secure_serverless.profile import Profile
 from shared_assembly import REGULATED, WITH_ORIGINS, shared_reference_assembly
@@ -55,12 +53,6 @@ def _shared(
     return ReferenceAssembly(assembly, read_validation_report(assembly))
 
 
-def _templates_of(assembly: Path) -> ReferenceTemplates:
-    return ReferenceTemplates(
-        {stack.name: json.loads(stack.template_path.read_text()) for stack in load_assembly(assembly).stacks}
-    )
-
-
 @pytest.fixture(scope="session")
 def reference_templates() -> ReferenceTemplates:
     return _templates(AppConfig())
@@ -80,7 +72,7 @@ def regulated_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str)
 
 @pytest.fixture(scope="session")
 def regulated_templates(regulated_assembly: ReferenceAssembly) -> ReferenceTemplates:
-    return _templates_of(regulated_assembly.outdir)
+    return templates_of(regulated_assembly.outdir)
 
 
 @pytest.fixture(scope="session")
@@ -95,4 +87,4 @@ def cors_reference_template(tmp_path_factory: pytest.TempPathFactory, worker_id:
     """The service template of app.py with every form of accepted origin configured (shared with local mode's tests)."""
     outdir = tmp_path_factory.mktemp("cors-cdk-out")
     assembly = shared_reference_assembly(tmp_path_factory, worker_id, outdir / "app", context=WITH_ORIGINS)
-    return _templates_of(assembly).service()
+    return templates_of(assembly).service()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,3 +24,12 @@ class ReferenceTemplates:
 class ReferenceAssembly:
     outdir: Path
     report: ComplianceReport
+
+
+def templates_of(assembly: Path) -> ReferenceTemplates:
+    """The templates of a cloud assembly on disk, by stack name."""
+    from localmode.deploy import load_assembly
+
+    return ReferenceTemplates(
+        {stack.name: json.loads(stack.template_path.read_text()) for stack in load_assembly(assembly).stacks}
+    )

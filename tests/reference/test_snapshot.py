@@ -1,5 +1,8 @@
 """Snapshot of every reference stack: any change to the synthesized templates shows up in review.
 
+The templates are those ``cdk synth`` writes (the run's shared assemblies: ``make synth``, and local
+mode's synth with the CLI's context for ``-c profile=regulated``), construct-path metadata and the
+version report included: what a deploy sends to CloudFormation.
 Regenerate with `pytest tests/reference --snapshot-update` and read the diff like code.
 """
 
@@ -12,7 +15,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from reference_support import ReferenceTemplates
+from reference_support import ReferenceAssembly, ReferenceTemplates, templates_of
 
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
@@ -34,9 +37,9 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 def test_reference_stacks_match_their_snapshots(
-    reference_templates: ReferenceTemplates, snapshot_json: SnapshotAssertion
+    reference_assembly: ReferenceAssembly, snapshot_json: SnapshotAssertion
 ) -> None:
-    for name, template in sorted(reference_templates.templates.items()):
+    for name, template in sorted(templates_of(reference_assembly.outdir).templates.items()):
         assert normalized(template) == snapshot_json(name=name)
 
 
