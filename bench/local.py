@@ -53,8 +53,16 @@ def _phase_durations(timings: dict[str, float]) -> dict[str, float]:
     return durations
 
 
+#: the scenarios of a quick run's *done* (one of each kind: authentication, authorization, data)
+QUICK_SCENARIOS = ("no-token", "cross-table", "stale-update")
+
+
 def _start(
-    *, assembly_dir: Path | None = None, scenarios: bool, then: Callable[[Any], None] | None = None
+    *,
+    assembly_dir: Path | None = None,
+    scenarios: bool,
+    then: Callable[[Any], None] | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, float]:
     from localmode import start_local
     from localmode.scenarios import run_all
@@ -65,7 +73,7 @@ def _start(
         measured = {f"phase.{name}": value for name, value in _phase_durations(env.timings).items()}
         measured["ready"] = time.perf_counter() - started
         if scenarios:
-            results = run_all(env, out=lambda line: None)
+            results = run_all(env, keys=only, out=lambda line: None)
             if not all(result.ok for result in results):
                 raise RuntimeError("a local mode scenario did not behave as expected; run `make local`")
             measured["done"] = time.perf_counter() - started
@@ -136,15 +144,21 @@ def local_startup_quick(
         def measure_gateway(env: Any) -> None:
             gateway.extend(_gateway_on(env, requests_per_client=requests_per_client, clients=(1, 8)))
 
-        rest = _start(assembly_dir=assembly, scenarios=True, then=measure_gateway)
+        rest = _start(assembly_dir=assembly, scenarios=True, then=measure_gateway, only=QUICK_SCENARIOS)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    note = "quick mode: one start; its synth phase is derived (see docs/performance.md)"
+    note = (
+        "quick mode: one start; its synth phase is derived, and done is after "
+        f"{len(QUICK_SCENARIOS)} scenarios ({', '.join(QUICK_SCENARIOS)}), not all (see docs/performance.md)"
+    )
     after_synth = rest["ready"]
     cold = {"phase.synth": synth_seconds[0], **{k: v for k, v in rest.items() if k != "phase.synth"}}
     cold["ready"], cold["done"] = synth_seconds[0] + after_synth, synth_seconds[0] + rest["done"]
     unchanged = {**cold, "phase.synth": hit, "ready": hit + after_synth, "done": hit + rest["done"]}
     startup = _figures("cold", "cold", [cold], note) + _figures("unchanged", "nothing changed", [unchanged], note)
+    for figure in startup:
+        if figure.key.endswith(".done"):
+            figure.label = figure.label.replace("every scenario ran", f"{len(QUICK_SCENARIOS)} scenarios ran")
     return startup, gateway
 
 

@@ -1,10 +1,10 @@
-"""The reference app, synthesized once per test session (synth costs seconds).
+"""The reference app's templates and assemblies, synthesized once per test run (synth costs seconds).
 
-Two kinds of app, because a registered cdk-nag plugin makes ``Template.from_stack`` raise:
-``reference_templates`` (no plugins, in this process) for snapshots and assertions on the
-default app; the assemblies of ``app.py`` itself (every check registered, shared by the workers of
-a test run, see ``tests/shared_assembly.py``) for the compliance verdict, the perimeter check,
-the scanners, and the templates of the regulated profile and of the app with CORS.
+Every fixture reads the assemblies of ``app.py`` itself (every check registered, shared by the
+workers of a test run, see ``tests/shared_assembly.py``): the templates for assertions and
+snapshots, the validation report for the compliance verdict, the folders for the perimeter check
+and the scanners. Only a failed synth, and the regulated profile with a replica region, are
+synthesized in this process (with the checks registered, so the report lists the findings).
 """
 
 from __future__ import annotations
@@ -21,15 +21,6 @@ from secure_serverless.profile import Profile
 from shared_assembly import REGULATED, WITH_ORIGINS, shared_reference_assembly
 from stacks.config import AppConfig
 from stacks.notes_service import build_app
-
-
-def _templates(config: AppConfig) -> ReferenceTemplates:
-    app = new_app()
-    stacks = build_app(app, config)
-    assembly = app.synth()
-    return ReferenceTemplates(
-        {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}
-    )
 
 
 def _assembly(tmp_path_factory: pytest.TempPathFactory, name: str, config: AppConfig) -> ReferenceAssembly:
@@ -54,8 +45,9 @@ def _shared(
 
 
 @pytest.fixture(scope="session")
-def reference_templates() -> ReferenceTemplates:
-    return _templates(AppConfig())
+def reference_templates(reference_assembly: ReferenceAssembly) -> ReferenceTemplates:
+    """The templates ``make synth`` wrote (the run's default assembly)."""
+    return templates_of(reference_assembly.outdir)
 
 
 @pytest.fixture(scope="session")
