@@ -10,7 +10,9 @@ table) makes the demo fail.
 from __future__ import annotations
 
 import copy
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,7 +23,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from localmode import LocalEnvironment, start_local
-from localmode.deploy import CLOUDFORMATION, HANDLING, LOCAL_GATEWAY, SERVICE_API, UnsupportedResourceError
+from localmode.deploy import (
+    CLOUDFORMATION,
+    HANDLING,
+    LOCAL_GATEWAY,
+    SERVICE_API,
+    UnsupportedResourceError,
+    load_assembly,
+)
 from localmode.emulator import LOOPBACK, Emulator, EmulatorError, SelfTestFailed, self_test
 from localmode.iam_patch import dynamodb_resource_arns
 from localmode.scenarios import Demo, run_all, run_scenario, scenario_keys
@@ -180,8 +189,14 @@ def test_widened_policy_makes_the_demo_fail(mutated_assembly: Callable[..., Path
 
 
 def test_start_up_refuses_when_the_dynamodb_patch_is_off(local_assembly: Path, tmp_path: Path) -> None:
+    # The self-test runs on a canary role and tables of its own, after the deploy: every stack of
+    # this copy holds one queue, so the deploy before the refusal is short.
+    assembly = tmp_path / "cdk.out"
+    shutil.copytree(local_assembly, assembly)
+    for stack in load_assembly(assembly).stacks:
+        stack.template_path.write_text(json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}))
     with pytest.raises(SelfTestFailed) as refused:
-        start_local(assembly_dir=local_assembly, workdir=tmp_path, patch_dynamodb=False)
+        start_local(assembly_dir=assembly, workdir=tmp_path / "run", patch_dynamodb=False)
     message = str(refused.value)
     assert "refuses to start" in message and "patch is not active" in message
 
