@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -46,8 +48,8 @@ UNIT_SECONDS = {
 }
 
 
-def pytest_xdist_make_scheduler(config: object, log: object) -> object:
-    if getattr(config, "getvalue")("dist") != "loadfile":  # noqa: B009 - config is pytest.Config
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadfile":
         return None  # xdist's own scheduler for any other --dist
     from xdist.scheduler import LoadFileScheduling
 

@@ -59,15 +59,9 @@ def shared_cache_directory(tmp_path_factory: pytest.TempPathFactory, worker_id: 
 @contextmanager
 def using_cache(directory: Path) -> Iterator[None]:
     """``LOCALMODE_ASSEMBLY_CACHE_DIR=directory`` meanwhile (local mode's own synth then shares it too)."""
-    saved = os.environ.get("LOCALMODE_ASSEMBLY_CACHE_DIR")
-    os.environ["LOCALMODE_ASSEMBLY_CACHE_DIR"] = str(directory)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOCALMODE_ASSEMBLY_CACHE_DIR", str(directory))
         yield
-    finally:
-        if saved is None:
-            os.environ.pop("LOCALMODE_ASSEMBLY_CACHE_DIR", None)
-        else:
-            os.environ["LOCALMODE_ASSEMBLY_CACHE_DIR"] = saved
 
 
 def make_synth(outdir: Path, *, context: dict[str, Any] | None = None) -> Path:
