@@ -47,8 +47,13 @@ synth: setup ## synthesize the reference app with cdk-nag and the perimeter chec
 	$(PY) -m secure_serverless.summary $(OUT)
 	$(PY) -m secure_serverless.perimeter $(OUT)
 
+# The test run caches bytecode even where the environment sets PYTHONDONTWRITEBYTECODE: the
+# run starts about 40 Python processes, and each would compile the kit's sources again. The
+# __pycache__ folders are git-ignored, excluded from every Lambda asset and from local mode's
+# input hash, and tests/conftest.py keeps them out of lambdas/ (deployment assets).
+PYTEST_ARGS ?=
 test: setup ## run the whole test suite
-	$(PY) -m pytest -n 2 --dist loadfile
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: setup ## ruff (lint + format check) and mypy on the library
 	$(PY) -m ruff check .

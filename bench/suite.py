@@ -1,10 +1,9 @@
-"""The test suite's wall time, run exactly as ``make test`` runs it (once: it takes minutes)."""
+"""The test suite's wall time: ``make test`` itself (once: it takes a minute or two)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 
 from .environment import ROOT, child_environment
@@ -16,7 +15,7 @@ _SUMMARY = re.compile(r"(\d+) passed")
 def suite_wall_time() -> Figure:
     started = time.perf_counter()
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q", "-p", "no:cacheprovider"],
+        ["make", "--no-print-directory", "test", "PYTEST_ARGS=-q -p no:cacheprovider"],
         cwd=ROOT,
         env=child_environment(),
         capture_output=True,
@@ -29,7 +28,7 @@ def suite_wall_time() -> Figure:
         raise RuntimeError(f"the test suite failed:\n{completed.stdout[-3000:]}")
     return Figure(
         "tests.wall",
-        "test suite wall time (pytest -n 2 --dist loadfile)",
+        "test suite wall time (make test: pytest -n 2 --dist loadfile)",
         "s",
         [wall],
         note="one run",

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.machinery import SourceFileLoader
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
+
+# Bytecode is cached as usual (`make test` allows it even under PYTHONDONTWRITEBYTECODE), except
+# for the handler code under lambdas/: those folders are deployment assets, so no __pycache__ is
+# written into them. `set_data` is the loader method that writes a module's bytecode cache.
+_LAMBDAS = ROOT / "lambdas"
+_write_data = SourceFileLoader.set_data
+
+
+def _set_data_outside_assets(self: SourceFileLoader, path: str, data: bytes, *, _mode: int = 0o666) -> None:
+    if _LAMBDAS not in Path(path).parents:
+        _write_data(self, path, data, _mode=_mode)  # type: ignore[call-arg]
+
+
+SourceFileLoader.set_data = _set_data_outside_assets  # type: ignore[method-assign]
 
 # jsii runs CDK on Node.js: use the project-local Node 24 when `make setup` installed one.
 _LOCAL_NODE = ROOT / "tools" / "node24" / "node_modules" / ".bin"

@@ -27,8 +27,6 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_PROFILE", None)
-# lambdas/<name>/ and lambdas/common/ are deployment assets: keep __pycache__ out of them.
-sys.dont_write_bytecode = True
 
 _HERE = Path(__file__).resolve().parent
 _COMMON_LAYER = _HERE.parents[1] / "lambdas" / "common" / "python"

@@ -31,9 +31,8 @@ REST_EVENT_FIXTURE = ROOT / "tests" / "lambdas" / "events" / "rest_api_request.j
 
 
 def kit_common() -> Any:
-    """The handlers' shared package (a Lambda layer folder), imported without writing bytecode."""
+    """The handlers' shared package (a Lambda layer folder; tests/conftest.py keeps its bytecode out of it)."""
     layer = str(ROOT / "lambdas" / "common" / "python")
-    sys.dont_write_bytecode = True  # lambdas/ folders are deployment assets
     if layer not in sys.path:
         sys.path.insert(0, layer)
     import kit_common as module
