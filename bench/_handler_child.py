@@ -1,7 +1,7 @@
 """One handler measurement in a fresh interpreter, the way the handler tests run them.
 
     python -m bench._handler_child cold profiles      # import lambdas/profiles/app.py (a cold start's import)
-    python -m bench._handler_child warm profiles,notes 200  # 200 direct invocations each against moto, after a warm-up
+    python -m bench._handler_child cold profiles 200  # the same, then 200 direct invocations against moto, after a warm-up
 
 Uses the handler tests' helpers (tests/lambdas/lambda_helpers.py: the event builder, the Lambda
 context, the loader) and their environment (fake credentials, moto's mock_aws). Prints one line
@@ -41,17 +41,21 @@ def _environment(name: str) -> None:
             sys.path.insert(0, str(path))
 
 
-def _cold(name: str) -> dict[str, Any]:
+def _cold(name: str, requests: int) -> dict[str, Any]:
+    """The cold import; then, when ``requests``, that many warm invocations of the module just imported."""
     _environment(name)
     from moto import mock_aws
 
-    from lambda_helpers import load_function_module, service_environment
+    from lambda_helpers import load_function_module, make_function, service_environment
 
     with mock_aws():  # the function reads its environment at import
         _apply(service_environment(name))
         started = time.perf_counter()
-        load_function_module(name)
-        return {"seconds": time.perf_counter() - started}
+        module = load_function_module(name)
+        result: dict[str, Any] = {"seconds": time.perf_counter() - started}
+        if requests:
+            result["warm"] = _warm(name, make_function(module, name), requests)
+        return result
 
 
 def _apply(environment: dict[str, str | None]) -> None:
@@ -77,33 +81,22 @@ def _request(name: str, function: Any) -> dict[str, Any]:
     return build_event("GET", f"/files/{file_id}", path_params={"fileId": file_id})
 
 
-def _warm(name: str, requests: int) -> dict[str, Any]:
-    _environment(name)
-    sys.modules.pop(f"{name}_app", None)
-    from moto import mock_aws
-
-    from lambda_helpers import load_function_module, make_function, service_environment
-
-    with mock_aws():
-        _apply(service_environment(name))
-        function = make_function(load_function_module(name), name)
-        event = _request(name, function)
-        statuses = {function.call(event).status}  # warm-up: the first call creates the clients' connections
-        times = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            statuses.add(function.call(event).status)
-            times.append(time.perf_counter() - started)
+def _warm(name: str, function: Any, requests: int) -> dict[str, Any]:
+    event = _request(name, function)
+    statuses = {function.call(event).status}  # warm-up: the first call creates the clients' connections
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        statuses.add(function.call(event).status)
+        times.append(time.perf_counter() - started)
     return {"seconds": times, "statuses": sorted(statuses)}
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "cold":
-        result = _cold(argv[1])
-    elif len(argv) == 3 and argv[0] == "warm":
-        result = {name: _warm(name, int(argv[2])) for name in argv[1].split(",")}
+    if argv[:1] == ["cold"] and len(argv) in (2, 3):
+        result = _cold(argv[1], int(argv[2]) if len(argv) == 3 else 0)
     else:
-        print("usage: python -m bench._handler_child cold NAME | warm NAME REQUESTS", file=sys.stderr)
+        print("usage: python -m bench._handler_child cold NAME [REQUESTS]", file=sys.stderr)
         return 2
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0

@@ -6,6 +6,7 @@ import os
 import sys
 from importlib.machinery import SourceFileLoader
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -32,13 +33,28 @@ if (_LOCAL_NODE / "node").exists() and str(_LOCAL_NODE) not in os.environ.get("P
     os.environ["PATH"] = f"{_LOCAL_NODE}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        return
+
+    @pytest.fixture(scope="session")
+    def worker_id() -> str:
+        """As pytest-xdist names a run without workers (``pytest -p no:xdist``)."""
+        return "master"
+
+    plugin = ModuleType("kit_single_process")
+    plugin.worker_id = worker_id  # type: ignore[attr-defined]
+    config.pluginmanager.register(plugin, "kit-single-process")
+
+
 # ------------------------------------------------------------------ how pytest-xdist shares the work
 # `make test` runs `pytest -n 2 --dist loadfile`: each file is one unit of work, run by one worker,
 # so a file's module and session fixtures are built once. Two refinements, for wall time only
 # (what runs, and how, is the same):
 #
-# - files that start the same local stack (session fixture `local_env`, about 5 s and four
-#   processes) form one unit, so the stack is started once per run, not once per worker;
+# - files that share a costly session fixture form one unit, so it is built once per run, not
+#   once per worker: the local stack (`local_env`, about 5 s and four processes) and the
+#   regulated profile with a replica region (`replicated_assembly`, synthesized in-process);
 # - the heaviest unit left goes first (longest-processing-time-first), so both workers finish
 #   together instead of one running the bench smoke test alone at the end. The weights are rough
 #   seconds on a 2-core machine; a wrong one costs balance, never a test.
@@ -47,6 +63,8 @@ if (_LOCAL_NODE / "node").exists() and str(_LOCAL_NODE) not in os.environ.get("P
 SHARED_UNITS = {
     "tests/localmode/test_e2e.py": "tests/localmode [local_env]",
     "tests/localmode/test_verify_and_startup.py": "tests/localmode [local_env]",
+    "tests/reference/test_regulated_profile.py": "tests/reference [replicated_assembly]",
+    "tests/reference/test_third_party_scanners.py": "tests/reference [replicated_assembly]",
 }
 #: rough seconds of the units that take more than a few; any other unit weighs 0.05 s per test
 UNIT_SECONDS = {
@@ -58,11 +76,12 @@ UNIT_SECONDS = {
     "tests/pullrequests/test_acknowledgment_hygiene.py": 8.0,
     "tests/reference/test_guide_fourth_service.py": 7.0,
     "tests/constructs/test_rest_api.py": 6.0,
-    "tests/reference/test_third_party_scanners.py": 5.0,
+    "tests/reference [replicated_assembly]": 7.0,
     "tests/test_reference_docs.py": 5.0,
 }
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest -p no:xdist must still run
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     if config.getvalue("dist") != "loadfile":
         return None  # xdist's own scheduler for any other --dist

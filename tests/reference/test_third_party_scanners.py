@@ -35,17 +35,29 @@ def cfn_lint(*templates: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def linted(
-    reference_assembly: ReferenceAssembly, tmp_path_factory: pytest.TempPathFactory
+    reference_assembly: ReferenceAssembly,
+    replicated_assembly: ReferenceAssembly,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, list[dict[str, Any]]]:
-    """cfn-lint's matches per template: one run over a broken template and the reference ones (its start-up costs seconds)."""
+    """cfn-lint's matches per template: one run over a broken template, the reference ones and the
+    regulated profile's with its replica (cfn-lint's start-up costs seconds; each file is linted alone)."""
     broken = tmp_path_factory.mktemp("cfn-lint") / "broken.template.json"
     broken.write_text(json.dumps({"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}}}}))
-    templates = sorted(str(p) for p in Path(reference_assembly.outdir).glob("*.template.json"))
-    assert templates
+    templates = [str(p) for assembly in (reference_assembly, replicated_assembly) for p in _templates(assembly.outdir)]
     by_file: dict[str, list[dict[str, Any]]] = {str(broken): [], **{t: [] for t in templates}}
     for match in cfn_lint(str(broken), *templates):
         by_file[match["Filename"]].append(match)
     return by_file
+
+
+def _templates(outdir: Path) -> list[Path]:
+    templates = sorted(Path(outdir).glob("*.template.json"))
+    assert templates, outdir
+    return templates
+
+
+def _unaccepted(matches: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted({(m["Rule"]["Id"], m["Message"][:160]) for m in matches if m["Rule"]["Id"] not in ACCEPTED})
 
 
 def test_cfn_lint_reports_a_broken_template(linted: dict[str, list[dict[str, Any]]]) -> None:
@@ -53,27 +65,17 @@ def test_cfn_lint_reports_a_broken_template(linted: dict[str, list[dict[str, Any
     assert any(m["Rule"]["Id"].startswith("E") for m in linted[broken])
 
 
-def test_cfn_lint_finds_no_error_and_only_accepted_warnings(linted: dict[str, list[dict[str, Any]]]) -> None:
-    reference = [name for name in linted if not name.endswith("broken.template.json")]
-    assert reference
-    found = sorted(
-        {
-            (m["Rule"]["Id"], m["Message"][:160])
-            for name in reference
-            for m in linted[name]
-            if m["Rule"]["Id"] not in ACCEPTED
-        }
-    )
-    assert found == []
+def test_cfn_lint_finds_no_error_and_only_accepted_warnings(
+    linted: dict[str, list[dict[str, Any]]], reference_assembly: ReferenceAssembly
+) -> None:
+    reference = [str(p) for p in _templates(reference_assembly.outdir)]
+    assert _unaccepted([m for name in reference for m in linted[name]]) == []
 
 
 def test_cfn_lint_finds_no_error_on_the_regulated_profile_with_its_replica(
-    replicated_assembly: ReferenceAssembly,
+    linted: dict[str, list[dict[str, Any]]], replicated_assembly: ReferenceAssembly
 ) -> None:
     """The regulated profile's VPC, endpoints, backups and the replica stack (``-c replicaRegion=...``)."""
-    templates = sorted(str(p) for p in Path(replicated_assembly.outdir).glob("*.template.json"))
+    templates = [str(p) for p in _templates(replicated_assembly.outdir)]
     assert len(templates) == 3
-    found = sorted(
-        {(m["Rule"]["Id"], m["Message"][:160]) for m in cfn_lint(*templates) if m["Rule"]["Id"] not in ACCEPTED}
-    )
-    assert found == []
+    assert _unaccepted([m for name in templates for m in linted[name]]) == []
