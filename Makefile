@@ -23,7 +23,7 @@ export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-setup: $(STAMPS)/python $(STAMPS)/node ## create .venv, install pinned Python deps, CDK CLI and (if needed) Node 24
+setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/jsii ## create .venv, install pinned Python deps, CDK CLI and (if needed) Node 24
 
 $(STAMPS)/python: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ $(STAMPS)/node: package.json package-lock.json tools/node24/package.json tools/n
 	fi
 	npm ci --no-audit --no-fund --loglevel=error
 	@echo "Node.js for jsii: $$(node --version)"
+	@mkdir -p $(STAMPS) && touch $@
+
+# jsii unpacks each CDK library (aws-cdk-lib is about 200 MB) into its package cache
+# (~/.cache/aws/jsii) the first time a process loads it: about 7 s and 10 CPU s, paid by whichever
+# synths run first, several at once in a parallel test run. Set-up pays it once, with a tiny synth.
+$(STAMPS)/jsii: $(STAMPS)/python $(STAMPS)/node
+	@echo "Unpacking the CDK libraries into jsii's package cache (once)"
+	@out=$$(mktemp -d) && CDK_OUTDIR=$$out $(PY) -c "import aws_cdk as cdk, cdk_nag; app = cdk.App(); \
+	  cdk.aws_sqs.Queue(cdk.Stack(app, 'Warm'), 'Queue'); cdk_nag.AwsSolutionsChecks(); app.synth()" && rm -rf $$out
 	@mkdir -p $(STAMPS) && touch $@
 
 synth: setup ## synthesize the reference app with cdk-nag and the perimeter check, print a summary (PROFILE=regulated: five packs)

@@ -36,7 +36,7 @@ def _environment(name: str) -> None:
     )
     os.environ.pop("AWS_PROFILE", None)
     sys.dont_write_bytecode = True  # lambdas/<name>/ are deployment assets
-    for path in (ROOT / "lambdas" / "common" / "python", ROOT / "tests" / "lambdas"):
+    for path in (ROOT / "lambdas" / "common" / "python", ROOT / "tests", ROOT / "tests" / "lambdas"):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
 

@@ -241,7 +241,7 @@ def _signed_in(state: dict[str, Any], user_name: str) -> dict[str, Any]:
 
     from kit_auth.totp import current_code
 
-    from .scenarios import Demo, Target
+    from .scenarios import LOCAL_CODE_MARGIN, Demo, Target
 
     user = state["users"].get(user_name)
     if user is None:
@@ -268,9 +268,12 @@ def _signed_in(state: dict[str, Any], user_name: str) -> dict[str, Any]:
         client_id=state["client_id"],
         admin=cognito(True),
         public=cognito(False),
+        code_margin=LOCAL_CODE_MARGIN,
     )
     try:
-        return Demo(target).sign_in(user["email"], user["password"], current_code(user["mfa_secret"]))
+        return Demo(target).sign_in(
+            user["email"], user["password"], current_code(user["mfa_secret"], min_remaining=LOCAL_CODE_MARGIN)
+        )
     except EndpointConnectionError:
         raise NotServing(
             f"nothing answers at {state['emulator']}: the `kit-local serve` that wrote the state file has stopped;"

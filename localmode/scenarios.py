@@ -65,6 +65,10 @@ CAPABILITY_REASONS = {
 EXTRA_SCENARIO_MODULES = ("localmode.scenarios_hardening",)
 
 
+#: The emulator on loopback checks a code within milliseconds: one second of its step is plenty.
+LOCAL_CODE_MARGIN = 1.0
+
+
 @dataclass
 class Target:
     """Where the scenarios run (see the module docstring)."""
@@ -80,6 +84,9 @@ class Target:
     env: LocalEnvironment | None = None
     #: The pool refuses a TOTP code it has already accepted (a deployed pool; moto does not).
     single_use_codes: bool = False
+    #: Seconds a TOTP code must stay current to reach the pool in time (a code nearer the end
+    #: of its 30-second step waits for the next one): the round trip to AWS, or to loopback.
+    code_margin: float = 3.0
 
     @property
     def issuer(self) -> str:
@@ -106,6 +113,7 @@ class Target:
             ),
             capabilities=frozenset({SANDBOX, CLOCK, GATEWAY}),
             env=env,
+            code_margin=LOCAL_CODE_MARGIN,
         )
 
 
@@ -366,7 +374,7 @@ class Demo:
         """
         if self.target.single_use_codes:
             return self._single_use.code(secret)
-        return current_code(secret)
+        return current_code(secret, min_remaining=self.target.code_margin)
 
     def _initiate(self, email: str, password: str) -> dict[str, Any]:
         """USER_SRP_AUTH (the only flow the app client allows), then the PASSWORD_VERIFIER answer."""

@@ -53,7 +53,9 @@ class DeployedStack:
     buckets: tuple[str, ...]
 
 
-def find_stack(*, name: str, region: str | None, session: Any, single_use_codes: bool = True) -> DeployedStack:
+def find_stack(
+    *, name: str, region: str | None, session: Any, single_use_codes: bool = True, code_margin: float = 3.0
+) -> DeployedStack:
     """The stack's API, pool and client from its outputs; its tables and buckets from its resources."""
     cloudformation = session.client("cloudformation", region_name=region)
     outputs = stack_outputs(cloudformation, name)
@@ -78,6 +80,7 @@ def find_stack(*, name: str, region: str | None, session: Any, single_use_codes:
         admin=session.client("cognito-idp", region_name=pool_region),
         public=session.client("cognito-idp", region_name=pool_region, config=Config(signature_version=UNSIGNED)),
         single_use_codes=single_use_codes,
+        code_margin=code_margin,
     )
     return DeployedStack(name, target, physical("AWS::DynamoDB::Table"), physical("AWS::S3::Bucket"))
 
@@ -121,17 +124,21 @@ def verify(
     keys: tuple[str, ...] | None = None,
     session: Any = None,
     single_use_codes: bool = True,
+    code_margin: float = 3.0,
     out: Callable[[str], None] = print,
 ) -> list[ScenarioResult]:
     """Find the stack, run the scenarios against it, clean up; returns the results of those that ran.
 
-    ``single_use_codes=False`` only for local mode's emulator, which accepts a TOTP code twice
-    (it saves up to 30 s per new user).
+    Only for local mode's emulator: ``single_use_codes=False`` (it accepts a TOTP code twice,
+    which saves up to 30 s per new user) and ``code_margin=LOCAL_CODE_MARGIN`` (it is on
+    loopback: a code one second before the end of its step still arrives in time).
     """
     import boto3
 
     session = session or boto3.session.Session()
-    stack = find_stack(name=name, region=region, session=session, single_use_codes=single_use_codes)
+    stack = find_stack(
+        name=name, region=region, session=session, single_use_codes=single_use_codes, code_margin=code_margin
+    )
     out(f"[verify] {stack.target.name}: pool {stack.target.user_pool_id}, client {stack.target.client_id}")
     demo = Demo(stack.target)
     try:

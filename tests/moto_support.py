@@ -1,6 +1,7 @@
 """moto for the handler and kit_user tests: fresh AWS state per test, without paying twice for what never changes.
 
-``fresh_aws()`` is ``moto.mock_aws()`` plus two reuses that change no behaviour:
+``fresh_aws()`` is ``moto.mock_aws()`` plus two reuses that change no behaviour (and
+``shared_client()`` / ``shared_resource()`` a third, for the tests' own calls):
 
 - one boto3 session: moto gives boto3 a fresh default session per mock, which re-parses every
   service model (most of a test's set-up); every call still goes to moto, whose state is fresh;
@@ -11,7 +12,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,3 +64,27 @@ def fresh_aws() -> Iterator[None]:
             yield
         finally:
             _cognito_models.jwk = saved
+
+
+def shared_client(service: str) -> Any:
+    """A client of the shared session for a test's own calls (set-up, checks), one per service and region.
+
+    A client holds no AWS state: each call goes to the active mock, whose state is fresh per test.
+    The functions under test still build their own clients when they are imported.
+    """
+    return _cached_client(service, os.environ.get("AWS_DEFAULT_REGION"))
+
+
+def shared_resource(service: str) -> Any:
+    """``boto3.resource(service)`` of the shared session, one per service and region (see ``shared_client``)."""
+    return _cached_resource(service, os.environ.get("AWS_DEFAULT_REGION"))
+
+
+@functools.cache
+def _cached_client(service: str, region: str | None) -> Any:
+    return _BOTO3_SESSION.client(service, region_name=region)  # type: ignore[call-overload]
+
+
+@functools.cache
+def _cached_resource(service: str, region: str | None) -> Any:
+    return _BOTO3_SESSION.resource(service, region_name=region)  # type: ignore[call-overload]

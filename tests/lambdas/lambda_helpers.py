@@ -223,23 +223,23 @@ UNKNOWN_ID = "0190f0c2-7a6b-7c3d-8e4f-a1b2c3d4e5f6"
 # ---------------------------------------------------------------- moto resources of each function
 # (used by the handler tests' fixtures and by the benchmark's handler child: one definition)
 def create_table(name: str, partition: str, sort: str | None = None, *, client: Any = None) -> None:
-    import boto3
+    from moto_support import shared_client
 
     key_schema = [{"AttributeName": partition, "KeyType": "HASH"}]
     attributes = [{"AttributeName": partition, "AttributeType": "S"}]
     if sort:
         key_schema.append({"AttributeName": sort, "KeyType": "RANGE"})
         attributes.append({"AttributeName": sort, "AttributeType": "S"})
-    (client or boto3.client("dynamodb")).create_table(
+    (client or shared_client("dynamodb")).create_table(
         TableName=name, KeySchema=key_schema, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
     )
 
 
 def create_user_pool() -> str:
     """A user pool in moto with the contract's admin group; ADMIN is in it, USER_A and USER_B are not."""
-    import boto3
+    from moto_support import shared_client
 
-    cognito = boto3.client("cognito-idp")
+    cognito = shared_client("cognito-idp")
     pool_id: str = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
     cognito.create_group(UserPoolId=pool_id, GroupName="admins")
     for user in (ADMIN, USER_A, USER_B):
@@ -250,9 +250,9 @@ def create_user_pool() -> str:
 
 def service_environment(name: str) -> dict[str, str | None]:
     """Create, in an active moto mock, what function ``name`` needs; return its environment (None unsets)."""
-    import boto3
+    from moto_support import shared_client
 
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = shared_client("dynamodb")
     if name == "profiles":
         create_table(PROFILES_TABLE, "userId", client=dynamodb)
         return {
@@ -273,7 +273,7 @@ def service_environment(name: str) -> dict[str, str | None]:
     if name == "files":
         create_table(FILES_TABLE, "ownerId", "fileId", client=dynamodb)
         create_table(IDEMPOTENCY_TABLE, "id", client=dynamodb)
-        boto3.client("s3").create_bucket(
+        shared_client("s3").create_bucket(
             Bucket=FILES_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
         return {

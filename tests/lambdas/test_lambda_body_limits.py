@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-import boto3
 import pytest
 from kit_common import MAX_BODY_BYTES
 from largest_bodies import LARGEST_BODIES, wire_bytes
+from moto_support import shared_resource
 
 from lambda_helpers import NOTES_TABLE, USER_A, Function, assert_generic_error, build_event, make_function
 
@@ -23,7 +23,7 @@ def test_the_largest_valid_note_is_created(notes: Function, body: dict[str, str]
     result = notes.call(build_event("POST", "/notes", body=wire_bytes(body).decode("utf-8")))
     assert result.status == 201, result.body
     item = (
-        boto3.resource("dynamodb")
+        shared_resource("dynamodb")
         .Table(NOTES_TABLE)
         .get_item(Key={"ownerId": USER_A, "noteId": result.body["noteId"]})["Item"]
     )

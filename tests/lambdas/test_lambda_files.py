@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
 from kit_common import MAX_BODY_BYTES, ConfigurationError, new_id
+from moto_support import shared_client, shared_resource
 
 from lambda_helpers import (
     FILES_BUCKET,
@@ -33,16 +33,18 @@ DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def stored(file_id: str, owner: str = USER_A) -> dict[str, Any] | None:
-    return boto3.resource("dynamodb").Table(FILES_TABLE).get_item(Key={"ownerId": owner, "fileId": file_id}).get("Item")
+    return (
+        shared_resource("dynamodb").Table(FILES_TABLE).get_item(Key={"ownerId": owner, "fileId": file_id}).get("Item")
+    )
 
 
 def all_items() -> list[dict[str, Any]]:
-    return boto3.resource("dynamodb").Table(FILES_TABLE).scan()["Items"]
+    return shared_resource("dynamodb").Table(FILES_TABLE).scan()["Items"]
 
 
 def object_exists(key: str) -> bool:
     try:
-        boto3.client("s3").head_object(Bucket=FILES_BUCKET, Key=key)
+        shared_client("s3").head_object(Bucket=FILES_BUCKET, Key=key)
     except ClientError as error:
         if error.response["Error"]["Code"] in ("404", "NoSuchKey"):
             return False
@@ -51,7 +53,7 @@ def object_exists(key: str) -> bool:
 
 
 def put_object(key: str, data: bytes = b"%PDF-1.7 test") -> None:
-    boto3.client("s3").put_object(Bucket=FILES_BUCKET, Key=key, Body=data)
+    shared_client("s3").put_object(Bucket=FILES_BUCKET, Key=key, Body=data)
 
 
 def decode_policy(fields: dict[str, str]) -> dict[str, Any]:
@@ -68,7 +70,7 @@ def create_upload(files: Function, *, sub: str = USER_A, **overrides: Any) -> di
 def uploaded(files: Function, *, sub: str = USER_A, data: bytes = b"%PDF-1.7 test", **overrides: Any) -> str:
     """A file whose object S3 holds, as the presigned POST would have written it."""
     body = create_upload(files, sub=sub, **overrides)
-    boto3.client("s3").put_object(
+    shared_client("s3").put_object(
         Bucket=FILES_BUCKET,
         Key=f"{OBJECT_PREFIX}{sub}/{body['fileId']}",
         Body=data,
@@ -267,7 +269,7 @@ def test_a_declared_file_is_pending_and_not_downloadable_until_s3_holds_it(files
     assert_generic_error(files.call(event), 404, event)
 
     put_object(f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}", b"%PDF" + b"x" * 96)
-    boto3.client("s3").copy_object(
+    shared_client("s3").copy_object(
         Bucket=FILES_BUCKET,
         Key=f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}",
         CopySource={"Bucket": FILES_BUCKET, "Key": f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}"},
@@ -288,7 +290,7 @@ def test_an_object_that_does_not_match_its_record_is_never_served(
     files: Function, content_type: str, data: bytes
 ) -> None:
     body = create_upload(files)  # application/pdf, at most 2048 bytes
-    boto3.client("s3").put_object(
+    shared_client("s3").put_object(
         Bucket=FILES_BUCKET, Key=f"{OBJECT_PREFIX}{USER_A}/{body['fileId']}", Body=data, ContentType=content_type
     )
     event = file_event("GET", body["fileId"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from kit_common import MAX_BODY_BYTES, encode_cursor, new_id
+from moto_support import shared_client, shared_resource
 
 from lambda_helpers import (
     NOTES_TABLE,
@@ -23,7 +23,7 @@ from lambda_helpers import (
 
 
 def table() -> Any:
-    return boto3.resource("dynamodb").Table(NOTES_TABLE)
+    return shared_resource("dynamodb").Table(NOTES_TABLE)
 
 
 def stored(note_id: str, owner: str = USER_A) -> dict[str, Any] | None:
@@ -447,7 +447,7 @@ def test_unknown_routes_are_a_generic_404(notes: Function, method: str, path: st
 
 
 def test_an_unexpected_failure_is_a_generic_500_and_logged_without_details(notes: Function) -> None:
-    boto3.client("dynamodb").delete_table(TableName=NOTES_TABLE)
+    shared_client("dynamodb").delete_table(TableName=NOTES_TABLE)
     event = build_event("POST", "/notes", body={"title": "x", "content": "content-of-a-failed-write"})
 
     assert_generic_error(notes.call(event), 500, event)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 from kit_common import new_id
+from moto_support import shared_client
 
 from lambda_helpers import (
     ADMIN,
@@ -100,7 +100,7 @@ def test_files_logs_never_contain_file_names_or_signed_urls(files: Function) -> 
     )
     file_id = created.body["fileId"]
     path = {"fileId": file_id}
-    boto3.client("s3").put_object(
+    shared_client("s3").put_object(
         Bucket=FILES_BUCKET, Key=f"{OBJECT_PREFIX}{USER_A}/{file_id}", Body=b"%PDF", ContentType="application/pdf"
     )
     download = files.call(build_event("GET", f"/files/{file_id}", path_params=path))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from kit_common import MAX_BODY_BYTES, ConfigurationError
+from moto_support import shared_client, shared_resource
 
 from lambda_helpers import (
     ADMIN,
@@ -23,7 +23,7 @@ from lambda_helpers import (
 
 
 def stored(user_id: str) -> dict[str, Any] | None:
-    return boto3.resource("dynamodb").Table(PROFILES_TABLE).get_item(Key={"userId": user_id}).get("Item")
+    return shared_resource("dynamodb").Table(PROFILES_TABLE).get_item(Key={"userId": user_id}).get("Item")
 
 
 def put_me(profiles: Function, body: Any, *, sub: str = USER_A) -> Any:
@@ -161,7 +161,7 @@ def test_non_admins_get_403_from_the_admin_route(profiles: Function, groups: str
 @pytest.mark.parametrize("group_name", ["readers,admins", "[admins]", '"admins"', "admins "])
 def test_members_of_a_group_whose_name_looks_like_admins_get_403(profiles: Function, group_name: str) -> None:
     """Issue 11, finding 1: the flattened claim of such a group names "admins"; Cognito does not."""
-    cognito = boto3.client("cognito-idp")
+    cognito = shared_client("cognito-idp")
     cognito.create_group(UserPoolId=pool_id(profiles), GroupName=group_name)
     cognito.admin_add_user_to_group(UserPoolId=pool_id(profiles), Username=USER_B, GroupName=group_name)
     put_me(profiles, {"displayName": "A"}, sub=USER_A)
@@ -173,7 +173,7 @@ def test_removal_from_the_admin_group_ends_admin_access_at_once(profiles: Functi
     """Issue 11, finding 4: the token still says "admins", the user pool no longer does."""
     put_me(profiles, {"displayName": "A"}, sub=USER_A)
     assert admin_get(profiles, USER_A)[1].status == 200
-    boto3.client("cognito-idp").admin_remove_user_from_group(
+    shared_client("cognito-idp").admin_remove_user_from_group(
         UserPoolId=pool_id(profiles), Username=ADMIN, GroupName="admins"
     )
     event, result = admin_get(profiles, USER_A)
@@ -182,14 +182,14 @@ def test_removal_from_the_admin_group_ends_admin_access_at_once(profiles: Functi
 
 def test_a_disabled_admin_gets_403(profiles: Function) -> None:
     put_me(profiles, {"displayName": "A"}, sub=USER_A)
-    boto3.client("cognito-idp").admin_disable_user(UserPoolId=pool_id(profiles), Username=ADMIN)
+    shared_client("cognito-idp").admin_disable_user(UserPoolId=pool_id(profiles), Username=ADMIN)
     event, result = admin_get(profiles, USER_A)
     assert_generic_error(result, 403, event)
 
 
 def test_a_token_of_a_deleted_user_gets_403(profiles: Function) -> None:
     put_me(profiles, {"displayName": "A"}, sub=USER_A)
-    boto3.client("cognito-idp").admin_delete_user(UserPoolId=pool_id(profiles), Username=ADMIN)
+    shared_client("cognito-idp").admin_delete_user(UserPoolId=pool_id(profiles), Username=ADMIN)
     event, result = admin_get(profiles, USER_A)
     assert_generic_error(result, 403, event)
 
@@ -219,7 +219,7 @@ def test_the_admin_group_name_comes_from_the_environment(
     profiles_env: dict[str, str | None], load_function: Any
 ) -> None:
     operators = make_function(load_function("profiles", **{**profiles_env, "ADMIN_GROUP": "operators"}), "profiles")
-    cognito = boto3.client("cognito-idp")
+    cognito = shared_client("cognito-idp")
     cognito.create_group(UserPoolId=pool_id(operators), GroupName="operators")
     cognito.admin_add_user_to_group(UserPoolId=pool_id(operators), Username=USER_B, GroupName="operators")
     put_me(operators, {"displayName": "A"}, sub=USER_A)

@@ -18,7 +18,7 @@ import pytest
 
 from localmode import LocalEnvironment, start_local
 from localmode.deploy import load_assembly
-from localmode.scenarios import CAPABILITY_REASONS, all_scenarios
+from localmode.scenarios import CAPABILITY_REASONS, LOCAL_CODE_MARGIN, all_scenarios
 from localmode.verify import main, verify
 from shared_assembly import ACCEPTED_ORIGINS, WITH_ORIGINS, shared_reference_assembly
 
@@ -48,9 +48,10 @@ def test_local_mode_publishes_the_gateway_as_the_api_url_output(local_env: Local
 def test_verify_runs_every_applicable_scenario_and_cleans_up(as_aws_client: LocalEnvironment) -> None:
     env = as_aws_client
     lines: list[str] = []
-    # moto accepts a TOTP code twice; not waiting for fresh codes saves up to 30 s per user here
-    # (test_verify_command_exits_zero_... runs the command with the waiting, as on AWS).
-    results = verify(name=env.service.name, out=lines.append, single_use_codes=False)
+    # moto accepts a TOTP code twice; not waiting for fresh codes saves up to 30 s per user here,
+    # and on loopback a code needs one second of its step, not three (test_verify_command_exits_
+    # zero_... runs the command with the waiting and the margin, as on AWS).
+    results = verify(name=env.service.name, out=lines.append, single_use_codes=False, code_margin=LOCAL_CODE_MARGIN)
     ran = {result.key for result in results}
     expected = {s.key for s in all_scenarios() if not s.needs & set(CAPABILITY_REASONS)}  # local-only needs
     assert ran == expected

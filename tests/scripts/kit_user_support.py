@@ -31,10 +31,12 @@ NEW_PASSWORD = "Correct-Horse-42-Battery"
 def reference_totp(secret: str) -> str:
     """A current TOTP code from `cryptography` (the implementation moto verifies with), not from kit_auth.
 
-    Waits when the 30-second step is about to end, so the code is still current when moto checks it.
+    Waits when the 30-second step ends within a second, so the code is still current when moto
+    (in this process, milliseconds away) checks it.
     """
-    if 30 - time.time() % 30 < 2:
-        time.sleep(2.1)
+    remaining = 30 - time.time() % 30
+    if remaining < 1.0:
+        time.sleep(remaining + 0.05)
     key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
     totp = TOTP(key, 6, SHA1(), 30, enforce_key_length=False)  # noqa: S303 - RFC 6238 / Cognito use HMAC-SHA1
     return totp.generate(time.time()).decode()
