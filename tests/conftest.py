@@ -68,16 +68,21 @@ SHARED_UNITS = {
 }
 #: rough seconds of the units that take more than a few; any other unit weighs 0.05 s per test
 UNIT_SECONDS = {
-    "tests/localmode [local_env]": 45.0,
-    "tests/test_bench.py": 23.0,
-    "tests/localmode/test_regulated_local.py": 15.0,
-    "tests/consumer/test_consumer.py": 13.0,
-    "tests/consumer/test_grant_paths.py": 9.0,
-    "tests/pullrequests/test_acknowledgment_hygiene.py": 8.0,
+    "tests/localmode [local_env]": 41.0,
+    "tests/test_bench.py": 17.0,
+    "tests/localmode/test_regulated_local.py": 14.0,
+    "tests/consumer/test_consumer.py": 14.0,
+    "tests/reference [replicated_assembly]": 10.0,
+    "tests/consumer/test_grant_paths.py": 7.0,
     "tests/reference/test_guide_fourth_service.py": 7.0,
-    "tests/constructs/test_rest_api.py": 6.0,
-    "tests/reference [replicated_assembly]": 7.0,
-    "tests/test_reference_docs.py": 5.0,
+    "tests/lambdas/test_lambda_notes.py": 5.5,
+    "tests/scripts/test_kit_user_cognito.py": 4.5,
+    "tests/lambdas/test_lambda_files.py": 4.0,
+    "tests/constructs/test_rest_api.py": 4.0,
+    "tests/lambdas/test_lambda_profiles.py": 3.5,
+    "tests/test_reference_docs.py": 3.0,
+    "tests/pullrequests/test_acknowledgment_hygiene.py": 3.0,
+    "tests/localmode/test_s3_front.py": 3.0,
 }
 
 
