@@ -49,6 +49,8 @@ def _cold(name: str, requests: int) -> dict[str, Any]:
     from lambda_helpers import load_function_module, make_function, service_environment
 
     with mock_aws():  # the function reads its environment at import
+        # The set-up calls go through the tests' shared session (tests/moto_support.py), so the
+        # import below builds boto3's default session and loads its service models, as a cold start does.
         _apply(service_environment(name))
         started = time.perf_counter()
         module = load_function_module(name)
