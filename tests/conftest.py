@@ -1,4 +1,4 @@
-"""Test-wide set-up: import path for test helpers, and the project-local Node.js for jsii."""
+"""Test-wide set-up: import path for test helpers, no bytecode in lambdas/, the project-local Node.js, xdist's units."""
 
 from __future__ import annotations
 

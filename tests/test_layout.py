@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
+from importlib.machinery import SourceFileLoader
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,3 +37,24 @@ def test_pure_python_entry_points_do_not_import_cdk() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_bytecode_is_written_anywhere_but_into_the_lambda_assets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tests/conftest.py's loader guard: lambdas/ folders are deployment assets, so no __pycache__ there."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    source = ROOT / "lambdas" / "common" / "python" / "kit_common" / "errors.py"
+    loader = SourceFileLoader("bytecode_probe", str(source))
+    in_assets = source.parent / "__pycache__" / f"probe-{uuid.uuid4().hex}.pyc"
+    had_cache_folder = in_assets.parent.exists()
+    try:
+        loader.set_data(str(in_assets), b"bytecode")
+        assert not in_assets.exists()
+    finally:
+        in_assets.unlink(missing_ok=True)
+        if not had_cache_folder and in_assets.parent.exists():
+            in_assets.parent.rmdir()
+    elsewhere = tmp_path / "__pycache__" / "probe.pyc"
+    loader.set_data(str(elsewhere), b"bytecode")
+    assert elsewhere.read_bytes() == b"bytecode"
