@@ -57,7 +57,7 @@ synth: setup ## synthesize the reference app with cdk-nag and the perimeter chec
 	$(PY) -m secure_serverless.perimeter $(OUT)
 
 # The test run caches bytecode even where the environment sets PYTHONDONTWRITEBYTECODE: the
-# run starts about 40 Python processes, and each would compile the kit's sources again. The
+# run starts about 80 Python processes, and each would compile the kit's sources again. The
 # __pycache__ folders are git-ignored, excluded from every Lambda asset and from local mode's
 # input hash, and tests/conftest.py keeps them out of lambdas/ (deployment assets).
 PYTEST_ARGS ?=

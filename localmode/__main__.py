@@ -239,8 +239,6 @@ def _signed_in(state: dict[str, Any], user_name: str) -> dict[str, Any]:
     from botocore.config import Config
     from botocore.exceptions import EndpointConnectionError
 
-    from kit_auth.totp import current_code
-
     from .scenarios import LOCAL_CODE_MARGIN, Demo, Target
 
     user = state["users"].get(user_name)
@@ -270,10 +268,9 @@ def _signed_in(state: dict[str, Any], user_name: str) -> dict[str, Any]:
         public=cognito(False),
         code_margin=LOCAL_CODE_MARGIN,
     )
+    demo = Demo(target)
     try:
-        return Demo(target).sign_in(
-            user["email"], user["password"], current_code(user["mfa_secret"], min_remaining=LOCAL_CODE_MARGIN)
-        )
+        return demo.sign_in(user["email"], user["password"], demo.code(user["mfa_secret"]))
     except EndpointConnectionError:
         raise NotServing(
             f"nothing answers at {state['emulator']}: the `kit-local serve` that wrote the state file has stopped;"

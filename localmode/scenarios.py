@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 from kit_auth.cognito import generate_temporary_password
 from kit_auth.srp import SrpClient
-from kit_auth.totp import SingleUseCodes, current_code, totp
+from kit_auth.totp import MIN_REMAINING_SECONDS, SingleUseCodes, current_code, totp
 from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
 from secure_serverless.waf_limits import WAF_MAX_BODY_INSPECTION_BYTES
 
@@ -86,7 +86,7 @@ class Target:
     single_use_codes: bool = False
     #: Seconds a TOTP code must stay current to reach the pool in time (a code nearer the end
     #: of its 30-second step waits for the next one): the round trip to AWS, or to loopback.
-    code_margin: float = 3.0
+    code_margin: float = MIN_REMAINING_SECONDS
 
     @property
     def issuer(self) -> str:

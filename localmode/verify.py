@@ -33,6 +33,7 @@ from botocore.config import Config
 from kit_auth import KitError
 from kit_auth.cognito import Target as StackTarget
 from kit_auth.cognito import fill_from_stack, region_of_pool, stack_name, stack_outputs
+from kit_auth.totp import MIN_REMAINING_SECONDS
 
 from .scenarios import Demo, ScenarioResult, Target, run_all, scenario_keys
 
@@ -54,7 +55,12 @@ class DeployedStack:
 
 
 def find_stack(
-    *, name: str, region: str | None, session: Any, single_use_codes: bool = True, code_margin: float = 3.0
+    *,
+    name: str,
+    region: str | None,
+    session: Any,
+    single_use_codes: bool = True,
+    code_margin: float = MIN_REMAINING_SECONDS,
 ) -> DeployedStack:
     """The stack's API, pool and client from its outputs; its tables and buckets from its resources."""
     cloudformation = session.client("cloudformation", region_name=region)
@@ -124,7 +130,7 @@ def verify(
     keys: tuple[str, ...] | None = None,
     session: Any = None,
     single_use_codes: bool = True,
-    code_margin: float = 3.0,
+    code_margin: float = MIN_REMAINING_SECONDS,
     out: Callable[[str], None] = print,
 ) -> list[ScenarioResult]:
     """Find the stack, run the scenarios against it, clean up; returns the results of those that ran.

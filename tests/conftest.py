@@ -21,7 +21,7 @@ _write_data = SourceFileLoader.set_data
 
 
 def _set_data_outside_assets(self: SourceFileLoader, path: str, data: bytes, *, _mode: int = 0o666) -> None:
-    if _LAMBDAS not in Path(path).parents:
+    if _LAMBDAS not in Path(path).absolute().parents:
         _write_data(self, path, data, _mode=_mode)  # type: ignore[call-arg]
 
 

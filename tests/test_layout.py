@@ -8,8 +8,6 @@ import uuid
 from importlib.machinery import SourceFileLoader
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -39,11 +37,8 @@ def test_pure_python_entry_points_do_not_import_cdk() -> None:
     assert result.stdout.strip() == "False"
 
 
-def test_bytecode_is_written_anywhere_but_into_the_lambda_assets(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bytecode_is_written_anywhere_but_into_the_lambda_assets(tmp_path: Path) -> None:
     """tests/conftest.py's loader guard: lambdas/ folders are deployment assets, so no __pycache__ there."""
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     source = ROOT / "lambdas" / "common" / "python" / "kit_common" / "errors.py"
     loader = SourceFileLoader("bytecode_probe", str(source))
     in_assets = source.parent / "__pycache__" / f"probe-{uuid.uuid4().hex}.pyc"

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from . import KitError
 
 STEP_SECONDS = 30
+#: Seconds a code must stay current to reach Cognito in time: a code nearer its step's end waits.
+MIN_REMAINING_SECONDS = 3.0
 DIGITS = 6
 
 
@@ -45,7 +47,7 @@ def totp(secret: str, *, at: float | None = None, digits: int = DIGITS, step: in
 def current_code(
     secret: str,
     *,
-    min_remaining: float = 3.0,
+    min_remaining: float = MIN_REMAINING_SECONDS,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
