@@ -32,6 +32,7 @@ REQUIRED_FIGURES = (
     "local.unchanged.ready",
     "local.unchanged.done",
     "perimeter.functions.*",
+    "perimeter.shared_bucket.*",
     "handlers.profiles.cold_import",
     "handlers.profiles.warm_request",
     "handlers.notes.cold_import",

@@ -30,6 +30,8 @@ class Plan:
     service_runs: int
     perimeter_sizes: list[int]
     perimeter_runs: int
+    perimeter_shared_sizes: list[int]
+    perimeter_shared_runs: int
     handler_runs: int
     handler_requests: int
     local_runs: int
@@ -42,6 +44,8 @@ FULL = Plan(
     service_runs=2,
     perimeter_sizes=[100, 500],
     perimeter_runs=5,
+    perimeter_shared_sizes=[500, 2000, 10000],
+    perimeter_shared_runs=3,
     handler_runs=3,
     handler_requests=200,
     local_runs=2,
@@ -54,6 +58,8 @@ QUICK = Plan(
     service_runs=1,
     perimeter_sizes=[10, 20],
     perimeter_runs=1,
+    perimeter_shared_sizes=[20],
+    perimeter_shared_runs=1,
     handler_runs=1,
     handler_requests=3,
     local_runs=1,
@@ -89,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     figures += scaling.figures
     _say(f"perimeter check on {plan.perimeter_sizes} generated functions ...")
     figures += perimeter.perimeter_check(sizes=plan.perimeter_sizes, runs=plan.perimeter_runs)
+    _say(f"perimeter check on {plan.perimeter_shared_sizes} functions sharing one bucket ...")
+    figures += perimeter.perimeter_check(
+        sizes=plan.perimeter_shared_sizes, runs=plan.perimeter_shared_runs, shared_bucket=True
+    )
     _say("handlers: cold import and warm invocations ...")
     figures += handlers.handler_figures(runs=plan.handler_runs, requests=plan.handler_requests)
     if args.quick:

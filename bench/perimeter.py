@@ -22,12 +22,23 @@ _FIXTURE = ROOT / "tests" / "perimeter" / "fixtures" / "compliant.template.json"
 _FUNCTIONS_PER_FIXTURE = 2
 
 
-def generated_templates(functions: int) -> tuple[dict[str, dict[str, Any]], str]:
-    """``{name: template}`` with ``functions`` compliant functions, and which generator made it."""
+def generated_templates(functions: int, *, shared_bucket: bool = False) -> tuple[dict[str, dict[str, Any]], str]:
+    """``{name: template}`` with ``functions`` compliant functions, and which generator made it.
+
+    ``shared_bucket``: every function also reads and writes its own prefix of one shared bucket
+    (issue 21's linear-cost case; only the analyzer's own generator makes it).
+    """
     try:
         from secure_serverless.perimeter.synthetic import synthetic_assembly  # the analyzer's own (issue 9)
     except ImportError:
+        if shared_bucket:
+            raise
         return {"Generated": _replicated_fixture(functions)}, "bench (replicated test fixture)"
+    if shared_bucket:
+        return (
+            synthetic_assembly(functions=functions, shared_bucket=True),
+            "secure_serverless.perimeter.synthetic, shared_bucket=True",
+        )
     return synthetic_assembly(functions=functions), "secure_serverless.perimeter.synthetic"
 
 
@@ -44,12 +55,12 @@ def _replicated_fixture(functions: int) -> dict[str, Any]:
     return {"Resources": resources}
 
 
-def perimeter_check(*, sizes: list[int], runs: int) -> list[Figure]:
+def perimeter_check(*, sizes: list[int], runs: int, shared_bucket: bool = False) -> list[Figure]:
     from secure_serverless.perimeter import analyze, load_path
 
     figures = []
     for size in sizes:
-        templates, generator = generated_templates(size)
+        templates, generator = generated_templates(size, shared_bucket=shared_bucket)
         with tempfile.TemporaryDirectory(prefix="bench-perimeter-") as folder:
             paths = []
             for name, template in templates.items():
@@ -64,10 +75,15 @@ def perimeter_check(*, sizes: list[int], runs: int) -> list[Figure]:
                 values.append(time.perf_counter() - started)
                 functions, violations = len(report.matrix), len(report.violations)
         resources = sum(len(template.get("Resources", {})) for template in templates.values())
+        key, what = (
+            ("perimeter.shared_bucket", "functions sharing one bucket")
+            if shared_bucket
+            else ("perimeter.functions", "generated functions")
+        )
         figures.append(
             Figure(
-                f"perimeter.functions.{size}",
-                f"perimeter check, {size} generated functions ({resources} resources)",
+                f"{key}.{size}",
+                f"perimeter check, {size} {what} ({resources} resources)",
                 "s",
                 values,
                 note=f"load_path + analyze; generator: {generator}",

@@ -26,6 +26,7 @@ from secure_serverless.access_levels import (
 )
 
 from . import rules
+from ._sharing import shared_conflicts
 from .assembly import Assembly
 from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .errors import PerimeterInputError, TemplateStructureError
@@ -368,19 +369,15 @@ class _Analysis:
                     self._report(function, rules.SHARED_ROLE, role[1], (), message)
 
     def _check_shared_data(self) -> None:
+        # Indexed (perimeter/_sharing.py): the cost grows with the reachers and their conflicts,
+        # never with the square of the functions reaching one resource.
         for resource, reachers in sorted(self._data_reach.items()):
             owner = self.assembly.indexes[resource[0]]
             is_bucket = kind_of_type(owner.type_of(resource[1])) == S3_PREFIX
-            for function, reach in reachers.items():
-                conflicts = [
-                    other
-                    for other, other_reach in reachers.items()
-                    if other != function
-                    and (not is_bucket or _heads_overlap(reach.heads, other_reach.heads))
-                    and not (self._declares_shared(function, resource) and self._declares_shared(other, resource))
-                ]
-                if not conflicts:
-                    continue
+            shared = {function for function in reachers if self._declares_shared(function, resource)}
+            heads = {function: reach.heads for function, reach in reachers.items()}
+            for function, conflicts in shared_conflicts(heads, shared, by_heads=is_bucket):
+                reach = reachers[function]
                 where = f" (objects under {', '.join(repr(h) for h in sorted(reach.heads))})" if is_bucket else ""
                 label = resource[1] if resource[0] == function[0] else f"{resource[0]}/{resource[1]}"
                 names = ", ".join(
@@ -539,7 +536,3 @@ def _key_head(suffix: str) -> str:
         if character in "*?":
             return key[:position]
     return key
-
-
-def _heads_overlap(mine: set[str], theirs: set[str]) -> bool:
-    return any(a.startswith(b) or b.startswith(a) for a in mine for b in theirs)

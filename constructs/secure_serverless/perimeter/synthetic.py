@@ -4,6 +4,10 @@ Each function gets what the kit gives one: a role, its default policy, a table w
 a KMS key, a dead-letter queue and a log group, so N functions are about 7 x N resources
 (500 functions: 3,500 resources). The shapes are the ones CDK synthesizes.
 
+With ``shared_bucket=True`` every stack also has one bucket and its key, and each function reads
+and writes its own prefix of that bucket (``F0001/``) and uses the bucket's key (declared
+shared): the shape whose cross-function check once grew with the square of the functions.
+
     from secure_serverless.perimeter import analyze
     from secure_serverless.perimeter.synthetic import synthetic_assembly
     report = analyze(synthetic_assembly(functions=500))
@@ -18,15 +22,70 @@ from secure_serverless.access_levels import PERIMETER_METADATA_KEY, actions_for
 _XRAY = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 
 
-def synthetic_assembly(*, functions: int, stacks: int = 1) -> dict[str, dict[str, Any]]:
+def synthetic_assembly(*, functions: int, stacks: int = 1, shared_bucket: bool = False) -> dict[str, dict[str, Any]]:
     """``{stack name: template}`` with ``functions`` compliant functions spread over ``stacks``."""
     templates: dict[str, dict[str, Any]] = {}
     for stack in range(stacks):
-        resources: dict[str, Any] = {}
+        resources: dict[str, Any] = _shared_bucket() if shared_bucket else {}
         for number in range(stack, functions, stacks):
-            resources.update(_function(number))
+            function = _function(number)
+            if shared_bucket:
+                _add_prefix(function, f"F{number:04d}")
+            resources.update(function)
         templates[f"Synthetic{stack}"] = {"Resources": resources}
     return templates
+
+
+_BUCKET, _BUCKET_KEY = "SharedBucket", "SharedBucketKey"
+_SHARE_REASON = "one bucket for every function, each under its own prefix"
+
+
+def _shared_bucket() -> dict[str, Any]:
+    return {
+        _BUCKET_KEY: {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}},
+        _BUCKET: {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {
+                            "ServerSideEncryptionByDefault": {
+                                "SSEAlgorithm": "aws:kms",
+                                "KMSMasterKeyID": _getatt(_BUCKET_KEY),
+                            }
+                        }
+                    ]
+                }
+            },
+        },
+    }
+
+
+def _add_prefix(resources: dict[str, Any], name: str) -> None:
+    """Give function ``name`` read-write on its own prefix of the shared bucket, and the bucket's key."""
+    prefix = f"{name}/"
+    statements = resources[f"{name}RoleDefaultPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    statements.append(
+        {
+            "Action": list(actions_for("s3-prefix", "read-write")),
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [_getatt(_BUCKET), f"/{prefix}*"]]},
+        }
+    )
+    statements.append(
+        {"Action": list(actions_for("kms-key", "encrypt-decrypt")), "Effect": "Allow", "Resource": _getatt(_BUCKET_KEY)}
+    )
+    reach = resources[f"{name}Function"]["Metadata"][PERIMETER_METADATA_KEY]["reach"]
+    reach.append({"kind": "s3-prefix", "resource": _BUCKET, "access": "read-write", "prefix": prefix})
+    reach.append(
+        {
+            "kind": "kms-key",
+            "resource": _BUCKET_KEY,
+            "access": "encrypt-decrypt",
+            "shared": True,
+            "share_reason": _SHARE_REASON,
+        }
+    )
 
 
 def _getatt(logical_id: str, attribute: str = "Arn") -> dict[str, Any]:
