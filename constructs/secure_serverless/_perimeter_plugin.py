@@ -4,27 +4,47 @@ cdk-nag 3 runs as such plugins; registering this one beside it (``register_compl
 makes a cross-service grant, an undeclared reach or a wildcard fail the synth exactly as a cdk-nag
 finding does, with the analyzer's violation lines in the report. It runs on every template of
 the assembly together, so cross-stack references are checked too.
+
+Unlike a cdk-nag finding, no perimeter finding can be acknowledged, and the verdict holds under
+the CDK CLI as under ``python app.py``: see ``_perimeter_gate`` and docs/perimeter.md.
 """
 
 from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aws_cdk as cdk
 import jsii
 
 from ._assembly import NotAnAssemblyError, read_stacks
+from ._perimeter_gate import EXIT_CHECK_FAILED, EXIT_VIOLATIONS, NOT_ACKNOWLEDGEABLE_SHORT, PerimeterGate
 from .perimeter import PerimeterInputError, Violation, analyze, load_path
 
 PLUGIN_NAME = "SecureServerlessPerimeter"
+#: CDK applies no acknowledgment to a fatal violation and prints "Rule <id>", not "Acknowledge with".
+SEVERITY = "fatal"
+#: Rule code of the check's own failures: an acknowledgment of a perimeter rule, a crash, bad input.
+CHECK_FAILED = "P00"
 _DOCS = "docs/perimeter.md"
 
 
 @jsii.implements(cdk.IPolicyValidationPluginBeta1)
 class PerimeterCheck:
-    """Runs ``secure_serverless.perimeter`` over the synthesized templates."""
+    """Runs ``secure_serverless.perimeter`` over the synthesized templates.
+
+    Every finding is reported with severity ``fatal``: aws-cdk-lib and the CDK CLI neither apply an
+    acknowledgment to a fatal violation nor suggest one ("Rule ..." instead of "Acknowledge with
+    ..."). ``validate`` never raises: CDK turns an exception into a report with no violations,
+    which the CLI reads as a success; a crash, unreadable input or an acknowledgment of a
+    perimeter rule is a fatal violation of its own. When the app runs where aws-cdk-lib does not
+    raise by itself (under the CDK CLI), ``gate`` ends the process non-zero at exit.
+    """
+
+    def __init__(self, gate: PerimeterGate | None = None) -> None:
+        self._gate = gate if gate is not None else PerimeterGate(armed=False)
 
     @property
     def name(self) -> str:
@@ -43,61 +63,104 @@ class PerimeterCheck:
         return [rule.code for rule in RULES]
 
     def validate(self, context: cdk.IPolicyValidationContextBeta1) -> cdk.PolicyValidationPluginReportBeta1:
-        paths = list(context.template_paths)
-        acknowledged = _acknowledged_perimeter_rules(paths)
-        if acknowledged:
-            # CDK would let an acknowledgment silence this plugin like any other; a perimeter
-            # violation is never acceptable, so the synth stops here whatever the reason says.
-            raise PerimeterAcknowledgedError(
-                "the perimeter check cannot be acknowledged: "
-                + "; ".join(f"{path} acknowledges {rule}" for path, rule in acknowledged)
-                + ". Fix the grant instead (docs/library-grants.md), or turn the whole check off with "
-                "register_compliance_checks(app, perimeter=False, perimeter_off_reason='...'), which is recorded."
-            )
+        paths: list[str] = []
         try:
-            report = analyze(load_path(paths))
-        except PerimeterInputError as error:
-            return cdk.PolicyValidationPluginReportBeta1(
-                success=False,
-                violations=[
-                    cdk.PolicyViolationBeta1(
-                        rule_name="P00",
-                        description=f"the perimeter check could not read the templates: {error}",
-                        violating_resources=[],
-                        fix="fix the template named in the message, or report it as a bug of the kit",
-                        severity="error",
-                    )
-                ],
-            )
-        for warning in report.warnings:  # out of scope, reported, never failing (docs/perimeter.md)
-            print(f"perimeter check: warning {warning.to_line()}", file=sys.stderr)
-        by_rule: dict[str, list[Violation]] = defaultdict(list)
-        for violation in report.violations:
-            by_rule[violation.code].append(violation)
-        violations = []
-        for code, found in sorted(by_rule.items()):
-            rule = found[0].rule
-            violations.append(
-                cdk.PolicyViolationBeta1(
-                    rule_name=f"{code} {rule.name}",
-                    description="\n".join(v.to_line() for v in found),
-                    violating_resources=[
-                        cdk.PolicyViolatingResourceBeta1(
-                            resource_logical_id=v.function,
-                            locations=[v.resource],
-                            template_path=_template_path(paths, v.template),
-                        )
-                        for v in found
-                    ],
-                    fix=getattr(rule, "fix", None) or f"see {_DOCS} for rule {code}",
-                    severity="error",
+            paths = list(context.template_paths)
+            code, findings = _verdict(paths)
+        except Exception as error:  # whatever fails inside the check fails the check
+            code = EXIT_CHECK_FAILED
+            findings = [_check_failed(f"the perimeter check crashed: {type(error).__name__}: {error}")]
+        if findings:
+            lines = [line for finding in findings for line in finding.lines]
+            self._gate.fail(code, lines, str(Path(paths[0]).parent) if paths else None)
+            # CDK's report shows only violations that name a resource: say the others here.
+            self._gate.tell([line for finding in findings if not finding.resources for line in finding.lines])
+        return cdk.PolicyValidationPluginReportBeta1(
+            success=not findings, violations=[finding.violation(paths) for finding in findings]
+        )
+
+
+@dataclass(frozen=True)
+class _Finding:
+    """One violation of the plugin's report: a rule and the lines (and resources) behind it."""
+
+    rule_name: str
+    lines: list[str]
+    fix: str
+    resources: list[tuple[str, str, str]] = field(default_factory=list)  # (function, resource, template)
+
+    def violation(self, paths: list[str]) -> cdk.PolicyViolationBeta1:
+        return cdk.PolicyViolationBeta1(
+            rule_name=self.rule_name,
+            description="\n".join(self.lines),
+            violating_resources=[
+                cdk.PolicyViolatingResourceBeta1(
+                    resource_logical_id=function,
+                    locations=[resource],
+                    template_path=_template_path(paths, template),
                 )
+                for function, resource, template in self.resources
+            ],
+            fix=f"{self.fix.rstrip('.')}. {NOT_ACKNOWLEDGEABLE_SHORT}",
+            severity=SEVERITY,
+        )
+
+
+def _check_failed(message: str) -> _Finding:
+    return _Finding(
+        f"{CHECK_FAILED} check-failed",
+        [message],
+        "fix the input named in the message (or report a crash as a bug of the kit); the perimeter is unproven "
+        "until the check runs to the end",
+    )
+
+
+def _verdict(paths: list[str]) -> tuple[int, list[_Finding]]:
+    """(exit code, findings) of the perimeter check over ``paths``; raises only on a bug."""
+    findings: list[_Finding] = []
+    code = EXIT_VIOLATIONS
+    try:
+        acknowledged = _acknowledged_perimeter_rules(paths)
+    except PerimeterAcknowledgedError as error:
+        acknowledged = []
+        findings.append(_check_failed(str(error)))
+        code = EXIT_CHECK_FAILED
+    if acknowledged:
+        findings.append(
+            _Finding(
+                f"{CHECK_FAILED} acknowledged-perimeter-rule",
+                [
+                    "the perimeter check cannot be acknowledged: "
+                    + "; ".join(f"{path} acknowledges {rule}" for path, rule in acknowledged)
+                ],
+                "remove the acknowledgment and fix what it names",
             )
-        return cdk.PolicyValidationPluginReportBeta1(success=not violations, violations=violations)
+        )
+    try:
+        report = analyze(load_path(paths))
+    except PerimeterInputError as error:
+        findings.append(_check_failed(f"the perimeter check could not read the templates: {error}"))
+        return EXIT_CHECK_FAILED, findings
+    for warning in report.warnings:  # out of scope, reported, never failing (docs/perimeter.md)
+        print(f"perimeter check: warning {warning.to_line()}", file=sys.stderr)
+    by_rule: dict[str, list[Violation]] = defaultdict(list)
+    for violation in report.violations:
+        by_rule[violation.code].append(violation)
+    for rule_code, found in sorted(by_rule.items()):
+        rule = found[0].rule
+        findings.append(
+            _Finding(
+                f"{rule_code} {rule.name}",
+                [v.to_line() for v in found],
+                getattr(rule, "fix", None) or f"see {_DOCS} for rule {rule_code}",
+                [(v.function, v.resource, v.template) for v in found],
+            )
+        )
+    return code, findings
 
 
 class PerimeterAcknowledgedError(RuntimeError):
-    """An acknowledgment names a rule of the perimeter check (or the acknowledgments cannot be read)."""
+    """The assembly's acknowledgments cannot be read."""
 
 
 def _acknowledged_perimeter_rules(template_paths: list[str]) -> list[tuple[str, str]]:

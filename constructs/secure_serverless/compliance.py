@@ -67,7 +67,8 @@ def register_compliance_checks(
 
     :param packs: names of the cdk-nag packs to run. Default: AwsSolutions and Serverless.
     :param perimeter: run the perimeter check (``secure_serverless.perimeter``) on the synthesized
-        templates: an undeclared or cross-service reach fails the synth. Default: True.
+        templates: an undeclared or cross-service reach fails the synth, under ``cdk synth`` /
+        ``cdk deploy`` as under ``python app.py``, and no acknowledgment silences it. Default: True.
     :param perimeter_off_reason: required with ``perimeter=False``; recorded in each stack's
         metadata as ``SecureServerless::PerimeterCheckOff``. Default: none.
     """
@@ -85,9 +86,11 @@ def register_compliance_checks(
         )
     plugins = [_PACK_CLASSES[name](app) for name in packs]
     if perimeter:
+        from ._perimeter_gate import PerimeterGate, library_raises
         from ._perimeter_plugin import PerimeterCheck
 
-        plugins.append(PerimeterCheck())
+        # Where aws-cdk-lib does not raise by itself (under the CDK CLI), the kit ends the process.
+        plugins.append(PerimeterCheck(PerimeterGate(armed=not library_raises(app.node.try_get_context))))
     else:
         cdk.Aspects.of(app).add(_RecordPerimeterOff(perimeter_off_reason or ""))
     cdk.Validations.of(app).add_plugins(*plugins)
