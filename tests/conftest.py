@@ -71,6 +71,7 @@ UNIT_SECONDS = {
     "tests/localmode [local_env]": 41.0,
     "tests/test_bench.py": 17.0,
     "tests/localmode/test_regulated_local.py": 14.0,
+    "tests/consumer/test_cli_gate.py": 45.0,
     "tests/consumer/test_consumer.py": 14.0,
     "tests/reference [replicated_assembly]": 10.0,
     "tests/consumer/test_grant_paths.py": 7.0,
