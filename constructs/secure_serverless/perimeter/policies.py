@@ -129,6 +129,10 @@ class PolicyIndex:
         for name, (index, resolver) in templates.items():
             self._collect_template(name, index, resolver)
 
+    def is_attached(self, role: RoleKey, template: str, policy: str) -> bool:
+        """True when the managed policy ``policy`` of ``template`` is attached to ``role``."""
+        return (role, template, policy) in self._attached
+
     def lookup(self, name: str) -> TemplateIndex | None:
         entry = self._templates.get(name)
         return entry[0] if entry else None
@@ -286,6 +290,12 @@ class PolicyIndex:
             if "Principal" in statement or "NotPrincipal" in statement:
                 self._role_problem(role, f"{source} {where}", "an identity policy statement names a Principal")
             self._add_parts(role, parts, f"{source} {where}")
+
+    def add_identity_grants(
+        self, holder: RoleKey, index: TemplateIndex, resolver: Resolver, document: Any, source: str
+    ) -> None:
+        """Read an identity policy of another holder (an IAM user whose key a function holds)."""
+        self._add_identity_grants(holder, index, resolver, document, source)
 
     def _add_parts(self, role: RoleKey, parts: _Statement, where: str) -> None:
         for resource, message in parts.problems:
