@@ -27,8 +27,8 @@ from secure_serverless.access_levels import (
 
 from . import rules
 from .assembly import Assembly
-from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .credentials import borrowed_grants, credential_findings
+from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .errors import PerimeterInputError, TemplateStructureError
 from .escalation import control_plane_findings, declared_entry
 from .opaque import opaque_findings

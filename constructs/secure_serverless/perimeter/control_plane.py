@@ -89,7 +89,11 @@ ESCALATION_METHODS: Mapping[str, tuple[str, ...]] = {
         "cloudformation:createstackinstances",
     ),
     "PassRoleToUpdateCloudFormationStackSet": ("iam:passrole", "cloudformation:updatestackset"),
-    "PassExistingRoleToNewCodeBuildProjectThenBuild": ("iam:passrole", "codebuild:createproject", "codebuild:startbuild"),
+    "PassExistingRoleToNewCodeBuildProjectThenBuild": (
+        "iam:passrole",
+        "codebuild:createproject",
+        "codebuild:startbuild",
+    ),
     "PassExistingRoleToNewCodeBuildProjectThenBuildBatch": (
         "iam:passrole",
         "codebuild:createproject",
@@ -230,9 +234,10 @@ _MORE_CONTROL_PLANE = frozenset(
 )
 
 #: Every control-plane action the catalogue names (patterns are matched against this set).
-CONTROL_PLANE_ACTIONS: frozenset[str] = frozenset(
-    {action for actions in ESCALATION_METHODS.values() for action in actions} - _DATA_PLANE_STEPS
-) | _MORE_CONTROL_PLANE
+CONTROL_PLANE_ACTIONS: frozenset[str] = (
+    frozenset({action for actions in ESCALATION_METHODS.values() for action in actions} - _DATA_PLANE_STEPS)
+    | _MORE_CONTROL_PLANE
+)
 
 #: Services whose every write is control plane; read-only verbs of them are not.
 _IDENTITY_SERVICES = frozenset({"iam", "sts", "organizations", "sso", "sso-directory", "identitystore", "account"})

@@ -18,8 +18,8 @@ from . import rules
 from .control_plane import (
     CODE_SERVICES,
     ESCALATION_METHODS,
-    ControlPlaneEntry,
     ROLE_SERVICES,
+    ControlPlaneEntry,
     control_plane_actions,
     held_method_actions,
     methods_with,
@@ -80,7 +80,7 @@ def control_plane_findings(
     for where, entry in sorted(pending.items()):
         methods = sorted({name for action in entry.actions for name in methods_with(action)})
         complete = [name for name in methods if set(ESCALATION_METHODS[name]) <= held]
-        shown = entry.actions if len(entry.actions) <= 12 else entry.actions[:12] + [f"... {len(entry.actions)} in all"]
+        shown = entry.actions if len(entry.actions) <= 12 else [*entry.actions[:12], f"... {len(entry.actions)} in all"]
         parts = [f"role {role[1]} may take control-plane actions on {where} (from {'; '.join(entry.sources)})"]
         if entry.own:
             parts.append(f"{entry.own}: never allowed, even declared")

@@ -24,8 +24,9 @@ from typing import Any
 from secure_serverless import cfn_intrinsics
 
 from . import rules
-from .errors import TemplateStructureError
+from .errors import DanglingReferenceError, TemplateStructureError
 from .intrinsics import Resolver, Sym, Token, literal, render, shape, tokens
+from .names import check_condition_references, folded_names
 from .resource_policies import ResourcePolicy, resource_policies
 from .targets import WILDCARD, Target, classify, is_pattern
 from .template import IAM_ROLE, TemplateIndex
@@ -121,11 +122,15 @@ class PolicyIndex:
         self.trusted_by: dict[RoleKey, list[str]] = defaultdict(list)
         self._attached: set[tuple[RoleKey, str, str]] = set()
         self._roles_by_literal_name: dict[str, list[RoleKey]] = defaultdict(list)
-        for name, (index, _) in templates.items():
+        #: Role names that keep deploy-time parts, as patterns a literal name may match (``names``).
+        self._roles_by_name_pattern: list[tuple[re.Pattern[str], RoleKey]] = []
+        for name, (index, resolver) in templates.items():
+            check_condition_references(index)
             for role in index.of_type(IAM_ROLE):
-                role_name = index.properties(role).get("RoleName")
-                if isinstance(role_name, str):
+                literal_names, patterns = folded_names(index, resolver, role, "RoleName")
+                for role_name in literal_names:
                     self._roles_by_literal_name[role_name].append((name, role))
+                self._roles_by_name_pattern.extend((pattern, (name, role)) for pattern in patterns)
         for name, (index, resolver) in templates.items():
             self._collect_template(name, index, resolver)
 
@@ -526,8 +531,16 @@ class PolicyIndex:
         if text is not None:
             match = re.match(r"^arn:[^:]*:(?:iam|sts)::[^:]*:(?:role/(?:.*/)?|assumed-role/)(?P<name>[^/]+)", text)
             if match:
-                return list(self._roles_by_literal_name.get(match["name"], []))
+                return self._roles_with_name(match["name"])
         return []
+
+    def _roles_with_name(self, name: str) -> list[RoleKey]:
+        """Roles whose name is ``name``, or may be at deploy time (a computed name: fail closed)."""
+        found = list(self._roles_by_literal_name.get(name, []))
+        found += [
+            role for pattern, role in self._roles_by_name_pattern if pattern.fullmatch(name) and role not in found
+        ]
+        return found
 
     def roles_named(self, template: str, sym: Sym) -> list[RoleKey] | None:
         """Roles a ``Roles``/``RoleName`` entry names ([] for a role outside the assembly; None
@@ -541,7 +554,7 @@ class PolicyIndex:
             return None
         text = literal(sym)
         if text is not None:
-            return list(self._roles_by_literal_name.get(text, []))
+            return self._roles_with_name(text)
         by_name = index.by_physical_name(IAM_ROLE, render(sym))
         if by_name is not None:
             return [(template, by_name)]
@@ -692,6 +705,8 @@ def _condition_values(condition: Any, resolver: Resolver, where: str) -> tuple[t
         for key, values in keys.items():
             try:
                 resolved = [literal(sym) for sym in resolver.resolve_list(values, f"{where}.Condition")]
+            except DanglingReferenceError:
+                raise  # a dangling reference is an input error wherever it stands
             except TemplateStructureError:
                 continue
             if resolved and all(value is not None for value in resolved):
