@@ -166,14 +166,14 @@ class _Analysis:
                 role = self._analyze_function((name, function))
                 if role:
                     functions_of_role[role].append((name, function))
-            outside = outside_iam_findings(index)
-            for rule, function, resource, message in outside:
-                self._report((name, function), rule, resource, (), message)
-            seen = {(function, resource) for rule, function, resource, _ in outside if rule is rules.REACH_OUTSIDE_IAM}
+            # An access key found by ``credentials`` is reported once, with what it carries.
+            borrowed = {(f, b.where) for (t, f), items in self._borrowed.items() if t == name for b in items}
+            for rule, function, resource, message in outside_iam_findings(index):
+                if rule is not rules.REACH_OUTSIDE_IAM or (function, resource) not in borrowed:
+                    self._report((name, function), rule, resource, (), message)
             for function in index.of_type(LAMBDA_FUNCTION):
-                for borrowed in self._borrowed.get((name, function), []):
-                    if (function, borrowed.where) not in seen or borrowed.user is not None:
-                        self._report((name, function), rules.REACH_OUTSIDE_IAM, borrowed.where, (), borrowed.message)
+                for item in self._borrowed.get((name, function), []):
+                    self._report((name, function), rules.REACH_OUTSIDE_IAM, item.where, (), item.message)
         self._check_shared_roles(functions_of_role)
         self._check_shared_data()
 

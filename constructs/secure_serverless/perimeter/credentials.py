@@ -57,8 +57,10 @@ def credential_findings(assembly: Assembly) -> dict[FunctionKey, list[Borrowed]]
             environment = properties.get("Environment")
             variables = environment.get("Variables") if isinstance(environment, dict) else None
             places: list[tuple[str, Any]] = []
-            if isinstance(variables, dict):
+            if isinstance(variables, dict) and cfn_intrinsics.intrinsic(variables) is None:
                 places.extend((f"Environment.{name}", value) for name, value in sorted(variables.items()))
+            elif variables is not None:  # Fn::If / Fn::Transform of the whole map: read it as text
+                places.append(("Environment", json.dumps(variables)))
             code = properties.get("Code")
             if isinstance(code, dict) and "ZipFile" in code:
                 places.append(("Code.ZipFile", code["ZipFile"]))

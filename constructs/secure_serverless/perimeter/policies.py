@@ -35,6 +35,11 @@ _AWS_MANAGED_POLICY = re.compile(r"^arn:[^:]*:iam::aws:policy/(?P<name>.+)$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ROOT_ARN = re.compile(r"^arn:[^:]*:iam::(?P<account>[^:]*):root$")
 
+#: Service principals that are the Lambda service (also written with ``${AWS::URLSuffix}``).
+_LAMBDA_SERVICES = frozenset(
+    {"lambda.amazonaws.com", "edgelambda.amazonaws.com", "lambda.${AWS::URLSuffix}", "edgelambda.${AWS::URLSuffix}"}
+)
+
 #: A role of the assembly: (template name, logical id).
 RoleKey = tuple[str, str]
 
@@ -266,7 +271,7 @@ class PolicyIndex:
                 continue
             principals = self._principals(name, index, resolver, statement, f"{source} {where}")
             for service in principals.services:
-                if service not in ("lambda.amazonaws.com", "edgelambda.amazonaws.com"):
+                if service not in _LAMBDA_SERVICES:
                     self.trusted_by[(name, role)].append(f"the service {service}")
             if principals.everyone or principals.unknown:
                 self.trusted_by[(name, role)].append(

@@ -23,7 +23,7 @@ from .rules import Rule
 
 #: Service principals that are the Lambda service itself (Lambda@Edge included).
 _LAMBDA_SERVICES = frozenset(
-    {"lambda.amazonaws.com", "edgelambda.amazonaws.com", "lambda.amazonaws.com.cn", "lambda.${AWS::URLSuffix}"}
+    {"lambda.amazonaws.com", "edgelambda.amazonaws.com", "lambda.${AWS::URLSuffix}", "edgelambda.${AWS::URLSuffix}"}
 )
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _FIX = "let the role's trust policy name only the service principal lambda.amazonaws.com"
