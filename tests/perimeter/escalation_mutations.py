@@ -573,11 +573,6 @@ def _(b: TemplateBuilder) -> Assembly:
     return {"stack": b.template, "other": other}
 
 
-@case("opaque", "a stack-level Transform (language extensions)", "fail", "P14", function="Transform")
-def _(b: TemplateBuilder) -> None:
-    b.template["Transform"] = ["AWS::LanguageExtensions"]
-
-
 # == 4. computed names ================================================================================
 
 
@@ -663,16 +658,6 @@ def _(b: TemplateBuilder) -> None:
         NOTES_POLICY,
         "lambda:UpdateFunctionCode",
         {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:files-fn"},
-    )
-
-
-@case("computed-name", "computed TableName, grant by the literal ARN", "fail", "P07")
-def _(b: TemplateBuilder) -> None:
-    b.resources[FILES_TABLE]["Properties"]["TableName"] = {"Fn::Sub": ["${A}-${B}", {"A": "files", "B": "table"}]}
-    b.allow(
-        NOTES_POLICY,
-        "dynamodb:GetItem",
-        {"Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/files-table"},
     )
 
 
