@@ -284,10 +284,14 @@ _METHOD_ACTIONS: frozenset[str] = frozenset(a for actions in ESCALATION_METHODS.
 
 def held_method_actions(actions: Iterable[str], *, not_action: bool) -> set[str]:
     """The actions of the published methods (lower case) a statement grants, patterns expanded."""
-    patterns = [action.lower() for action in actions]
+    lowered = [action.lower() for action in actions]
     if not_action:
-        return {a for a in _METHOD_ACTIONS if not any(fnmatch.fnmatchcase(a, p) for p in patterns)}
-    return {a for a in _METHOD_ACTIONS if any(fnmatch.fnmatchcase(a, p) for p in patterns)}
+        return {a for a in _METHOD_ACTIONS if not any(fnmatch.fnmatchcase(a, p) for p in lowered)}
+    held = {a for a in lowered if a in _METHOD_ACTIONS}
+    patterns = [p for p in lowered if "*" in p or "?" in p]
+    if patterns:
+        held |= {a for a in _METHOD_ACTIONS if any(fnmatch.fnmatchcase(a, p) for p in patterns)}
+    return held
 
 
 def methods_with(action: str) -> list[str]:

@@ -58,7 +58,6 @@ def control_plane_findings(
     """P17 violations of one function: every control-plane action its role may take, by resource."""
     template = function[0]
     grants = list(grants)
-    held = _held_actions(grants)
     pending: dict[str, _Pending] = {}
     for grant in grants:
         actions = control_plane_actions(grant.actions, not_action=grant.not_action)
@@ -77,6 +76,7 @@ def control_plane_findings(
                 entry.sources.append(grant.source)
             entry.own = entry.own or own
     findings: list[Finding] = []
+    held = _held_actions(grants) if pending else set()
     for where, entry in sorted(pending.items()):
         methods = sorted({name for action in entry.actions for name in methods_with(action)})
         complete = [name for name in methods if set(ESCALATION_METHODS[name]) <= held]

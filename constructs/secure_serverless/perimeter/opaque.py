@@ -14,6 +14,7 @@ A stack-level ``Transform`` is already reported by the assembly (P14).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,6 +56,8 @@ def opaque_findings(assembly: Assembly, template: str) -> list[Finding]:
     resources = index.template.get("Resources", {})
     if isinstance(resources, dict) and "Fn::Transform" in resources:
         findings.append(("Resources", rules.OPAQUE_TEMPLATE, f"Resources holds Fn::Transform: {_FIX}"))
+    # One pass of the C JSON encoder tells whether any walk for Fn::Transform is needed at all.
+    has_transform = "Fn::Transform" in json.dumps(resources)
     for logical_id in sorted(index.resources):
         resource_type = index.type_of(logical_id)
         resource = index.resources[logical_id]
@@ -68,7 +71,7 @@ def opaque_findings(assembly: Assembly, template: str) -> list[Finding]:
                 )
             )
             continue
-        if _sensitive(resource_type):
+        if has_transform and _sensitive(resource_type):
             for path in _transforms(resource, logical_id, 0):
                 findings.append(
                     (
