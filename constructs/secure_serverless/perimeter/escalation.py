@@ -129,7 +129,7 @@ def _own(target: Target, function: FunctionKey, role: RoleKey, policies: PolicyI
 def declared_entry(perimeter: Perimeter, action: str, grant: Grant, template: str) -> ControlPlaneEntry | None:
     """The ``control_plane`` entry declaring exactly this action on exactly this grant's resource."""
     target = grant.target
-    if grant.not_action or "*" in action or "?" in action:
+    if not perimeter.control_plane or grant.not_action or "*" in action or "?" in action:
         return None
     if target.status == "resource" and target.logical_id is not None and not target.suffix:
         if (target.template or template) != template:
