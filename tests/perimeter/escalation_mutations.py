@@ -152,7 +152,7 @@ for _label, _fields in _SPELLINGS.items():
     _spelling_case(_label, _fields)
 
 
-#: Every published method (cloudsplaining 0.9.1's list), its actions granted on "*".
+#: Every published method (all 59 of cloudsplaining 0.9.1's list), its actions granted on "*".
 _METHODS: dict[str, list[str]] = {
     "CreateAccessKey": ["iam:CreateAccessKey"],
     "CreateLoginProfile": ["iam:CreateLoginProfile"],
@@ -207,6 +207,62 @@ _METHODS: dict[str, list[str]] = {
     "PassExistingRoleToNewSageMakerTrainingJob": ["iam:PassRole", "sagemaker:CreateTrainingJob"],
     "CreatePolicyVersionThenAssumeRole": ["iam:CreatePolicyVersion", "sts:AssumeRole"],
     "PutRolePolicyThenUpdateAssumeRolePolicy": ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"],
+    # the other methods of the list, as cloudsplaining writes them (lower case)
+    "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo": [
+        "iam:passrole",
+        "lambda:createfunction",
+        "lambda:createeventsourcemapping",
+        "dynamodb:createtable",
+        "dynamodb:putitem",
+    ],
+    "AccessExistingBedrockCodeInterpreterSession": [
+        "bedrock-agentcore:startcodeinterpretersession",
+        "bedrock-agentcore:invokecodeinterpreter",
+    ],
+    "UpdateAndInvokeLambdaFunction": ["lambda:updatefunctioncode", "lambda:invokefunction"],
+    "UpdateSageMakerNotebookLifecycleConfig": [
+        "sagemaker:createnotebookinstancelifecycleconfig",
+        "sagemaker:stopnotebookinstance",
+        "sagemaker:updatenotebookinstance",
+        "sagemaker:startnotebookinstance",
+    ],
+    "PassExistingRoleToNewBedrockCodeInterpreter": [
+        "iam:passrole",
+        "bedrock-agentcore:createcodeinterpreter",
+        "bedrock-agentcore:startcodeinterpretersession",
+        "bedrock-agentcore:invokecodeinterpreter",
+    ],
+    "PassRoleToUpdateCloudFormationStackSet": ["iam:passrole", "cloudformation:updatestackset"],
+    "PassExistingRoleToNewCodeBuildProjectThenBuildBatch": [
+        "iam:passrole",
+        "codebuild:createproject",
+        "codebuild:startbuildbatch",
+    ],
+    "PassExistingRoleToNewECSClusterServiceTask": [
+        "iam:passrole",
+        "ecs:createcluster",
+        "ecs:registertaskdefinition",
+        "ecs:createservice",
+    ],
+    "PassExistingRoleToNewECSClusterRunTask": [
+        "iam:passrole",
+        "ecs:createcluster",
+        "ecs:registertaskdefinition",
+        "ecs:runtask",
+    ],
+    "PassExistingRoleToNewECSService": ["iam:passrole", "ecs:registertaskdefinition", "ecs:createservice"],
+    "PassExistingRoleToNewECSTaskViaStartTask": ["iam:passrole", "ecs:registertaskdefinition", "ecs:starttask"],
+    "PassExistingRoleToNewGlueJobViaTrigger": ["iam:passrole", "glue:createjob", "glue:createtrigger"],
+    "PassExistingRoleToUpdatedGlueJobThenRun": ["iam:passrole", "glue:updatejob", "glue:startjobrun"],
+    "PassExistingRoleToUpdatedGlueJobViaTrigger": ["iam:passrole", "glue:updatejob", "glue:createtrigger"],
+    "PassExistingRoleToNewLambdaThenAddPermission": ["iam:passrole", "lambda:createfunction", "lambda:addpermission"],
+    "PassExistingRoleToNewSageMakerNotebookInstance": ["iam:passrole", "sagemaker:createnotebookinstance"],
+    "PassExistingRoleToNewSageMakerProcessingJob": ["iam:passrole", "sagemaker:createprocessingjob"],
+    "CreateAndRotateAccessKey": ["iam:createaccesskey", "iam:deleteaccesskey"],
+    "AttachUserPolicyThenCreateAccessKey": ["iam:attachuserpolicy", "iam:createaccesskey"],
+    "PutUserPolicyThenCreateAccessKey": ["iam:putuserpolicy", "iam:createaccesskey"],
+    "AttachRolePolicyThenUpdateAssumeRolePolicy": ["iam:attachrolepolicy", "iam:updateassumerolepolicy"],
+    "CreatePolicyVersionThenUpdateAssumeRolePolicy": ["iam:createpolicyversion", "iam:updateassumerolepolicy"],
 }
 
 
@@ -254,6 +310,32 @@ for _label, (_action, _target) in _ON_OTHERS.items():
 @case("control-plane", "lambda:UpdateFunctionCode on its own code", "fail", "P17", mentions=("function itself",))
 def _(b: TemplateBuilder) -> None:
     b.allow(NOTES_POLICY, "lambda:UpdateFunctionCode", getatt(NOTES_FUNCTION))
+
+
+@case(
+    "control-plane",
+    "PutRolePolicy on every role of the account",
+    "fail",
+    "P17",
+    mentions=("includes the function's own role",),
+)
+def _(b: TemplateBuilder) -> None:
+    b.allow(NOTES_POLICY, "iam:PutRolePolicy", {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"})
+
+
+@case(
+    "control-plane",
+    "UpdateFunctionCode on every function of the account",
+    "fail",
+    "P17",
+    mentions=("includes the function itself",),
+)
+def _(b: TemplateBuilder) -> None:
+    b.allow(
+        NOTES_POLICY,
+        "lambda:UpdateFunctionCode",
+        {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*"},
+    )
 
 
 @case("control-plane", "PassRole on its own role through the bucket policy", "fail", "P17")
