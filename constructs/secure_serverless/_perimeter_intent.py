@@ -21,6 +21,7 @@ class PerimeterDeclaration:
         self._role = role
         self._reach: list[dict[str, Any]] = []
         self._wildcards: list[dict[str, Any]] = []
+        self._control_plane: list[dict[str, Any]] = []
         self._function = function
         self._write()
 
@@ -83,10 +84,18 @@ class PerimeterDeclaration:
         self._wildcards.append({"actions": sorted(actions), "resource": resource, "reason": reason})
         self._write()
 
+    def declare_control_plane(self, *, actions: list[str], resources: list[str], reason: str) -> None:
+        """Record a control-plane reach: exact actions on exact resources (logical ids or ARNs)."""
+        self._control_plane.append({"actions": sorted(actions), "resources": resources, "reason": reason})
+        self._write()
+
     def to_metadata(self) -> dict[str, Any]:
-        return {
+        metadata: dict[str, Any] = {
             "version": 2,
             "role": self._stack.get_logical_id(self._role),
             "reach": self._reach,
             "wildcards": self._wildcards,
         }
+        if self._control_plane:  # absent unless declared: templates without one stay unchanged
+            metadata["control_plane"] = self._control_plane
+        return metadata

@@ -23,9 +23,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from . import access_levels
+from ._control_plane_reach import declare_control_plane_reach
 from ._grants import cfn_of, claim, key_of
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._perimeter_intent import PerimeterDeclaration
@@ -338,6 +339,20 @@ class SecureFunction(Construct):
             access="invoke",
             resource_arns=[self.function.function_arn],
         )
+
+    def declare_control_plane_reach(
+        self, *, actions: Sequence[str], resources: Sequence[IConstruct | str], reason: str
+    ) -> iam.Grant:
+        """Grant and declare control-plane actions (IAM, STS, Lambda code and configuration, resource
+        policies...) on exact resources; the perimeter check (P17) refuses any other.
+
+        :param actions: exact control-plane actions, e.g. ``["lambda:UpdateFunctionConfiguration"]``.
+        :param resources: constructs of the app (their ARN is granted, their logical id declared) or
+            literal ARNs without wildcards. Never ``*``, the function itself or its own role.
+        :param reason: why the function needs it, for the reviewer (at least 20 characters); shown in
+            the perimeter matrix.
+        """
+        return declare_control_plane_reach(self, actions=actions, resources=resources, reason=reason)
 
     def consume_queue(self, queue: sqs.IQueue, **options: Any) -> iam.Grant:
         """Make ``queue`` an event source of this function (exact consume actions, declared).

@@ -28,14 +28,18 @@ from secure_serverless.access_levels import (
 from . import rules
 from ._sharing import shared_conflicts
 from .assembly import Assembly
+from .credentials import borrowed_grants, credential_findings
 from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .errors import PerimeterInputError, TemplateStructureError
+from .escalation import control_plane_findings, declared_entry
+from .opaque import opaque_findings
 from .outside_iam import outside_iam_findings
 from .policies import Grant, PolicyIndex, RoleFinding, RoleKey
 from .report import FunctionPerimeter, ReachRow, Report, Violation
 from .rules import Rule
 from .targets import STREAM_SUFFIX, Target, is_pattern
 from .template import LAMBDA_FUNCTION
+from .trust import trust_findings
 
 #: Kinds holding data: reaching one from two functions breaks their isolation.
 DATA_KINDS = frozenset(
@@ -60,6 +64,8 @@ ResourceKey = tuple[str, str]
 
 #: Matrix label of a wildcard the metadata records under ``wildcards`` (the reason is in the row).
 RECORDED_WILDCARD = "recorded wildcard"
+#: Matrix label of a control-plane reach the metadata declares under ``control_plane``.
+CONTROL_PLANE_ACCESS = "control-plane"
 
 KIT_GRANTS_HINT = (
     "kit functions get access only through the kit's grant methods (SecureTable.grant, "
@@ -150,15 +156,25 @@ class _Analysis:
         self._data_reach: dict[ResourceKey, dict[FunctionKey, _DataReach]] = defaultdict(dict)
         self._data_resources = self._collect_data_resources()
         functions_of_role: dict[RoleKey, list[FunctionKey]] = defaultdict(list)
+        #: Access keys handed to each function, found once (``credentials``).
+        self._borrowed = credential_findings(assembly)
         for name, index in assembly.indexes.items():
             for problem_resource, message in assembly.problems.get(name, []):
                 self._report((name, problem_resource), rules.UNRESOLVED_RESOURCE, problem_resource, (), message)
+            for resource, feature_rule, message in opaque_findings(assembly, name):
+                self._report((name, resource), feature_rule, resource, (), message)
             for function in index.of_type(LAMBDA_FUNCTION):
                 role = self._analyze_function((name, function))
                 if role:
                     functions_of_role[role].append((name, function))
+            # An access key found by ``credentials`` is reported once, with what it carries.
+            borrowed = {(f, b.where) for (t, f), items in self._borrowed.items() if t == name for b in items}
             for rule, function, resource, message in outside_iam_findings(index):
-                self._report((name, function), rule, resource, (), message)
+                if rule is not rules.REACH_OUTSIDE_IAM or (function, resource) not in borrowed:
+                    self._report((name, function), rule, resource, (), message)
+            for function in index.of_type(LAMBDA_FUNCTION):
+                for item in self._borrowed.get((name, function), []):
+                    self._report((name, function), rules.REACH_OUTSIDE_IAM, item.where, (), item.message)
         self._check_shared_roles(functions_of_role)
         self._check_shared_data()
 
@@ -203,12 +219,16 @@ class _Analysis:
             )
         for finding in self._role_findings(role_key):
             self._report(key, finding.rule, finding.resource, (), finding.message)
-        grants = [
-            grant
-            for grant in list(self.policies.grants[role_key])
-            + [grant for grant, spared in self.policies.everyone_grants if role_key not in spared]
-            if not _is_own_role(grant.target, role_key, template)  # assuming itself adds nothing
+        all_grants = list(self.policies.grants[role_key]) + [
+            grant for grant, spared in self.policies.everyone_grants if role_key not in spared
         ]
+        all_grants += borrowed_grants(self.assembly, self.policies, key, self._borrowed)
+        for rule, resource, actions, message in control_plane_findings(
+            key, role_key, perimeter, all_grants, self.policies, self._display
+        ) + trust_findings(self.assembly, role_key):
+            self._report(key, rule, resource, actions, message)
+        # Assuming itself adds nothing (its control-plane reach on itself is judged above).
+        grants = [grant for grant in all_grants if not _is_own_role(grant.target, role_key, template)]
         reach = self._judge_grants(key, perimeter, grants)
         role_label = role.logical_id if role_key[0] == template else f"{role_key[0]}/{role.logical_id}"
         self.matrix.append(FunctionPerimeter(template, function, role_label, declared, reach))
@@ -253,6 +273,9 @@ class _Analysis:
 
     def _judge(self, template: str, perimeter: Perimeter, action: str, grant: Grant) -> _Verdict:
         target = grant.target
+        control_plane = declared_entry(perimeter, action, grant, template)
+        if control_plane is not None:
+            return _Verdict(CONTROL_PLANE_ACCESS, [], control_plane.reason)
         wildcard_action = grant.not_action or is_pattern(action)
         findings, allowed, access = self._judge_resource(template, perimeter, target, action, grant)
         if wildcard_action:

@@ -22,6 +22,7 @@ from secure_serverless.access_levels import (
     kind_of_type,
 )
 
+from .control_plane import ControlPlaneEntry, read_control_plane
 from .targets import is_pattern
 from .template import TemplateIndex
 
@@ -64,6 +65,16 @@ class Perimeter:
     role: str | None
     reach: tuple[ReachEntry, ...] = ()
     wildcards: tuple[WildcardEntry, ...] = ()
+    #: Declared control-plane reach (``control_plane``): exact actions on exact resources, with a reason.
+    control_plane: tuple[ControlPlaneEntry, ...] = ()
+
+    def control_plane_for(self, action: str, resource: str) -> ControlPlaneEntry | None:
+        """The ``control_plane`` entry declaring exactly ``action`` on ``resource`` (a logical id or ARN)."""
+        lowered = action.lower()
+        for entry in self.control_plane:
+            if lowered in entry.actions and resource in entry.resources:
+                return entry
+        return None
 
     def entries_for(self, logical_id: str) -> list[ReachEntry]:
         return [entry for entry in self.reach if entry.resource == logical_id]
@@ -109,7 +120,10 @@ def read_perimeter(index: TemplateIndex, function: str) -> tuple[Perimeter | Non
         for position, item in enumerate(_list(raw, "wildcards", problems))
         if (wildcard := _wildcard_entry(item, f"wildcards[{position}]", problems)) is not None
     ]
-    return Perimeter(role, tuple(reach), tuple(wildcards)), problems
+    control_plane = read_control_plane(
+        raw.get("control_plane"), has_resource=index.has, own=(role, function), where="control_plane", problems=problems
+    )
+    return Perimeter(role, tuple(reach), tuple(wildcards), control_plane), problems
 
 
 def logical_id_of(value: Any) -> str | None:

@@ -24,8 +24,9 @@ from typing import Any
 from secure_serverless import cfn_intrinsics
 
 from . import rules
-from .errors import TemplateStructureError
+from .errors import DanglingReferenceError, TemplateStructureError
 from .intrinsics import Resolver, Sym, Token, literal, render, shape, tokens
+from .names import check_condition_references, folded_names
 from .resource_policies import ResourcePolicy, resource_policies
 from .targets import WILDCARD, Target, classify, is_pattern
 from .template import IAM_ROLE, TemplateIndex
@@ -33,6 +34,11 @@ from .template import IAM_ROLE, TemplateIndex
 _AWS_MANAGED_POLICY = re.compile(r"^arn:[^:]*:iam::aws:policy/(?P<name>.+)$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ROOT_ARN = re.compile(r"^arn:[^:]*:iam::(?P<account>[^:]*):root$")
+
+#: Service principals that are the Lambda service (also written with ``${AWS::URLSuffix}``).
+_LAMBDA_SERVICES = frozenset(
+    {"lambda.amazonaws.com", "edgelambda.amazonaws.com", "lambda.${AWS::URLSuffix}", "edgelambda.${AWS::URLSuffix}"}
+)
 
 #: A role of the assembly: (template name, logical id).
 RoleKey = tuple[str, str]
@@ -121,13 +127,21 @@ class PolicyIndex:
         self.trusted_by: dict[RoleKey, list[str]] = defaultdict(list)
         self._attached: set[tuple[RoleKey, str, str]] = set()
         self._roles_by_literal_name: dict[str, list[RoleKey]] = defaultdict(list)
-        for name, (index, _) in templates.items():
+        #: Role names that keep deploy-time parts, as patterns a literal name may match (``names``).
+        self._roles_by_name_pattern: list[tuple[re.Pattern[str], RoleKey]] = []
+        for name, (index, resolver) in templates.items():
+            check_condition_references(index)
             for role in index.of_type(IAM_ROLE):
-                role_name = index.properties(role).get("RoleName")
-                if isinstance(role_name, str):
+                literal_names, patterns = folded_names(index, resolver, role, "RoleName")
+                for role_name in literal_names:
                     self._roles_by_literal_name[role_name].append((name, role))
+                self._roles_by_name_pattern.extend((pattern, (name, role)) for pattern in patterns)
         for name, (index, resolver) in templates.items():
             self._collect_template(name, index, resolver)
+
+    def is_attached(self, role: RoleKey, template: str, policy: str) -> bool:
+        """True when the managed policy ``policy`` of ``template`` is attached to ``role``."""
+        return (role, template, policy) in self._attached
 
     def lookup(self, name: str) -> TemplateIndex | None:
         entry = self._templates.get(name)
@@ -257,7 +271,7 @@ class PolicyIndex:
                 continue
             principals = self._principals(name, index, resolver, statement, f"{source} {where}")
             for service in principals.services:
-                if service not in ("lambda.amazonaws.com", "edgelambda.amazonaws.com"):
+                if service not in _LAMBDA_SERVICES:
                     self.trusted_by[(name, role)].append(f"the service {service}")
             if principals.everyone or principals.unknown:
                 self.trusted_by[(name, role)].append(
@@ -286,6 +300,12 @@ class PolicyIndex:
             if "Principal" in statement or "NotPrincipal" in statement:
                 self._role_problem(role, f"{source} {where}", "an identity policy statement names a Principal")
             self._add_parts(role, parts, f"{source} {where}")
+
+    def add_identity_grants(
+        self, holder: RoleKey, index: TemplateIndex, resolver: Resolver, document: Any, source: str
+    ) -> None:
+        """Read an identity policy of another holder (an IAM user whose key a function holds)."""
+        self._add_identity_grants(holder, index, resolver, document, source)
 
     def _add_parts(self, role: RoleKey, parts: _Statement, where: str) -> None:
         for resource, message in parts.problems:
@@ -516,8 +536,16 @@ class PolicyIndex:
         if text is not None:
             match = re.match(r"^arn:[^:]*:(?:iam|sts)::[^:]*:(?:role/(?:.*/)?|assumed-role/)(?P<name>[^/]+)", text)
             if match:
-                return list(self._roles_by_literal_name.get(match["name"], []))
+                return self._roles_with_name(match["name"])
         return []
+
+    def _roles_with_name(self, name: str) -> list[RoleKey]:
+        """Roles whose name is ``name``, or may be at deploy time (a computed name: fail closed)."""
+        found = list(self._roles_by_literal_name.get(name, []))
+        found += [
+            role for pattern, role in self._roles_by_name_pattern if pattern.fullmatch(name) and role not in found
+        ]
+        return found
 
     def roles_named(self, template: str, sym: Sym) -> list[RoleKey] | None:
         """Roles a ``Roles``/``RoleName`` entry names ([] for a role outside the assembly; None
@@ -531,7 +559,7 @@ class PolicyIndex:
             return None
         text = literal(sym)
         if text is not None:
-            return list(self._roles_by_literal_name.get(text, []))
+            return self._roles_with_name(text)
         by_name = index.by_physical_name(IAM_ROLE, render(sym))
         if by_name is not None:
             return [(template, by_name)]
@@ -682,6 +710,8 @@ def _condition_values(condition: Any, resolver: Resolver, where: str) -> tuple[t
         for key, values in keys.items():
             try:
                 resolved = [literal(sym) for sym in resolver.resolve_list(values, f"{where}.Condition")]
+            except DanglingReferenceError:
+                raise  # a dangling reference is an input error wherever it stands
             except TemplateStructureError:
                 continue
             if resolved and all(value is not None for value in resolved):

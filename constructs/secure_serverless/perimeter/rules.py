@@ -127,6 +127,33 @@ REACH_OUTSIDE_IAM = Rule(
     "and give each function its own file system access point.",
 )
 
+CONTROL_PLANE = Rule(
+    "P17",
+    "control-plane-reach",
+    "The role may act on the control plane (IAM, STS, Lambda code and configuration, services that run "
+    "code with a passed role): a published privilege-escalation method, or a change to the function's own "
+    "role, trust or code, which makes every perimeter meaningless.",
+    "Remove the action. A function that must manage other resources declares it with "
+    "SecureFunction.declare_control_plane_reach(actions=..., resources=..., reason=...) on exact resources; "
+    "its own role, trust policy and code can never be declared.",
+)
+WIDE_TRUST = Rule(
+    "P18",
+    "wide-trust",
+    "The function's role trusts more than the Lambda service (the account root, another principal, '*', "
+    "another service, a federated identity): whoever it trusts can become the function.",
+    "Let the role's trust policy name only the service principal lambda.amazonaws.com.",
+)
+OPAQUE_TEMPLATE = Rule(
+    "P19",
+    "opaque-template",
+    "The template uses a feature whose result the analyzer cannot see (Fn::Transform / AWS::Include inside "
+    "a role, policy, function or resource policy, a module, a StackSet, a Service Catalog product, a private "
+    "registry type, a custom resource with an external provider handed a role or data resource).",
+    "Write the resource out in the template (synthesize what the transform, module or product produces), "
+    "or keep roles and data resources away from what the analyzer cannot read.",
+)
+
 #: Rules reported as warnings: shown in the report, never failing the check.
 WARNING_RULES = frozenset({"P15"})
 
@@ -147,4 +174,7 @@ RULES: tuple[Rule, ...] = (
     UNRESOLVED_RESOURCE,
     OUT_OF_SCOPE,
     REACH_OUTSIDE_IAM,
+    CONTROL_PLANE,
+    WIDE_TRUST,
+    OPAQUE_TEMPLATE,
 )
