@@ -27,6 +27,7 @@ from secure_serverless.access_levels import (
 
 from . import rules
 from .assembly import Assembly
+from .dataflow import data_flow_findings
 from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .errors import PerimeterInputError, TemplateStructureError
 from .outside_iam import outside_iam_findings
@@ -160,6 +161,8 @@ class _Analysis:
                 self._report((name, function), rule, resource, (), message)
         self._check_shared_roles(functions_of_role)
         self._check_shared_data()
+        for key, rule, resource, message in data_flow_findings(assembly, self.policies, self._perimeters):
+            self._report(key, rule, resource, (), message)
 
     def report(self) -> Report:
         violations = sorted(self.violations, key=_order)

@@ -127,6 +127,17 @@ REACH_OUTSIDE_IAM = Rule(
     "and give each function its own file system access point.",
 )
 
+UNDECLARED_DATA_FLOW = Rule(
+    "P17",
+    "undeclared-data-flow",
+    "Data of one service reaches another service's principal by a path that is not declared on both sides: "
+    "an event source mapping, a pipe, a subscription, a log subscription, replication or an export, a state "
+    "machine, a code package, a table import, a dynamic reference, overlapping file system access points, "
+    "a bucket ACL (the path is named step by step).",
+    "Declare the flow on both sides (the owner declares the data 'shared' with a share_reason, and so does the "
+    "receiving service), or remove the step that carries the data (docs/perimeter.md, 'Data flow').",
+)
+
 #: Rules reported as warnings: shown in the report, never failing the check.
 WARNING_RULES = frozenset({"P15"})
 
@@ -147,4 +158,5 @@ RULES: tuple[Rule, ...] = (
     UNRESOLVED_RESOURCE,
     OUT_OF_SCOPE,
     REACH_OUTSIDE_IAM,
+    UNDECLARED_DATA_FLOW,
 )
