@@ -372,6 +372,94 @@ def _(b: TemplateBuilder) -> None:
     )
 
 
+# == EventBridge and custom resources (CDK's helpers) ==========================================
+
+
+@leak(
+    "eventbridge",
+    "bucket events on the default bus, a rule targets the other function",
+    NOTES_FUNCTION,
+    BUCKET,
+    "default event bus",
+    "Rule",
+    NOTES_FUNCTION,
+)
+def _(b: TemplateBuilder) -> None:
+    _bucket(b)["NotificationConfiguration"] = {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    add(
+        b,
+        "Rule",
+        "AWS::Events::Rule",
+        EventPattern={"source": ["aws.s3"]},
+        Targets=[{"Id": "t", "Arn": getatt(NOTES_FUNCTION)}],
+    )
+
+
+@leak(
+    "eventbridge",
+    "events forwarded to a bus, a rule's dead-letter queue is the other's",
+    FILES_FUNCTION,
+    NOTES_DLQ,
+    "Forward",
+    "NotesBus",
+    "Rule",
+    FILES_DLQ,
+)
+def _(b: TemplateBuilder) -> None:
+    add(b, "NotesBus", "AWS::Events::EventBus", Name="notes")
+    add(
+        b,
+        "Forward",
+        "AWS::Pipes::Pipe",
+        RoleArn=role(b, "PipeRole", "pipes.amazonaws.com"),
+        Source=getatt(NOTES_DLQ),
+        Target=getatt("NotesBus"),
+    )
+    add(
+        b,
+        "Rule",
+        "AWS::Events::Rule",
+        EventBusName={"Ref": "NotesBus"},
+        EventPattern={"source": ["notes"]},
+        Targets=[{"Id": "t", "Arn": getatt(NOTES_FUNCTION), "DeadLetterConfig": {"Arn": getatt(FILES_DLQ)}}],
+    )
+
+
+@leak(
+    "custom-resource",
+    "a helper function reads one service's parameter into the other's environment",
+    NOTES_FUNCTION,
+    "FilesParameter",
+    "Helper",
+    "Reader",
+    NOTES_FUNCTION,
+)
+def _(b: TemplateBuilder) -> None:
+    parameter(b, "FilesParameter", FILES_FUNCTION, "/files/config")
+    helper_role = role(
+        b,
+        "HelperRole",
+        "lambda.amazonaws.com",
+        allow(
+            "ssm:GetParameter",
+            {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/files/config"},
+        ),
+    )
+    add(
+        b,
+        "Helper",
+        "AWS::Lambda::Function",
+        Role=helper_role,
+        Runtime="nodejs22.x",
+        Handler="index.handler",
+        Code={"ZipFile": "x"},
+    )
+    add(b, "Reader", "Custom::AWS", ServiceToken=getatt("Helper"), Create="{}")
+    b.resources[NOTES_FUNCTION]["Properties"]["Environment"]["Variables"]["CONFIG"] = getatt(
+        "Reader", "Parameter.Value"
+    )
+
+
 # == Step Functions ===========================================================================
 
 
@@ -805,6 +893,8 @@ def test_every_class_of_the_issue_has_cases() -> None:
         "dynamic-reference",
         "efs",
         "acl",
+        "eventbridge",
+        "custom-resource",
     }
 
 
@@ -1047,6 +1137,47 @@ def test_a_type_the_model_does_not_know_fails_closed_naming_it(resource_type: st
 
     found = [v for v in report.violations if v.rule.code == "P14" and v.resource == "Mover"]
     assert found and resource_type in found[0].message, report.to_text()
+
+
+UNRESOLVABLE: dict[str, Callable[[TemplateBuilder], None]] = {
+    "an event source that is a parameter": lambda b: (
+        b.template.setdefault("Parameters", {}).update({"Source": {"Type": "String"}}),
+        add(
+            b,
+            "Mover",
+            "AWS::Lambda::EventSourceMapping",
+            EventSourceArn={"Ref": "Source"},
+            FunctionName={"Ref": FILES_FUNCTION},
+        ),
+    ),
+    "a state machine whose definition is in S3": lambda b: add(
+        b,
+        "Mover",
+        "AWS::StepFunctions::StateMachine",
+        RoleArn=role(b, "MachineRole", "states.amazonaws.com"),
+        DefinitionS3Location={"Bucket": "b", "Key": "k"},
+    ),
+    "a dynamic reference to a secret named by a parameter": lambda b: (
+        b.template.setdefault("Parameters", {}).update({"Name": {"Type": "String"}}),
+        add(
+            b,
+            "Mover",
+            "AWS::SSM::Parameter",
+            Type="String",
+            Value={"Fn::Sub": "{{resolve:secretsmanager:${Name}:SecretString}}"},
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNRESOLVABLE))
+def test_an_edge_the_model_cannot_resolve_fails_closed(name: str) -> None:
+    builder = TemplateBuilder()
+    UNRESOLVABLE[name](builder)
+
+    report = builder.analyze()
+
+    assert [v for v in report.violations if v.rule.code == "P14" and v.resource == "Mover"], report.to_text()
 
 
 def test_a_bucket_acl_that_is_not_a_literal_fails_closed() -> None:

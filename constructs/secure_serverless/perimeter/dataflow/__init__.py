@@ -33,9 +33,14 @@ _OPEN_ACLS = {
 _CLOSED_ACLS = frozenset({"Private", "BucketOwnerRead", "BucketOwnerFullControl", "LogDeliveryWrite"})
 
 _FIX = (
-    "fix: declare the flow on both sides ({owners} declare {data} 'shared' with a share_reason, and {receiver} "
-    "declares {data} 'shared' with a share_reason: with the kit, pass share_reason= to the grant or consume "
-    "call), or remove the {edge} so that each service keeps its own data"
+    "fix: declare the flow on both sides ({owners} must declare {data} 'shared' with a share_reason, and so must "
+    "{receiver}: with the kit, pass share_reason= to the grant or consume call), or remove the step [{edge}] so "
+    "that each service keeps its own data"
+)
+
+_FIX_RESULTS = (
+    "fix: {function}'s events and results go only to its own destinations: send them to a queue or topic "
+    "{function} owns and share that with {receiver} (share_reason on both sides), or remove the step [{edge}]"
 )
 
 
@@ -75,7 +80,10 @@ def data_flow_findings(
             )
     for flow in graph.undeclared_flows(display):
         owners = " and ".join(owner[1] for owner in flow.owners) or "the owner"
-        fix = _FIX.format(owners=owners, data=display(flow.data), receiver=flow.receiver[1], edge=flow.first_edge)
+        if graph.is_service(flow.data):
+            fix = _FIX_RESULTS.format(function=flow.data[1], receiver=flow.receiver[1], edge=flow.first_edge)
+        else:
+            fix = _FIX.format(owners=owners, data=display(flow.data), receiver=flow.receiver[1], edge=flow.first_edge)
         message = f"undeclared data flow: {flow.path}; {fix}"
         findings.append((flow.receiver, rules.UNDECLARED_DATA_FLOW, display(flow.data), message))
     findings += _acl_findings(assembly, graph, display)

@@ -110,7 +110,7 @@ class FlowGraph:
         # state: (node reached, data last owned by a service, path text so far)
         queue: deque[tuple[NodeKey, NodeKey, str, Edge]] = deque()
         origin = start.source
-        queue.append((start.target, origin, self._label(origin, display), start))
+        queue.append((start.target, origin, display(origin), start))
         seen: set[tuple[NodeKey, NodeKey]] = set()
         while queue:
             node, data, path, edge = queue.popleft()
@@ -128,7 +128,8 @@ class FlowGraph:
                     if key not in found:
                         target = receiver[1] if self.is_service(node) else f"{receiver[1]}'s {display(node)}"
                         owners = tuple(sorted(o for o in data_owners if o != receiver))
-                        found[key] = Flow(receiver, data, owners, step + target, start.label)
+                        origin_label = self._label(origin, receiver)
+                        found[key] = Flow(receiver, data, owners, f"{origin_label}{step}{target}", start.label)
             if blocked or self.is_service(node):
                 continue  # a kit function's own reach is judged by the identity model
             next_data = node if self.owners(node) else data
@@ -136,11 +137,13 @@ class FlowGraph:
             for following in self.out_edges(node):
                 queue.append((following.target, next_data, here, following))
 
-    def _label(self, node: NodeKey, display: DisplayFn) -> str:
-        owners = sorted(self.owners(node))
-        if self.is_service(node):
-            return f"{node[1]}'s function"
-        return f"{' and '.join(o[1] for o in owners)}'s {display(node)}"
+    def _label(self, origin: NodeKey, receiver: FunctionKey) -> str:
+        """Whose data the path starts from: its owners other than the receiver (all, if none)."""
+        if self.is_service(origin):
+            return f"{origin[1]}'s function "
+        owners = sorted(self.owners(origin))
+        others = [owner for owner in owners if owner != receiver] or owners
+        return f"{' and '.join(owner[1] for owner in others)}'s "
 
 
 def _overlap(first: str, second: str) -> bool:
