@@ -52,6 +52,7 @@ EDGE_TYPES = frozenset(
         "AWS::Scheduler::Schedule",
         "AWS::SecretsManager::RotationSchedule",
         "AWS::CloudFormation::CustomResource",
+        "AWS::Backup::BackupSelection",
     }
 )
 
@@ -123,7 +124,7 @@ INERT_TYPES = frozenset(
         "AWS::WAFv2::RegexPatternSet",
         "AWS::WAFv2::RuleGroup",
         "AWS::WAFv2::LoggingConfiguration",
-        "AWS::SSM::Parameter",
+        "AWS::Backup::BackupPlan",
     }
 )
 

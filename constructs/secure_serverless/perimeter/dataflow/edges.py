@@ -114,6 +114,10 @@ class EdgeReader:
                 if logical_ids:
                     found.append((template, logical_ids[0], part))
                     continue
+                elsewhere = self._global_bucket(text, target.text) if BUCKET in types or not types else None
+                if elsewhere is not None:
+                    found.append((*elsewhere, part))
+                    continue
             if target.status in ("external", "wildcard") or text is not None or _outside(sym):
                 continue  # a literal that names nothing of the assembly: outside it
             self.problems.append(
@@ -125,6 +129,17 @@ class EdgeReader:
                 )
             )
         return found
+
+    def _global_bucket(self, name: str, arn: str) -> tuple[str, str] | None:
+        """A bucket of any template named ``name`` (or by ``arn:aws:s3:::name``): bucket names are global,
+        so a replica in a stack of another region is still the assembly's bucket."""
+        if arn.startswith("arn:") and ":s3:::" in arn:
+            name = arn.split(":s3:::", 1)[1].split("/", 1)[0]
+        for template, index in self.assembly.indexes.items():
+            logical_id = index.by_physical_name(BUCKET, name)
+            if logical_id is not None:
+                return template, logical_id
+        return None
 
     def _type(self, template: str, logical_id: str) -> str:
         index = self.assembly.indexes.get(template)
@@ -452,6 +467,40 @@ class EdgeReader:
         function = self.nodes(template, properties.get("RotationLambdaARN"), f"{logical_id}.RotationLambdaARN")
         self._edge(secrets, function, f"rotation schedule {logical_id}")
 
+    def _backup_selection(self, template: str, index: TemplateIndex, logical_id: str) -> None:
+        """The selected resources are copied into the plan's vaults (and the vaults its rules copy to)."""
+        properties = index.properties(logical_id)
+        plan = cfn_intrinsics.referenced_logical_id(properties.get("BackupPlanId"))
+        selection = properties.get("BackupSelection")
+        if plan is None or index.type_of(plan) != "AWS::Backup::BackupPlan" or not isinstance(selection, dict):
+            self.problems.append(
+                (
+                    template,
+                    logical_id,
+                    f"{logical_id}: the backup plan or selection cannot be read; name the plan "
+                    "with Ref and write the selection in the template",
+                )
+            )
+            return
+        backup_plan = index.properties(plan).get("BackupPlan")
+        vaults: list[NodeKey] = []
+        for position, rule in enumerate(
+            _list(backup_plan.get("BackupPlanRule") if isinstance(backup_plan, dict) else None)
+        ):
+            if not isinstance(rule, dict):
+                continue
+            where = f"{plan}.BackupPlan.BackupPlanRule[{position}]"
+            vaults += self.nodes(template, rule.get("TargetBackupVault"), where, ("AWS::Backup::BackupVault",))
+            for copy_where, value in _find(rule.get("CopyActions"), "DestinationBackupVaultArn", where):
+                vaults += self.nodes(template, value, copy_where, ("AWS::Backup::BackupVault",))
+        resources: list[NodeKey] = []
+        for position, value in enumerate(_list(selection.get("Resources"))):
+            where = f"{logical_id}.BackupSelection.Resources[{position}]"
+            resources += self.nodes(template, value, where)
+        if selection.get("ListOfTags") or selection.get("Conditions") or not resources:
+            resources = [(template, other, "") for other in _data_resources(index)]  # selected by tag: any
+        self._edge(resources, vaults, f"backup selection {logical_id}")
+
     def _custom_resource(self, template: str, index: TemplateIndex, logical_id: str) -> None:
         me = [(template, logical_id, "")]
         provider = self.nodes(template, index.properties(logical_id).get("ServiceToken"), f"{logical_id}.ServiceToken")
@@ -554,6 +603,15 @@ class EdgeReader:
                         "data-flow model cannot identify; name the secret or parameter with Ref",
                     )
                 )
+
+
+def _data_resources(index: TemplateIndex) -> list[str]:
+    return [
+        logical_id
+        for t in _SERVICE_TYPES.values()
+        for resource_type in t
+        for logical_id in index.of_type(resource_type)
+    ]
 
 
 def _text(value: Any) -> str:
@@ -680,4 +738,5 @@ _READERS: Mapping[str, _Reader] = {
     "AWS::Scheduler::Schedule": EdgeReader._schedule,
     "AWS::StepFunctions::StateMachine": EdgeReader._state_machine,
     "AWS::SecretsManager::RotationSchedule": EdgeReader._rotation,
+    "AWS::Backup::BackupSelection": EdgeReader._backup_selection,
 }
