@@ -1006,6 +1006,20 @@ def _(b: TemplateBuilder) -> None:
     )
 
 
+@declared("invocation results sent to a service that declares the function shared")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id == "event-source:asynchronous invocation results sent to the other service").build(b)
+    declare(
+        b,
+        FILES_FUNCTION,
+        kind="lambda-function",
+        resource=NOTES_FUNCTION,
+        access="invoke",
+        shared=True,
+        share_reason=REASON,
+    )
+
+
 @declared("access points on disjoint paths")
 def _(b: TemplateBuilder) -> None:
     _efs(b, "/data/notes", "/data/notes-archive")

@@ -39,8 +39,9 @@ _FIX = (
 )
 
 _FIX_RESULTS = (
-    "fix: {function}'s events and results go only to its own destinations: send them to a queue or topic "
-    "{function} owns and share that with {receiver} (share_reason on both sides), or remove the step [{edge}]"
+    "fix: {receiver} declares {function} (kind lambda-function) 'shared' with a share_reason, or {function} "
+    "sends its events and results to a queue or topic of its own, shared with {receiver} (share_reason on both "
+    "sides), or remove the step [{edge}]"
 )
 
 

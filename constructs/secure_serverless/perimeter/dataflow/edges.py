@@ -69,6 +69,7 @@ class EdgeReader:
         self.policies = policies
         self.graph = graph
         self.problems: list[Problem] = []
+        self._sources_of: dict[str, list[str]] = {}
 
     def read(self) -> None:
         for name, index in self.assembly.indexes.items():
@@ -553,14 +554,33 @@ class EdgeReader:
     def _values(self, template: str, index: TemplateIndex, logical_id: str) -> None:
         holder = [(template, logical_id, "")]
         properties = index.properties(logical_id)
-        for name, attribute in cfn_intrinsics.references(properties):
-            resource_type = index.type_of(name) if attribute else ""
-            if (resource_type == "AWS::SSM::Parameter" and attribute == "Value") or is_custom_resource(resource_type):
-                self._edge([(template, name, "")], holder, f"Fn::GetAtt {name}.{attribute} in {logical_id}")
+        text = json.dumps(properties)
+        sources = self._value_sources(template, index)
+        if any(name in text for name in sources):  # a cheap filter before walking the properties
+            for name, attribute in cfn_intrinsics.references(properties):
+                resource_type = index.type_of(name) if attribute else ""
+                if (resource_type == "AWS::SSM::Parameter" and attribute == "Value") or is_custom_resource(
+                    resource_type
+                ):
+                    self._edge([(template, name, "")], holder, f"Fn::GetAtt {name}.{attribute} in {logical_id}")
+        if "{{resolve:" not in text:
+            return
         for where, value in _strings_with(properties, "{{resolve:", logical_id):
             for sym in self.assembly.resolvers[template].resolve_all(value, where):
                 for source, reference in self._dynamic_references(template, index, sym, where):
                     self._edge([source], holder, f"dynamic reference {reference} in {where}")
+
+    def _value_sources(self, template: str, index: TemplateIndex) -> list[str]:
+        """Resources whose attributes carry data: SSM parameters (``Value``) and custom resources."""
+        found = self._sources_of.get(template)
+        if found is None:
+            found = [
+                logical_id
+                for logical_id, resource in index.resources.items()
+                if resource["Type"] == "AWS::SSM::Parameter" or is_custom_resource(str(resource["Type"]))
+            ]
+            self._sources_of[template] = found
+        return found
 
     def _dynamic_references(
         self, template: str, index: TemplateIndex, sym: tuple[Any, ...], where: str
@@ -703,7 +723,7 @@ def _strings_with(value: Any, marker: str, where: str) -> Iterator[tuple[str, An
         if marker in value:
             yield where, value
     elif call is not None:
-        if call[0] in ("Fn::Sub", "Fn::Join") and marker in json.dumps(value):
+        if call[0] in ("Fn::Sub", "Fn::Join") and _contains(value, marker):
             yield where, value
         elif call[0] == "Fn::If" or call[0] == "Fn::Select":
             yield from _strings_with(call[1], marker, where)
@@ -713,6 +733,16 @@ def _strings_with(value: Any, marker: str, where: str) -> Iterator[tuple[str, An
     elif isinstance(value, list):
         for position, child in enumerate(value):
             yield from _strings_with(child, marker, f"{where}[{position}]")
+
+
+def _contains(value: Any, marker: str) -> bool:
+    if isinstance(value, str):
+        return marker in value
+    if isinstance(value, dict):
+        return any(_contains(child, marker) for child in value.values())
+    if isinstance(value, list):
+        return any(_contains(child, marker) for child in value)
+    return False
 
 
 _Reader = Callable[[EdgeReader, str, TemplateIndex, str], None]

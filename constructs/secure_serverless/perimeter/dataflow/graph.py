@@ -57,6 +57,15 @@ class FlowGraph:
     types: Mapping[tuple[str, str], str]
     perimeters: Mapping[FunctionKey, Perimeter]
     edges: dict[tuple[str, str], list[Edge]] = field(default_factory=lambda: defaultdict(list))
+    _declarers: dict[tuple[str, str], list[FunctionKey]] = field(init=False, default_factory=dict)
+    _owners: dict[NodeKey, frozenset[FunctionKey]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        declarers: dict[tuple[str, str], list[FunctionKey]] = defaultdict(list)
+        for function, perimeter in self.perimeters.items():
+            for resource in dict.fromkeys(entry.resource for entry in perimeter.reach):
+                declarers[(function[0], resource)].append(function)
+        self._declarers = dict(declarers)
 
     def add(self, source: NodeKey, target: NodeKey, label: str) -> None:
         if source[:2] != target[:2] or not _overlap(source[2], target[2]):
@@ -76,10 +85,16 @@ class FlowGraph:
             entries = [e for e in entries if e.prefix is None or _overlap(e.prefix, node[2])]
         return entries
 
-    def owners(self, node: NodeKey) -> set[FunctionKey]:
-        if self.is_service(node):
-            return {node[:2]}
-        return {function for function in self.perimeters if self.entries(function, node)}
+    def owners(self, node: NodeKey) -> frozenset[FunctionKey]:
+        found = self._owners.get(node)
+        if found is None:
+            if self.is_service(node):
+                found = frozenset({node[:2]})
+            else:
+                candidates = self._declarers.get(node[:2], [])
+                found = frozenset(function for function in candidates if self.entries(function, node))
+            self._owners[node] = found
+        return found
 
     def shares(self, function: FunctionKey, node: NodeKey) -> bool:
         """``function`` declares ``node`` shared, with a reason (every entry of it that applies)."""
@@ -89,6 +104,10 @@ class FlowGraph:
         return bool(entries) and all(entry.shared and entry.share_reason for entry in entries)
 
     def declared(self, data: NodeKey, owners: Iterable[FunctionKey], receiver: FunctionKey) -> bool:
+        if self.is_service(data):
+            # A function's events and results: the function itself configured where they go; the
+            # receiver declares the function shared, with its reason.
+            return data[:2] == receiver or self.shares(receiver, data)
         others = [owner for owner in owners if owner != receiver]
         return not others or (self.shares(receiver, data) and all(self.shares(owner, data) for owner in others))
 
