@@ -34,7 +34,7 @@ from perimeter_support import (
     getatt,
     join,
 )
-from secure_serverless.perimeter import Report
+from secure_serverless.perimeter import Report, analyze
 
 NOTES_DLQ = "NotesDlqBBBB"
 FILES_DLQ = "FilesDlq3333"
@@ -1376,3 +1376,24 @@ def test_a_role_spelled_as_a_user_arn_is_not_taken_for_a_user() -> None:
 
 
 _UNUSED = (FILES_POLICY, FILES_TABLE)
+
+
+def test_replication_into_a_bucket_of_another_stack_is_followed_by_its_global_name() -> None:
+    """A replica in a stack of another region is named by ARN (bucket names are global)."""
+    source, replica = TemplateBuilder(), TemplateBuilder()
+    _bucket(replica)["BucketName"] = {"Fn::Sub": "mirror-${AWS::AccountId}"}
+    _bucket(source)["ReplicationConfiguration"] = {
+        "Role": role(source, "ReplicationRole", "s3.amazonaws.com"),
+        "Rules": [
+            {
+                "Status": "Enabled",
+                "Filter": {"Prefix": "files/"},
+                "Destination": {"Bucket": {"Fn::Sub": "arn:${AWS::Partition}:s3:::mirror-${AWS::AccountId}"}},
+            }
+        ],
+    }
+    report = analyze({"source": source.template, "replica": replica.template})
+
+    found = [v for v in _flows(report) if v.template == "replica" and v.function == FILES_FUNCTION]
+    assert found and "replication rule" in found[0].message, report.to_text()
+    assert found[0].resource == f"source/{BUCKET}/files/"

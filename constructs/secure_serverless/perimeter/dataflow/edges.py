@@ -115,7 +115,9 @@ class EdgeReader:
                 if logical_ids:
                     found.append((template, logical_ids[0], part))
                     continue
-                elsewhere = self._global_bucket(text, target.text) if BUCKET in types or not types else None
+            if (BUCKET in types or not types) and _outside(sym):
+                shown = render(sym)  # bucket names are global: a name or S3 ARN with ${AWS::AccountId} too
+                elsewhere = self._global_bucket(shown, shown)
                 if elsewhere is not None:
                     found.append((*elsewhere, part))
                     continue
@@ -136,6 +138,8 @@ class EdgeReader:
         so a replica in a stack of another region is still the assembly's bucket."""
         if arn.startswith("arn:") and ":s3:::" in arn:
             name = arn.split(":s3:::", 1)[1].split("/", 1)[0]
+        elif arn.startswith("arn:"):
+            return None
         for template, index in self.assembly.indexes.items():
             logical_id = index.by_physical_name(BUCKET, name)
             if logical_id is not None:
