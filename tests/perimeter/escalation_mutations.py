@@ -621,10 +621,10 @@ def _topic_served(b: TemplateBuilder) -> None:
 
 
 _runner_case("a custom resource served by a topic handed a bucket", "fail", _topic_served)
-_runner_case(
-    "a StackSet handed nothing",
-    "pass",
-    lambda b: add(b, "Runner0001", "AWS::CloudFormation::StackSet", StackSetName="s", PermissionModel="SELF_MANAGED"),
+# Handed nothing, a StackSet is not opaque reach (no P19), but it can still move data by names the
+# data-flow model cannot follow: it fails closed there (P14, 'Data flow' in docs/perimeter.md).
+case("opaque", "a StackSet handed nothing", "fail", "P14", function="Runner0001", resource="Runner0001")(
+    lambda b: add(b, "Runner0001", "AWS::CloudFormation::StackSet", StackSetName="s", PermissionModel="SELF_MANAGED")
 )
 _runner_case(
     "a custom resource served by a function of the template",

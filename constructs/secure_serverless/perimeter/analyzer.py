@@ -29,6 +29,7 @@ from . import rules
 from ._sharing import shared_conflicts
 from .assembly import Assembly
 from .credentials import borrowed_grants, credential_findings
+from .dataflow import data_flow_findings
 from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .errors import PerimeterInputError, TemplateStructureError
 from .escalation import control_plane_findings, declared_entry
@@ -177,6 +178,8 @@ class _Analysis:
                     self._report((name, function), rules.REACH_OUTSIDE_IAM, item.where, (), item.message)
         self._check_shared_roles(functions_of_role)
         self._check_shared_data()
+        for key, rule, resource, message in data_flow_findings(assembly, self.policies, self._perimeters):
+            self._report(key, rule, resource, (), message)
 
     def report(self) -> Report:
         violations = sorted(self.violations, key=_order)

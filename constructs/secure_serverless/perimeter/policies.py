@@ -27,6 +27,7 @@ from . import rules
 from .errors import DanglingReferenceError, TemplateStructureError
 from .intrinsics import Resolver, Sym, Token, literal, render, shape, tokens
 from .names import check_condition_references, folded_names
+from .principals import non_role_principal
 from .resource_policies import ResourcePolicy, resource_policies
 from .targets import WILDCARD, Target, classify, is_pattern
 from .template import IAM_ROLE, TemplateIndex
@@ -401,6 +402,10 @@ class PolicyIndex:
         roles = self.roles_of(template, sym)
         if roles:
             found.roles.update(roles)
+            return
+        not_a_role = non_role_principal(sym, index, self.lookup)
+        if not_a_role is not None:
+            found.others.append(not_a_role)  # a user or a CloudFront identity: no function's role
             return
         target = classify(sym, index, self.lookup)
         if target.status == "wildcard":

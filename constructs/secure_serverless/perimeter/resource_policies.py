@@ -70,12 +70,14 @@ def _key(index: TemplateIndex, resolver: Resolver, logical_id: str) -> Iterator[
         yield ResourcePolicy(f"{logical_id} key policy", _self(index, logical_id), document)
 
 
-def _holder_policy(holder_property: str, types: Sequence[str], label: str, suffix: str = "") -> _Reader:
+def _holder_policy(
+    holder_property: str, types: Sequence[str], label: str, suffix: str = "", document_property: str = "PolicyDocument"
+) -> _Reader:
     def read(index: TemplateIndex, resolver: Resolver, logical_id: str) -> Iterator[ResourcePolicy]:
         properties = index.properties(logical_id)
         where = f"{logical_id}.{holder_property}"
         holders = _holders(index, resolver, properties.get(holder_property), types, where, suffix)
-        document = properties.get("PolicyDocument")
+        document = properties.get(document_property)
         yield ResourcePolicy(f"{logical_id} {label}", holders, document)
 
     return read
@@ -144,6 +146,25 @@ def _document_at(*path: str, label: str) -> _Reader:
     return read
 
 
+def _layer_permission(index: TemplateIndex, resolver: Resolver, logical_id: str) -> Iterator[ResourcePolicy]:
+    """A layer permission is one Allow statement: ``Principal`` (``*``, an account) may get the layer."""
+    properties = index.properties(logical_id)
+    holders = _holders(
+        index,
+        resolver,
+        properties.get("LayerVersionArn"),
+        ("AWS::Lambda::LayerVersion",),
+        f"{logical_id}.LayerVersionArn",
+    )
+    principal = properties.get("Principal")
+    statement = {
+        "Effect": "Allow",
+        "Action": properties.get("Action", "lambda:GetLayerVersion"),
+        "Principal": "*" if principal == "*" else {"AWS": principal},
+    }
+    yield ResourcePolicy(f"{logical_id} layer version permission", holders, statement=statement)
+
+
 def _event_bus_policy(index: TemplateIndex, resolver: Resolver, logical_id: str) -> Iterator[ResourcePolicy]:
     properties = index.properties(logical_id)
     statement = properties.get("Statement")
@@ -186,4 +207,29 @@ _READERS: Mapping[str, _Reader] = {
     "AWS::S3::AccessPoint": _document_at("Policy", label="access point policy"),
     "AWS::Events::EventBus": _document_at("Policy", label="event bus policy"),
     "AWS::Kinesis::ResourcePolicy": _document_at("ResourcePolicy", label="Kinesis resource policy"),
+    # Read since issue 22 (the data-flow model): domains, directory and table buckets, access points.
+    # Glacier vaults have no CloudFormation type, so no template can hold a vault policy.
+    "AWS::Elasticsearch::Domain": _document_at("AccessPolicies", label="domain access policy"),
+    "AWS::S3Express::BucketPolicy": _holder_policy(
+        "Bucket", ("AWS::S3Express::DirectoryBucket",), "directory bucket policy"
+    ),
+    "AWS::S3Tables::TableBucketPolicy": _holder_policy(
+        "TableBucketARN", ("AWS::S3Tables::TableBucket",), "table bucket policy", document_property="ResourcePolicy"
+    ),
+    "AWS::S3Tables::TablePolicy": _holder_policy(
+        "TableARN", ("AWS::S3Tables::Table",), "table policy", document_property="ResourcePolicy"
+    ),
+    "AWS::S3::MultiRegionAccessPointPolicy": _holder_policy(
+        "MrapName", ("AWS::S3::MultiRegionAccessPoint",), "multi-region access point policy", document_property="Policy"
+    ),
+    "AWS::S3ObjectLambda::AccessPointPolicy": _holder_policy(
+        "ObjectLambdaAccessPoint", ("AWS::S3ObjectLambda::AccessPoint",), "Object Lambda access point policy"
+    ),
+    "AWS::S3Outposts::BucketPolicy": _holder_policy("Bucket", ("AWS::S3Outposts::Bucket",), "Outposts bucket policy"),
+    "AWS::Lambda::LayerVersionPermission": _layer_permission,
+    "AWS::CodeArtifact::Domain": _document_at("PermissionsPolicyDocument", label="domain permissions policy"),
+    "AWS::CodeArtifact::Repository": _document_at("PermissionsPolicyDocument", label="repository permissions policy"),
+    "AWS::SSM::ResourcePolicy": _holder_policy(
+        "ResourceArn", ("AWS::SSM::Parameter",), "SSM resource policy", document_property="Policy"
+    ),
 }

@@ -153,6 +153,16 @@ OPAQUE_TEMPLATE = Rule(
     "Write the resource out in the template (synthesize what the transform, module or product produces), "
     "or keep roles and data resources away from what the analyzer cannot read.",
 )
+UNDECLARED_DATA_FLOW = Rule(
+    "P20",
+    "undeclared-data-flow",
+    "Data of one service reaches another service's principal by a path that is not declared on both sides: "
+    "an event source mapping, a pipe, a subscription, a log subscription, replication or an export, a state "
+    "machine, a code package, a table import, a dynamic reference, overlapping file system access points, "
+    "a bucket ACL (the path is named step by step).",
+    "Declare the flow on both sides (the owner declares the data 'shared' with a share_reason, and so does the "
+    "receiving service), or remove the step that carries the data (docs/perimeter.md, 'Data flow').",
+)
 
 #: Rules reported as warnings: shown in the report, never failing the check.
 WARNING_RULES = frozenset({"P15"})
@@ -177,4 +187,5 @@ RULES: tuple[Rule, ...] = (
     CONTROL_PLANE,
     WIDE_TRUST,
     OPAQUE_TEMPLATE,
+    UNDECLARED_DATA_FLOW,
 )

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from secure_serverless.cfn_intrinsics import referenced_logical_id
+
 from .intrinsics import Sym, Token, literal, render, tokens
 from .template import IAM_ROLE, TemplateIndex
 
@@ -110,6 +112,9 @@ def classify(sym: Sym, index: TemplateIndex, lookup: TemplateLookup | None = Non
     first = sym[0]
     if isinstance(first, Token) and first.kind in ("ref", "getatt"):
         owner = _owner(first, index, lookup)
+        qualified = _qualified_function(first, owner) if owner is not None else None
+        if qualified is not None and owner is not None:
+            return on_resource(qualified[0], qualified[1] + render(sym[1:]), owner.name)
         if owner is not None:
             suffix = _arn_attribute_suffix(first, owner)
             if suffix is not None:
@@ -128,6 +133,27 @@ def _owner(token: Token, index: TemplateIndex, lookup: TemplateLookup | None) ->
     if not token.stack:
         return index
     return lookup(token.stack) if lookup else None
+
+
+#: ARN-valued references to a qualified function: a version or an alias is its function, plus ``:<qualifier>``.
+_QUALIFIERS: Mapping[str, tuple[str, str]] = {
+    "AWS::Lambda::Alias": ("AliasArn", "Name"),
+    "AWS::Lambda::Version": ("FunctionArn", ""),
+}
+
+
+def _qualified_function(token: Token, index: TemplateIndex) -> tuple[str, str] | None:
+    """(function logical id, ``:qualifier``) for ``Ref``/``Fn::GetAtt ...Arn`` of an alias or version
+    of a function of the same template (None otherwise): invoking it is invoking the function."""
+    layout = _QUALIFIERS.get(index.type_of(token.name))
+    if layout is None or (token.kind == "getatt" and token.attr != layout[0]):
+        return None
+    properties = index.properties(token.name)
+    function = referenced_logical_id(properties.get("FunctionName"))
+    if function is None or index.type_of(function) != "AWS::Lambda::Function":
+        return None
+    name = properties.get(layout[1]) if layout[1] else None
+    return function, ":" + (name if isinstance(name, str) and not is_pattern(name) else "<version>")
 
 
 def _arn_attribute_suffix(token: Token, index: TemplateIndex) -> str | None:
