@@ -409,6 +409,42 @@ def _(b: TemplateBuilder) -> None:
     b.allow(NOTES_POLICY, "lambda:UpdateFunctionCode", getatt(FILES_FUNCTION))
 
 
+@case("control-plane", "declared AssumeRole of another role borrows its reach", "fail", "P07", resource=FILES_TABLE)
+def _(b: TemplateBuilder) -> None:
+    control_plane(b, NOTES_FUNCTION, ["sts:AssumeRole"], [FILES_ROLE], "reads the files service's state for reports")
+    b.allow(NOTES_POLICY, "sts:AssumeRole", getatt(FILES_ROLE))
+
+
+@case(
+    "control-plane", "another role's trust names the role: its reach is borrowed", "fail", "P07", resource=FILES_TABLE
+)
+def _(b: TemplateBuilder) -> None:
+    b.resources[FILES_ROLE]["Properties"]["AssumeRolePolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": getatt(NOTES_ROLE)}}
+    )
+
+
+@case(
+    "control-plane",
+    "AssumeRole through a middle role borrows the last role's reach",
+    "fail",
+    "P07",
+    resource=FILES_TABLE,
+)
+def _(b: TemplateBuilder) -> None:
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": getatt(NOTES_ROLE)}}]}
+    hop = {"Statement": [{"Effect": "Allow", "Action": "sts:Assume*", "Resource": getatt(FILES_ROLE)}]}
+    add(
+        b,
+        "Middle0001",
+        "AWS::IAM::Role",
+        AssumeRolePolicyDocument=trust,
+        Policies=[{"PolicyName": "hop", "PolicyDocument": hop}],
+    )
+    control_plane(b, NOTES_FUNCTION, ["sts:AssumeRole"], ["Middle0001"], "hands work to the middle role on purpose")
+    b.allow(NOTES_POLICY, "sts:AssumeRole", getatt("Middle0001"))
+
+
 # == 2. trust wider than the function (P18) =========================================================
 
 _TRUSTED: dict[str, tuple[str, Any]] = {

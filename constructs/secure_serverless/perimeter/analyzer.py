@@ -28,7 +28,7 @@ from secure_serverless.access_levels import (
 from . import rules
 from ._sharing import shared_conflicts
 from .assembly import Assembly
-from .credentials import borrowed_grants, credential_findings
+from .credentials import assumed_role_grants, borrowed_grants, credential_findings
 from .dataflow import data_flow_findings
 from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .errors import PerimeterInputError, TemplateStructureError
@@ -226,6 +226,7 @@ class _Analysis:
             grant for grant, spared in self.policies.everyone_grants if role_key not in spared
         ]
         all_grants += borrowed_grants(self.assembly, self.policies, key, self._borrowed)
+        all_grants += assumed_role_grants(self.policies, role_key, all_grants)
         for rule, resource, actions, message in control_plane_findings(
             key, role_key, perimeter, all_grants, self.policies, self._display
         ) + trust_findings(self.assembly, role_key):

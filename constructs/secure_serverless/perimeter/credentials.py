@@ -11,11 +11,15 @@ through ``Mappings`` (``Fn::FindInMap``), a parameter's default, either branch o
 - otherwise reports that the reach cannot be checked (fail closed).
 
 Either way the key in the function's configuration is a P16 violation.
+
+Borrowing an identity is the same: the grants of every role the function may assume
+(``assumed_role_grants``) count as its reach too.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import json
 import re
 from collections import defaultdict
@@ -28,7 +32,7 @@ from secure_serverless import cfn_intrinsics
 from .assembly import Assembly
 from .intrinsics import Sym, Token, literal, tokens
 from .policies import Grant, PolicyIndex
-from .template import LAMBDA_FUNCTION, TemplateIndex
+from .template import IAM_ROLE, LAMBDA_FUNCTION, TemplateIndex
 
 ACCESS_KEY = "AWS::IAM::AccessKey"
 IAM_USER = "AWS::IAM::User"
@@ -220,4 +224,37 @@ def _maps_used(node: Any, depth: int) -> Iterator[str]:
             yield from _maps_used(item, depth + 1)
 
 
-__all__ = ["Borrowed", "borrowed_grants", "credential_findings", "user_grants"]
+# -- identities a function may assume ------------------------------------------------------------
+
+
+def assumed_role_grants(policies: PolicyIndex, role: ResourceKey, grants: list[Grant]) -> list[Grant]:
+    """The grants of every role of the assembly the function may assume (``sts:AssumeRole`` in any
+    spelling on it, by its identity policies or that role's trust policy), transitively: borrowing an
+    identity borrows its reach, so that reach is judged as the function's."""
+    found: list[Grant] = []
+    seen = {role}
+    pending = [(grant, "") for grant in grants]
+    while pending:
+        grant, chain = pending.pop()
+        target = grant.target
+        if target.status != "resource" or target.logical_id is None or target.suffix:
+            continue
+        other = (target.template or role[0], target.logical_id)
+        owner = policies.lookup(other[0])
+        if other in seen or owner is None or owner.type_of(other[1]) != IAM_ROLE or not _may_assume(grant):
+            continue
+        seen.add(other)
+        via = f"{chain}sts:AssumeRole of {other[1]} ({grant.source}) -> "
+        for borrowed in policies.grants[other]:
+            found.append(dataclasses.replace(borrowed, source=via + borrowed.source))
+            pending.append((borrowed, via))
+    return found
+
+
+def _may_assume(grant: Grant) -> bool:
+    patterns = [action.lower() for action in grant.actions]
+    matched = any(fnmatch.fnmatchcase("sts:assumerole", pattern) for pattern in patterns)
+    return not matched if grant.not_action else matched
+
+
+__all__ = ["Borrowed", "assumed_role_grants", "borrowed_grants", "credential_findings", "user_grants"]
