@@ -27,6 +27,7 @@ from ..intrinsics import Token, literal, render, tokens
 from ..policies import Grant, PolicyIndex
 from ..targets import classify, is_pattern
 from ..template import LAMBDA_FUNCTION, TemplateIndex
+from . import shapes
 from .catalogue import is_custom_resource
 from .graph import BUCKET, FlowGraph, NodeKey
 
@@ -101,7 +102,7 @@ class EdgeReader:
             target = classify(sym, index, self.policies.lookup)
             if target.status == "resource" and target.logical_id is not None:
                 owner = target.template or template
-                head = _key_head(target.suffix) if self._type(owner, target.logical_id) == BUCKET else ""
+                head = shapes.key_head(target.suffix) if self._type(owner, target.logical_id) == BUCKET else ""
                 found.append((owner, target.logical_id, head or part))
                 continue
             resource_tokens = [t for t in tokens(sym) if t.kind in ("ref", "getatt")]
@@ -115,13 +116,13 @@ class EdgeReader:
                 if logical_ids:
                     found.append((template, logical_ids[0], part))
                     continue
-            if (BUCKET in types or not types) and _outside(sym):
+            if (BUCKET in types or not types) and shapes.outside(sym):
                 shown = render(sym)  # bucket names are global: a name or S3 ARN with ${AWS::AccountId} too
                 elsewhere = self._global_bucket(shown, shown)
                 if elsewhere is not None:
                     found.append((*elsewhere, part))
                     continue
-            if target.status in ("external", "wildcard") or text is not None or _outside(sym):
+            if target.status in ("external", "wildcard") or text is not None or shapes.outside(sym):
                 continue  # a literal that names nothing of the assembly: outside it
             self.problems.append(
                 (
@@ -164,7 +165,7 @@ class EdgeReader:
         code = properties.get("Code")
         if isinstance(code, dict) and "S3Bucket" in code:
             self._edge(self._object(template, logical_id, code, "Code"), me, f"code package of {logical_id}")
-        for position, layer in enumerate(_list(properties.get("Layers"))):
+        for position, layer in enumerate(shapes.list_of(properties.get("Layers"))):
             where = f"{logical_id}.Layers[{position}]"
             self._edge(self.nodes(template, layer, where), me, f"layer of {logical_id}")
         dead_letter = properties.get("DeadLetterConfig")
@@ -225,7 +226,7 @@ class EdgeReader:
         self._edge(
             me, self.nodes(template, properties.get("Target"), f"{logical_id}.Target"), f"target of pipe {logical_id}"
         )
-        for where, value in _find(
+        for where, value in shapes.find(
             properties.get("SourceParameters"), "DeadLetterConfig", f"{logical_id}.SourceParameters"
         ):
             if isinstance(value, dict):
@@ -254,16 +255,16 @@ class EdgeReader:
         if isinstance(source, dict):
             where = f"{logical_id}.KinesisStreamSourceConfiguration"
             self._edge(self.nodes(template, source.get("KinesisStreamARN"), where), me, f"source of {logical_id}")
-        for where, value in _find(properties, "BucketARN", logical_id):
-            holder = _parent(properties, where, logical_id)
+        for where, value in shapes.find(properties, "BucketARN", logical_id):
+            holder = shapes.parent(properties, where, logical_id)
             prefix = holder.get("Prefix") if isinstance(holder, dict) else None
-            head = _key_head("/" + prefix) if isinstance(prefix, str) else ""
+            head = shapes.key_head("/" + prefix) if isinstance(prefix, str) else ""
             self._edge(me, self.nodes(template, value, where, (BUCKET,), head), f"delivery of {logical_id}")
         for key in ("DomainARN", "ClusterEndpoint"):
-            for where, value in _find(properties, key, logical_id):
+            for where, value in shapes.find(properties, key, logical_id):
                 self._edge(me, self.nodes(template, value, where), f"delivery of {logical_id}")
-        for where, value in _find(properties, "ParameterValue", logical_id):
-            holder = _parent(properties, where, logical_id)
+        for where, value in shapes.find(properties, "ParameterValue", logical_id):
+            holder = shapes.parent(properties, where, logical_id)
             if isinstance(holder, dict) and holder.get("ParameterName") == "LambdaArn":
                 processor = self.nodes(template, value, where)
                 self._edge(me, processor, f"record transformation of {logical_id}")
@@ -274,19 +275,21 @@ class EdgeReader:
     def _bucket(self, template: str, index: TemplateIndex, logical_id: str) -> None:
         properties = index.properties(logical_id)
         replication = properties.get("ReplicationConfiguration")
-        for position, rule in enumerate(_list(replication.get("Rules") if isinstance(replication, dict) else None)):
+        for position, rule in enumerate(
+            shapes.list_of(replication.get("Rules") if isinstance(replication, dict) else None)
+        ):
             if not isinstance(rule, dict):
                 continue
-            head = _filter_prefix(rule)
+            head = shapes.filter_prefix(rule)
             destination = rule.get("Destination")
             where = f"{logical_id}.ReplicationConfiguration.Rules[{position}]"
             if isinstance(destination, dict):
                 targets = self.nodes(template, destination.get("Bucket"), where, (BUCKET,), head)
                 label = f"replication rule {rule.get('Id', position)} of {logical_id}"
                 self._edge([(template, logical_id, head)], targets, label)
-        for position, inventory in enumerate(_list(properties.get("InventoryConfigurations"))):
+        for position, inventory in enumerate(shapes.list_of(properties.get("InventoryConfigurations"))):
             if isinstance(inventory, dict):
-                head = _text(inventory.get("Prefix"))
+                head = shapes.text(inventory.get("Prefix"))
                 self._export(
                     template,
                     logical_id,
@@ -295,10 +298,10 @@ class EdgeReader:
                     f"inventory {inventory.get('Id', position)} of {logical_id}",
                     f"{logical_id}.InventoryConfigurations[{position}]",
                 )
-        for position, analytics in enumerate(_list(properties.get("AnalyticsConfigurations"))):
+        for position, analytics in enumerate(shapes.list_of(properties.get("AnalyticsConfigurations"))):
             if not isinstance(analytics, dict):
                 continue
-            head = _text(analytics.get("Prefix"))
+            head = shapes.text(analytics.get("Prefix"))
             export = analytics.get("StorageClassAnalysis")
             export = export.get("DataExport") if isinstance(export, dict) else None
             destination = export.get("Destination") if isinstance(export, dict) else None
@@ -340,10 +343,10 @@ class EdgeReader:
             ("QueueConfigurations", ("Queue", "QueueArn")),
             ("TopicConfigurations", ("Topic", "TopicArn")),
         ):
-            for position, item in enumerate(_list(config.get(group))):
+            for position, item in enumerate(shapes.list_of(config.get(group))):
                 if not isinstance(item, dict):
                     continue
-                head = _notification_prefix(item.get("Filter"))
+                head = shapes.notification_prefix(item.get("Filter"))
                 for key in keys:
                     if key in item:
                         targets = self.nodes(
@@ -351,7 +354,7 @@ class EdgeReader:
                         )
                         self._edge([(template, bucket, head)], targets, label)
         if config.get("EventBridgeConfiguration") not in (None, {"EventBridgeEnabled": False}):
-            self._edge([(template, bucket, "")], [_default_bus(template)], label)
+            self._edge([(template, bucket, "")], [shapes.default_bus(template)], label)
 
     def _bucket_notifications(self, template: str, index: TemplateIndex, logical_id: str) -> None:
         properties = index.properties(logical_id)
@@ -382,7 +385,7 @@ class EdgeReader:
             self._edge(me, stream, f"Kinesis streaming of {logical_id}")
 
     def _topic(self, template: str, index: TemplateIndex, logical_id: str) -> None:
-        for position, subscription in enumerate(_list(index.properties(logical_id).get("Subscription"))):
+        for position, subscription in enumerate(shapes.list_of(index.properties(logical_id).get("Subscription"))):
             if isinstance(subscription, dict):
                 where = f"{logical_id}.Subscription[{position}].Endpoint"
                 targets = self.nodes(template, subscription.get("Endpoint"), where)
@@ -393,7 +396,7 @@ class EdgeReader:
         topic = self.nodes(template, properties.get("TopicArn"), f"{logical_id}.TopicArn", ("AWS::SNS::Topic",))
         endpoint = self.nodes(template, properties.get("Endpoint"), f"{logical_id}.Endpoint")
         self._edge(topic, endpoint, f"subscription {logical_id}")
-        dead_letter = _json(properties.get("RedrivePolicy"))
+        dead_letter = shapes.json_value(properties.get("RedrivePolicy"))
         if isinstance(dead_letter, dict) and "deadLetterTargetArn" in dead_letter:
             where = f"{logical_id}.RedrivePolicy.deadLetterTargetArn"
             self._edge(
@@ -403,7 +406,7 @@ class EdgeReader:
             )
 
     def _queue(self, template: str, index: TemplateIndex, logical_id: str) -> None:
-        redrive = _json(index.properties(logical_id).get("RedrivePolicy"))
+        redrive = shapes.json_value(index.properties(logical_id).get("RedrivePolicy"))
         if isinstance(redrive, dict) and "deadLetterTargetArn" in redrive:
             where = f"{logical_id}.RedrivePolicy.deadLetterTargetArn"
             self._edge(
@@ -420,12 +423,12 @@ class EdgeReader:
         if "EventPattern" in properties:
             bus = properties.get("EventBusName")
             buses = (
-                [_default_bus(template)]
+                [shapes.default_bus(template)]
                 if bus in (None, "default")
                 else self.nodes(template, bus, f"{logical_id}.EventBusName", ("AWS::Events::EventBus",))
             )
             self._edge(buses, me, f"event rule {logical_id}")
-        for position, target in enumerate(_list(properties.get("Targets"))):
+        for position, target in enumerate(shapes.list_of(properties.get("Targets"))):
             if isinstance(target, dict):
                 where = f"{logical_id}.Targets[{position}]"
                 self._edge(me, self.nodes(template, target.get("Arn"), f"{where}.Arn"), f"target of rule {logical_id}")
@@ -490,16 +493,16 @@ class EdgeReader:
         backup_plan = index.properties(plan).get("BackupPlan")
         vaults: list[NodeKey] = []
         for position, rule in enumerate(
-            _list(backup_plan.get("BackupPlanRule") if isinstance(backup_plan, dict) else None)
+            shapes.list_of(backup_plan.get("BackupPlanRule") if isinstance(backup_plan, dict) else None)
         ):
             if not isinstance(rule, dict):
                 continue
             where = f"{plan}.BackupPlan.BackupPlanRule[{position}]"
             vaults += self.nodes(template, rule.get("TargetBackupVault"), where, ("AWS::Backup::BackupVault",))
-            for copy_where, value in _find(rule.get("CopyActions"), "DestinationBackupVaultArn", where):
+            for copy_where, value in shapes.find(rule.get("CopyActions"), "DestinationBackupVaultArn", where):
                 vaults += self.nodes(template, value, copy_where, ("AWS::Backup::BackupVault",))
         resources: list[NodeKey] = []
-        for position, value in enumerate(_list(selection.get("Resources"))):
+        for position, value in enumerate(shapes.list_of(selection.get("Resources"))):
             where = f"{logical_id}.BackupSelection.Resources[{position}]"
             resources += self.nodes(template, value, where)
         if selection.get("ListOfTags") or selection.get("Conditions") or not resources:
@@ -538,7 +541,7 @@ class EdgeReader:
         target = grant.target
         if target.status == "resource" and target.logical_id is not None:
             owner = target.template or template
-            head = _key_head(target.suffix) if self._type(owner, target.logical_id) == BUCKET else ""
+            head = shapes.key_head(target.suffix) if self._type(owner, target.logical_id) == BUCKET else ""
             return [(owner, target.logical_id, head)]
         if target.status != "wildcard":
             return []
@@ -569,7 +572,7 @@ class EdgeReader:
                     self._edge([(template, name, "")], holder, f"Fn::GetAtt {name}.{attribute} in {logical_id}")
         if "{{resolve:" not in text:
             return
-        for where, value in _strings_with(properties, "{{resolve:", logical_id):
+        for where, value in shapes.strings_with(properties, "{{resolve:", logical_id):
             for sym in self.assembly.resolvers[template].resolve_all(value, where):
                 for source, reference in self._dynamic_references(template, index, sym, where):
                     self._edge([source], holder, f"dynamic reference {reference} in {where}")
@@ -636,117 +639,6 @@ def _data_resources(index: TemplateIndex) -> list[str]:
         for resource_type in t
         for logical_id in index.of_type(resource_type)
     ]
-
-
-def _text(value: Any) -> str:
-    """A literal key prefix; anything else (an intrinsic) is read as the whole bucket, which overlaps all."""
-    return value if isinstance(value, str) else ""
-
-
-def _default_bus(template: str) -> NodeKey:
-    return (template, "<default event bus>", "")
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    return value
-
-
-def _key_head(suffix: str) -> str:
-    """The literal start of an object key: ``/files/*`` -> ``files/``; a Firehose ``!{...}`` ends it too."""
-    key = suffix[1:] if suffix.startswith("/") else suffix
-    for position, character in enumerate(key):
-        if character in "*?" or key.startswith("!{", position):
-            return key[:position]
-    return key
-
-
-def _filter_prefix(rule: Mapping[str, Any]) -> str:
-    rule_filter = rule.get("Filter")
-    for holder in (rule_filter, rule_filter.get("And") if isinstance(rule_filter, dict) else None, rule):
-        if isinstance(holder, dict) and isinstance(holder.get("Prefix"), str):
-            return str(holder["Prefix"])
-    return ""
-
-
-def _notification_prefix(notification_filter: Any) -> str:
-    """The ``prefix`` rule of an S3 notification filter (CloudFormation's or CDK's spelling)."""
-    if not isinstance(notification_filter, dict):
-        return ""
-    key = notification_filter.get("S3Key") or notification_filter.get("Key")
-    rules = (key.get("Rules") or key.get("FilterRules")) if isinstance(key, dict) else None
-    for rule in _list(rules):
-        if (
-            isinstance(rule, dict)
-            and str(rule.get("Name", "")).lower() == "prefix"
-            and isinstance(rule.get("Value"), str)
-        ):
-            return str(rule["Value"])
-    return ""
-
-
-def _outside(sym: tuple[Any, ...]) -> bool:
-    return all(isinstance(part, str) or part.kind == "pseudo" for part in sym)
-
-
-def _find(value: Any, key: str, where: str) -> Iterator[tuple[str, Any]]:
-    """(path, value) of every ``key`` anywhere under ``value``."""
-    if isinstance(value, dict) and cfn_intrinsics.intrinsic(value) is None:
-        for name, child in value.items():
-            path = f"{where}.{name}"
-            if name == key:
-                yield path, child
-            else:
-                yield from _find(child, key, path)
-    elif isinstance(value, list):
-        for position, child in enumerate(value):
-            yield from _find(child, key, f"{where}[{position}]")
-
-
-def _parent(root: Any, path: str, start: str) -> Any:
-    """The object holding the value at ``path`` (as ``_find`` spells it)."""
-    steps = re.findall(r"\.([^.\[]+)|\[(\d+)\]", path[len(start) :])
-    value = root
-    for name, position in steps[:-1]:
-        value = value[int(position)] if position else value.get(name)
-    return value
-
-
-def _strings_with(value: Any, marker: str, where: str) -> Iterator[tuple[str, Any]]:
-    """Every string, ``Fn::Sub`` or ``Fn::Join`` under ``value`` whose text contains ``marker``."""
-    call = cfn_intrinsics.intrinsic(value)
-    if isinstance(value, str):
-        if marker in value:
-            yield where, value
-    elif call is not None:
-        if call[0] in ("Fn::Sub", "Fn::Join") and _contains(value, marker):
-            yield where, value
-        elif call[0] == "Fn::If" or call[0] == "Fn::Select":
-            yield from _strings_with(call[1], marker, where)
-    elif isinstance(value, dict):
-        for name, child in value.items():
-            yield from _strings_with(child, marker, f"{where}.{name}")
-    elif isinstance(value, list):
-        for position, child in enumerate(value):
-            yield from _strings_with(child, marker, f"{where}[{position}]")
-
-
-def _contains(value: Any, marker: str) -> bool:
-    if isinstance(value, str):
-        return marker in value
-    if isinstance(value, dict):
-        return any(_contains(child, marker) for child in value.values())
-    if isinstance(value, list):
-        return any(_contains(child, marker) for child in value)
-    return False
 
 
 _Reader = Callable[[EdgeReader, str, TemplateIndex, str], None]
