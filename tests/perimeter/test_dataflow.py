@@ -1020,6 +1020,22 @@ def _(b: TemplateBuilder) -> None:
     )
 
 
+@declared("a state machine handing items to a service that declares the table shared")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id.startswith("state-machine:its role reads")).build(b)
+    share(b, NOTES_FUNCTION, NOTES_TABLE)
+    declare(
+        b, FILES_FUNCTION, kind="dynamodb-table", resource=NOTES_TABLE, access="read", shared=True, share_reason=REASON
+    )
+
+
+@declared("a secret set from a secret both services declare shared")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id == "dynamic-reference:secret set from the other service's secret").build(b)
+    share(b, FILES_FUNCTION, "FilesSecret")
+    declare(b, NOTES_FUNCTION, kind="secret", resource="FilesSecret", access="read", shared=True, share_reason=REASON)
+
+
 @declared("access points on disjoint paths")
 def _(b: TemplateBuilder) -> None:
     _efs(b, "/data/notes", "/data/notes-archive")
