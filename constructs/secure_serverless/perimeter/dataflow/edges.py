@@ -70,7 +70,7 @@ class EdgeReader:
         self.policies = policies
         self.graph = graph
         self.problems: list[Problem] = []
-        self._sources_of: dict[str, list[str]] = {}
+        self._sources_of: dict[str, tuple[list[str], bool]] = {}
 
     def read(self) -> None:
         for name, index in self.assembly.indexes.items():
@@ -559,10 +559,12 @@ class EdgeReader:
     # -- values read into any property -----------------------------------------------------------
 
     def _values(self, template: str, index: TemplateIndex, logical_id: str) -> None:
+        sources, resolves = self._value_sources(template, index)
+        if not sources and not resolves:
+            return  # the template reads no values: no parameter, no custom resource, no {{resolve:}}
         holder = [(template, logical_id, "")]
         properties = index.properties(logical_id)
         text = json.dumps(properties)
-        sources = self._value_sources(template, index)
         if any(name in text for name in sources):  # a cheap filter before walking the properties
             for name, attribute in cfn_intrinsics.references(properties):
                 resource_type = index.type_of(name) if attribute else ""
@@ -577,15 +579,17 @@ class EdgeReader:
                 for source, reference in self._dynamic_references(template, index, sym, where):
                     self._edge([source], holder, f"dynamic reference {reference} in {where}")
 
-    def _value_sources(self, template: str, index: TemplateIndex) -> list[str]:
-        """Resources whose attributes carry data: SSM parameters (``Value``) and custom resources."""
+    def _value_sources(self, template: str, index: TemplateIndex) -> tuple[list[str], bool]:
+        """Resources whose attributes carry data (SSM parameters' ``Value``, custom resources), and
+        whether the template holds a dynamic reference at all."""
         found = self._sources_of.get(template)
         if found is None:
-            found = [
+            sources = [
                 logical_id
                 for logical_id, resource in index.resources.items()
                 if resource["Type"] == "AWS::SSM::Parameter" or is_custom_resource(str(resource["Type"]))
             ]
+            found = (sources, "{{resolve:" in json.dumps(index.resources))
             self._sources_of[template] = found
         return found
 
