@@ -397,6 +397,34 @@ def _(b: TemplateBuilder) -> None:
 
 @leak(
     "eventbridge",
+    "a pipe puts queue messages on the default bus (by ARN), a rule targets the other",
+    FILES_FUNCTION,
+    NOTES_DLQ,
+    "Forward",
+    "default event bus",
+    "Rule",
+    FILES_FUNCTION,
+)
+def _(b: TemplateBuilder) -> None:
+    add(
+        b,
+        "Forward",
+        "AWS::Pipes::Pipe",
+        RoleArn=role(b, "PipeRole", "pipes.amazonaws.com"),
+        Source=getatt(NOTES_DLQ),
+        Target={"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"},
+    )
+    add(
+        b,
+        "Rule",
+        "AWS::Events::Rule",
+        EventPattern={"source": ["notes"]},
+        Targets=[{"Id": "t", "Arn": getatt(FILES_FUNCTION)}],
+    )
+
+
+@leak(
+    "eventbridge",
     "events forwarded to a bus, a rule's dead-letter queue is the other's",
     FILES_FUNCTION,
     NOTES_DLQ,

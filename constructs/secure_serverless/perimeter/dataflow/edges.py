@@ -58,6 +58,9 @@ _SERVICE_TYPES: Mapping[str, tuple[str, ...]] = {
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(?P<service>secretsmanager|ssm-secure|ssm):(?P<id>[^}]*)\}\}")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+_DEFAULT_BUS = re.compile(
+    r"^arn:(?:\$\{AWS::Partition\}|aws[a-z-]*):events:\$\{AWS::Region\}:\$\{AWS::AccountId\}:event-bus/default$"
+)
 
 Problem = tuple[str, str, str]  # (template, logical id, message)
 
@@ -116,6 +119,9 @@ class EdgeReader:
                 if logical_ids:
                     found.append((template, logical_ids[0], part))
                     continue
+            if shapes.outside(sym) and _DEFAULT_BUS.match(render(sym)):
+                found.append(shapes.default_bus(template))  # the account's default bus of this region
+                continue
             if (BUCKET in types or not types) and shapes.outside(sym):
                 shown = render(sym)  # bucket names are global: a name or S3 ARN with ${AWS::AccountId} too
                 elsewhere = self._global_bucket(shown, shown)
@@ -424,7 +430,7 @@ class EdgeReader:
             bus = properties.get("EventBusName")
             buses = (
                 [shapes.default_bus(template)]
-                if bus in (None, "default")
+                if bus is None or bus == "default"
                 else self.nodes(template, bus, f"{logical_id}.EventBusName", ("AWS::Events::EventBus",))
             )
             self._edge(buses, me, f"event rule {logical_id}")
