@@ -397,6 +397,34 @@ def _(b: TemplateBuilder) -> None:
 
 @leak(
     "eventbridge",
+    "a pipe puts queue messages on the default bus (by ARN), a rule targets the other",
+    FILES_FUNCTION,
+    NOTES_DLQ,
+    "Forward",
+    "default event bus",
+    "Rule",
+    FILES_FUNCTION,
+)
+def _(b: TemplateBuilder) -> None:
+    add(
+        b,
+        "Forward",
+        "AWS::Pipes::Pipe",
+        RoleArn=role(b, "PipeRole", "pipes.amazonaws.com"),
+        Source=getatt(NOTES_DLQ),
+        Target={"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"},
+    )
+    add(
+        b,
+        "Rule",
+        "AWS::Events::Rule",
+        EventPattern={"source": ["notes"]},
+        Targets=[{"Id": "t", "Arn": getatt(FILES_FUNCTION)}],
+    )
+
+
+@leak(
+    "eventbridge",
     "events forwarded to a bus, a rule's dead-letter queue is the other's",
     FILES_FUNCTION,
     NOTES_DLQ,
@@ -1018,6 +1046,22 @@ def _(b: TemplateBuilder) -> None:
         shared=True,
         share_reason=REASON,
     )
+
+
+@declared("a state machine handing items to a service that declares the table shared")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id.startswith("state-machine:its role reads")).build(b)
+    share(b, NOTES_FUNCTION, NOTES_TABLE)
+    declare(
+        b, FILES_FUNCTION, kind="dynamodb-table", resource=NOTES_TABLE, access="read", shared=True, share_reason=REASON
+    )
+
+
+@declared("a secret set from a secret both services declare shared")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id == "dynamic-reference:secret set from the other service's secret").build(b)
+    share(b, FILES_FUNCTION, "FilesSecret")
+    declare(b, NOTES_FUNCTION, kind="secret", resource="FilesSecret", access="read", shared=True, share_reason=REASON)
 
 
 @declared("access points on disjoint paths")

@@ -58,6 +58,9 @@ _SERVICE_TYPES: Mapping[str, tuple[str, ...]] = {
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(?P<service>secretsmanager|ssm-secure|ssm):(?P<id>[^}]*)\}\}")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+_DEFAULT_BUS = re.compile(
+    r"^arn:(?:\$\{AWS::Partition\}|aws[a-z-]*):events:\$\{AWS::Region\}:\$\{AWS::AccountId\}:event-bus/default$"
+)
 
 Problem = tuple[str, str, str]  # (template, logical id, message)
 
@@ -70,7 +73,7 @@ class EdgeReader:
         self.policies = policies
         self.graph = graph
         self.problems: list[Problem] = []
-        self._sources_of: dict[str, list[str]] = {}
+        self._sources_of: dict[str, tuple[list[str], bool]] = {}
 
     def read(self) -> None:
         for name, index in self.assembly.indexes.items():
@@ -116,6 +119,9 @@ class EdgeReader:
                 if logical_ids:
                     found.append((template, logical_ids[0], part))
                     continue
+            if shapes.outside(sym) and _DEFAULT_BUS.match(render(sym)):
+                found.append(shapes.default_bus(template))  # the account's default bus of this region
+                continue
             if (BUCKET in types or not types) and shapes.outside(sym):
                 shown = render(sym)  # bucket names are global: a name or S3 ARN with ${AWS::AccountId} too
                 elsewhere = self._global_bucket(shown, shown)
@@ -424,7 +430,7 @@ class EdgeReader:
             bus = properties.get("EventBusName")
             buses = (
                 [shapes.default_bus(template)]
-                if bus in (None, "default")
+                if bus is None or bus == "default"
                 else self.nodes(template, bus, f"{logical_id}.EventBusName", ("AWS::Events::EventBus",))
             )
             self._edge(buses, me, f"event rule {logical_id}")
@@ -559,10 +565,12 @@ class EdgeReader:
     # -- values read into any property -----------------------------------------------------------
 
     def _values(self, template: str, index: TemplateIndex, logical_id: str) -> None:
+        sources, resolves = self._value_sources(template, index)
+        if not sources and not resolves:
+            return  # the template reads no values: no parameter, no custom resource, no {{resolve:}}
         holder = [(template, logical_id, "")]
         properties = index.properties(logical_id)
         text = json.dumps(properties)
-        sources = self._value_sources(template, index)
         if any(name in text for name in sources):  # a cheap filter before walking the properties
             for name, attribute in cfn_intrinsics.references(properties):
                 resource_type = index.type_of(name) if attribute else ""
@@ -577,15 +585,17 @@ class EdgeReader:
                 for source, reference in self._dynamic_references(template, index, sym, where):
                     self._edge([source], holder, f"dynamic reference {reference} in {where}")
 
-    def _value_sources(self, template: str, index: TemplateIndex) -> list[str]:
-        """Resources whose attributes carry data: SSM parameters (``Value``) and custom resources."""
+    def _value_sources(self, template: str, index: TemplateIndex) -> tuple[list[str], bool]:
+        """Resources whose attributes carry data (SSM parameters' ``Value``, custom resources), and
+        whether the template holds a dynamic reference at all."""
         found = self._sources_of.get(template)
         if found is None:
-            found = [
+            sources = [
                 logical_id
                 for logical_id, resource in index.resources.items()
                 if resource["Type"] == "AWS::SSM::Parameter" or is_custom_resource(str(resource["Type"]))
             ]
+            found = (sources, "{{resolve:" in json.dumps(index.resources))
             self._sources_of[template] = found
         return found
 
