@@ -28,8 +28,13 @@ _BUCKET_KEY_SHARE_REASON = (
 _LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
-class SecureBucket(Construct):
+class SecureBucket(s3.BucketBase):
     """An S3 bucket that blocks all public access and refuses plain HTTP and TLS < 1.2.
+
+    It is an ``s3.IBucket`` (a ``BucketBase`` over its inner ``bucket``), so any CDK API takes it:
+    ``add_event_notification``, ``s3_deployment.BucketDeployment``, an S3 event source. CDK's
+    whole-bucket grants (``grant_read`` ...) to a kit function are refused by the function's role,
+    naming ``grant_prefix``.
 
     Objects are encrypted with SSE-KMS under the bucket's key (bucket key on, to cut KMS calls),
     ACLs are disabled (bucket owner enforced), versioning is on, noncurrent versions expire,
@@ -80,7 +85,7 @@ class SecureBucket(Construct):
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self.encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(
+        self._encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(
             self, "Key", allow_cloudwatch_logs=False
         )
         self.key = key_of(self.encryption_key)
@@ -139,6 +144,7 @@ class SecureBucket(Construct):
             removal_policy=removal_policy,
         )
 
+    # ------------------------------------------------------------------ s3.IBucket
     @property
     def bucket_arn(self) -> str:
         return self.bucket.bucket_arn
@@ -146,6 +152,70 @@ class SecureBucket(Construct):
     @property
     def bucket_name(self) -> str:
         return self.bucket.bucket_name
+
+    @property
+    def bucket_domain_name(self) -> str:
+        return self.bucket.bucket_domain_name
+
+    @property
+    def bucket_dual_stack_domain_name(self) -> str:
+        return self.bucket.bucket_dual_stack_domain_name
+
+    @property
+    def bucket_regional_domain_name(self) -> str:
+        return self.bucket.bucket_regional_domain_name
+
+    @property
+    def bucket_website_domain_name(self) -> str:
+        return self.bucket.bucket_website_domain_name
+
+    @property
+    def bucket_website_url(self) -> str:
+        return self.bucket.bucket_website_url
+
+    @property
+    def is_website(self) -> bool | None:
+        return self.bucket.is_website
+
+    @property
+    def encryption_key(self) -> EncryptionKey | kms.IKey:  # type: ignore[override]
+        """The bucket's key: the ``EncryptionKey`` given or created (itself a ``kms.IKey``)."""
+        return self._encryption_key
+
+    @property
+    def policy(self) -> s3.BucketPolicy | None:
+        return self.bucket.policy
+
+    @policy.setter
+    def policy(self, value: s3.BucketPolicy | None) -> None:
+        self.bucket.policy = value
+
+    @property
+    def _auto_create_policy(self) -> bool:
+        return True
+
+    @_auto_create_policy.setter
+    def _auto_create_policy(self, value: bool) -> None:
+        pass  # the inner bucket owns its policy
+
+    @property
+    def disallow_public_access(self) -> bool | None:
+        return True
+
+    @disallow_public_access.setter
+    def disallow_public_access(self, value: bool | None) -> None:
+        pass  # always blocked (BLOCK_ALL)
+
+    @property
+    def replication_role_arn(self) -> str | None:
+        return self.bucket.replication_role_arn
+
+    @replication_role_arn.setter
+    def replication_role_arn(self, value: str | None) -> None:
+        self.bucket.replication_role_arn = value
+
+    def add_to_resource_policy(self, permission: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
+        return self.bucket.add_to_resource_policy(permission)
 
     def grant_prefix(
         self,

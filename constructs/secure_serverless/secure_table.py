@@ -32,8 +32,13 @@ class TableIndex:
     sort_key: dynamodb.Attribute | None = None
 
 
-class SecureTable(Construct):
+class SecureTable(dynamodb.TableBase):
     """A ``dynamodb.Table`` with a customer-managed key, PITR, deletion protection and RETAIN.
+
+    It is a ``dynamodb.ITable`` (a ``TableBase`` over its inner ``table``), so any CDK API takes
+    it: a Step Functions ``DynamoGetItem`` task, ``DynamoEventSource``, ``metric_*``. CDK's grant
+    methods of the same names are the kit's (exact actions, recorded), so CDK code that grants on
+    the table goes through the kit's grant pipeline too.
 
     ``dynamodb.Table`` and not ``TableV2``: TableV2 synthesizes AWS::DynamoDB::GlobalTable, which
     no cdk-nag rule inspects and whose CMK encryption cannot render in an environment-agnostic stack.
@@ -84,7 +89,7 @@ class SecureTable(Construct):
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self.encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(self, "Key")
+        self._encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(self, "Key")
         self.key = key_of(self.encryption_key)
         self.index_names: tuple[str, ...] = tuple(names)
         self.table = dynamodb.Table(
@@ -109,6 +114,7 @@ class SecureTable(Construct):
                 index_name=index.name, partition_key=index.partition_key, sort_key=index.sort_key
             )
 
+    # ------------------------------------------------------------------ dynamodb.ITable
     @property
     def table_name(self) -> str:
         return self.table.table_name
@@ -116,6 +122,34 @@ class SecureTable(Construct):
     @property
     def table_arn(self) -> str:
         return self.table.table_arn
+
+    @property
+    def table_stream_arn(self) -> str | None:
+        return self.table.table_stream_arn
+
+    @property
+    def encryption_key(self) -> EncryptionKey | kms.IKey:  # type: ignore[override]
+        """The table's key: the ``EncryptionKey`` given or created (itself a ``kms.IKey``)."""
+        return self._encryption_key
+
+    @property
+    def regions(self) -> list[str] | None:
+        return self.table.regions
+
+    @property
+    def resource_policy(self) -> iam.PolicyDocument | None:
+        return self.table.resource_policy
+
+    @resource_policy.setter
+    def resource_policy(self, value: iam.PolicyDocument | None) -> None:
+        self.table.resource_policy = value
+
+    def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
+        return self.table.add_to_resource_policy(statement)
+
+    @property
+    def _has_index(self) -> bool:
+        return bool(self.index_names)
 
     # ------------------------------------------------------------------ grants
     def grant(
