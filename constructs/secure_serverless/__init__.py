@@ -19,6 +19,8 @@ _EXPORTS = {
     "SecureTable": ".secure_table",
     "TableIndex": ".secure_table",
     "SecureBucket": ".secure_bucket",
+    "SecureQueue": ".secure_queue",
+    "SecureTopic": ".secure_topic",
     "SecureFunction": ".secure_function",
     "Invocation": ".secure_function",
     "MINIMUM_LOG_RETENTION": "._log_retention",
@@ -95,6 +97,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .profile import Profile as Profile
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
+    from .secure_queue import SecureQueue as SecureQueue
+    from .secure_topic import SecureTopic as SecureTopic
     from .secure_function import Invocation as Invocation
     from .secure_function import SecureFunction as SecureFunction
     from .secure_table import SecureTable as SecureTable

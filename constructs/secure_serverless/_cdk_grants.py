@@ -30,6 +30,7 @@ from ._validation import ConfigurationError
 from .access_levels import KMS_KEY, SNS_TOPIC, SQS_QUEUE, actions_for, kind_of_type
 
 if TYPE_CHECKING:
+    from .encryption_key import EncryptionKey
     from .secure_function import SecureFunction
 
 #: kind -> CDK grant action set -> the kit access level that replaces it.
@@ -143,13 +144,7 @@ def land(function: SecureFunction, statement: iam.PolicyStatement, via: dict[str
             if key_arn is not None:
                 via.update(service=_SERVICE_OF_KIND[kind], key=key_arn)
     except ConfigurationError as error:
-        return Landing(
-            landed=False,
-            refusal=(
-                f"SecureServerless-CrossServiceGrant: {'; '.join(error.problems)}. CDK's grant methods cannot carry a "
-                f"share_reason: use {_SHARING_CALLS[kind]}. See docs/library-grants.md."
-            ),
-        )
+        return Landing(landed=False, refusal=_refusal(kind, error))
     return Landing(landed=True)
 
 
@@ -181,6 +176,32 @@ def _key_arn_of(target: cdk.CfnResource) -> Any:
     stack = cdk.Stack.of(target)
     key = getattr(target, "kms_master_key_id", None)
     return stack.resolve(key) if key is not None else None
+
+
+def land_key_actions(grantee: iam.IGrantable, key: EncryptionKey, actions: Sequence[str]) -> iam.Grant | None:
+    """CDK's ``key.grant(fn, "kms:...", ...)`` on a kit key, called by CDK for a kit function.
+
+    Returns None when ``grantee`` is not a kit function or the actions are none of CDK's key
+    grants (CDK's own grant then runs, and the function's role judges it).
+    """
+    from .secure_function import kit_function_of
+
+    function = kit_function_of(grantee)
+    level = level_of(KMS_KEY, frozenset(actions))
+    if function is None or level is None:
+        return None
+    try:
+        _land_key(function, cfn_of(key.key), level, function.role._via())
+    except ConfigurationError as error:
+        function.role.refuse(f"a grant of [{', '.join(actions)}] on {key.node.path}", _refusal(KMS_KEY, error))
+    return iam.Grant.drop(grantee, f"{', '.join(actions)} on {key.node.path}: landed in the kit's grant pipeline")
+
+
+def _refusal(kind: str, error: ConfigurationError) -> str:
+    return (
+        f"SecureServerless-CrossServiceGrant: {'; '.join(error.problems)}. CDK's grant methods cannot carry a "
+        f"share_reason: use {_SHARING_CALLS[kind]}. See docs/library-grants.md."
+    )
 
 
 def _land_key(function: SecureFunction, target: cdk.CfnResource, level: str, via: dict[str, Any]) -> None:

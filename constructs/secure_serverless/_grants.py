@@ -28,8 +28,10 @@ _OWNERS_ATTRIBUTE = "_secure_serverless_owners"
 
 
 def cfn_of(construct: IConstruct) -> cdk.CfnResource:
-    """The L1 resource of an L2 construct (its ``default_child``)."""
+    """The L1 resource of an L2 construct (its ``default_child``, followed through kit wrappers)."""
     child = construct.node.default_child
+    while child is not None and not isinstance(child, cdk.CfnResource) and child.node.default_child is not None:
+        child = child.node.default_child  # a kit construct over an L2 (SecureQueue -> sqs.Queue -> CfnQueue)
     if not isinstance(child, cdk.CfnResource):
         raise ConfigurationError(
             construct.node.path,

@@ -172,6 +172,11 @@ class PerimeterRole(iam.Role):
         foreign.append(_describe_statement(self, statement))
         return super().add_to_principal_policy(statement)
 
+    def refuse(self, what: str, refusal: str) -> None:
+        """Record a grant the kit's pipeline recognized and refused: the synth fails with ``refusal``."""
+        _, foreign = self._state()
+        foreign.append(ForeignGrant(what=what, call_site=_call_site(), services=(), refusal=refusal))
+
     def _via(self) -> dict[str, Any]:
         via: dict[str, Any] | None = getattr(self, "_via_context", None)
         if via is None:

@@ -168,8 +168,7 @@ class EncryptionKey(Construct):
         self,
         grantee: iam.IGrantable,
         *access_or_actions: KeyAccess | str,
-        via_services: Sequence[str] = (),
-        share_reason: str | None = None,
+        **options: Any,
     ) -> iam.Grant:
         """Let ``grantee`` use this key with an access level (exact KMS actions on this key's ARN).
 
@@ -185,9 +184,20 @@ class EncryptionKey(Construct):
         :param via_services: e.g. ``["dynamodb"]``: the key can only be used through those services
             in this region (``kms:ViaService``). Default: usable directly.
         :param share_reason: why a second kit function needs this key. Default: none.
+
+        ``via_services`` and ``share_reason`` are keyword arguments (``**options``: jsii would read
+        a keyword-only parameter after ``*actions`` as a struct when CDK calls this method).
         """
+        unknown = sorted(set(options) - {"via_services", "share_reason"})
+        if unknown:
+            raise TypeError(f"EncryptionKey.grant() got unexpected keyword arguments {unknown}")
+        via_services: Sequence[str] = options.get("via_services", ())
+        share_reason: str | None = options.get("share_reason")
         if len(access_or_actions) != 1 or ":" in str(access_or_actions[0]):
-            return self.key.grant(grantee, *(str(action) for action in access_or_actions))
+            from ._cdk_grants import land_key_actions
+
+            actions = [str(action) for action in access_or_actions]
+            return land_key_actions(grantee, self, actions) or self.key.grant(grantee, *actions)
         access = access_or_actions[0]
         problems = Problems(self.node.path)
         problems.check_choice("access", str(access), [level.value for level in KeyAccess])

@@ -402,9 +402,8 @@ class SecureFunction(lambda_.FunctionBase):
         :param share_reason: why this function writes to another service's queue or topic.
             Default: none (a cross-service write is then a synth error).
         """
-        if isinstance(target, sns.ITopic) and not isinstance(target, sqs.IQueue):
-            return self._produce_or_consume(target, "publish", share_reason)
-        return self._produce_or_consume(target, "send", share_reason)
+        is_topic = hasattr(target, "topic_arn")  # jsii interfaces are not runtime-checkable protocols
+        return self._produce_or_consume(target, "publish" if is_topic else "send", share_reason)
 
     def _produce_or_consume(
         self, target: sqs.IQueue | sns.ITopic, level: str, share_reason: str | None
@@ -414,7 +413,7 @@ class SecureFunction(lambda_.FunctionBase):
         cfn_target = cfn_of(target)
         kind = access_levels.SNS_TOPIC if level == "publish" else access_levels.SQS_QUEUE
         grant = grant_on(self, cfn_target, kind, level, share_reason=share_reason)
-        key = target.master_key if isinstance(target, sns.ITopic) and level == "publish" else target.encryption_master_key  # type: ignore[union-attr]
+        key = target.master_key if level == "publish" else target.encryption_master_key  # type: ignore[union-attr]
         if key is not None:
             key_use = KeyAccess.DECRYPT if level == "consume" else KeyAccess.ENCRYPT_DECRYPT
             if not self.perimeter.covers(cfn_of(key_of(key)), access_levels.actions_for(access_levels.KMS_KEY, key_use)):

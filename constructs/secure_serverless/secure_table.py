@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
@@ -152,15 +153,17 @@ class SecureTable(dynamodb.TableBase):
         return bool(self.index_names)
 
     # ------------------------------------------------------------------ grants
-    def grant(
+    def grant(  # type: ignore[override]
         self,
         grantee: iam.IGrantable,
-        access: TableAccess | str,
-        *,
-        indexes: Sequence[str] | None = None,
-        share_reason: str | None = None,
+        *access_or_actions: TableAccess | str,
+        **options: Any,
     ) -> iam.Grant:
         """Let ``grantee`` reach this table (and ``indexes``) with an access level.
+
+        ``grant(grantee, "dynamodb:...", ...)`` (CDK's form, with action names) is CDK's grant: a
+        kit function's role refuses it, naming this method; other grantees get CDK's statement.
+        ``indexes`` and ``share_reason`` are keyword arguments.
 
         :param access: ``TableAccess.READ`` (Get/BatchGet/Query/ConditionCheck/Describe, no Scan),
             ``WRITE`` (Put/Update/Delete/BatchWrite) or ``READ_WRITE``.
@@ -168,6 +171,14 @@ class SecureTable(dynamodb.TableBase):
         :param share_reason: why a second kit function needs this table. Default: none (a
             cross-service grant is then a synth error).
         """
+        unknown = sorted(set(options) - {"indexes", "share_reason"})
+        if unknown:
+            raise TypeError(f"SecureTable.grant() got unexpected keyword arguments {unknown}")
+        if len(access_or_actions) != 1 or ":" in str(access_or_actions[0]):
+            return self.table.grant(grantee, *(str(action) for action in access_or_actions))
+        access = access_or_actions[0]
+        indexes: Sequence[str] | None = options.get("indexes")
+        share_reason: str | None = options.get("share_reason")
         problems = Problems(self.node.path)
         problems.check_choice("access", str(access), [level.value for level in TableAccess])
         names = self.index_names if indexes is None else tuple(indexes)
