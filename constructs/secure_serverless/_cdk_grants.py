@@ -216,3 +216,15 @@ def _land_key(function: SecureFunction, target: cdk.CfnResource, level: str, via
     if function.perimeter.covers(cfn_of(key), actions_for(KMS_KEY, level)):
         return
     claim(function, key, level, via_services=services)
+
+
+def kit_function_of_arn(arn: str) -> SecureFunction | None:
+    """The kit function whose ARN token ``arn`` is (an event destination's ``arn``), if any."""
+    from .secure_function import SecureFunction
+
+    fragments = cdk.Tokenization.reverse_string(arn)
+    target = getattr(fragments.first_token, "target", None) if fragments.length == 1 else None
+    scope = target.node.scope if isinstance(target, cdk.CfnResource) else None
+    while scope is not None and not isinstance(scope, SecureFunction):
+        scope = scope.node.scope
+    return scope

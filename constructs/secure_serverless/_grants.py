@@ -93,6 +93,12 @@ def owner_of(resource: IConstruct, part: str = "") -> SecureFunction | None:
     return owner
 
 
+def share_of(resource: IConstruct, part: str = "") -> str | None:
+    """The reason ``resource`` (or ``part`` of it) was declared shared, if it was."""
+    reason: str | None = _registry(resource)["shares"].get(f"{resource.node.path}#{part}")
+    return reason
+
+
 def claim_ownership(
     function: SecureFunction,
     *,

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from . import access_levels
 from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
-from ._validation import Problems, origin_problem
+from ._validation import ConfigurationError, Problems, origin_problem
 from .access_levels import KeyAccess, PrefixAccess
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
@@ -216,6 +218,52 @@ class SecureBucket(s3.BucketBase):
 
     def add_to_resource_policy(self, permission: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
         return self.bucket.add_to_resource_policy(permission)
+
+    def add_event_notification(
+        self, event: s3.EventType, dest: s3.IBucketNotificationDestination, *filters: s3.NotificationKeyFilter
+    ) -> None:
+        """CDK's ``add_event_notification``; CDK's notifications handler gets a declared perimeter.
+
+        The handler (one per stack) may then write the notification configuration of exactly the
+        buckets it configures, nothing else (see ``helper_perimeters``). Object events of a prefix
+        that a kit function owns carry that service's data (object keys, sizes): they may reach the
+        owner itself, or another kit function only when the owner declared the prefix shared
+        (``grant_prefix(owner, prefix=..., share_reason=...)``); otherwise the synth fails naming
+        the path and that call.
+        """
+        from .helper_perimeters import declare_helper_perimeters
+
+        self._check_event_path(dest, filters)
+        super().add_event_notification(event, dest, *filters)
+        declare_helper_perimeters(self)
+
+    def _check_event_path(
+        self, dest: s3.IBucketNotificationDestination, filters: Sequence[s3.NotificationKeyFilter]
+    ) -> None:
+        from ._cdk_grants import kit_function_of_arn
+        from ._grants import owner_of, share_of
+
+        if not isinstance(dest, s3n.LambdaDestination):
+            return
+        receiver = kit_function_of_arn(dest.bind(self, self).arn)
+        if receiver is None:
+            return
+        prefixes = [f.prefix or "" for f in filters] or [""]
+        for prefix in prefixes:
+            for owned, owner in self._prefix_owners.items():
+                overlaps = owned.startswith(prefix) or prefix.startswith(owned)
+                if not overlaps or owner is receiver or share_of(self.bucket, owned) is not None:
+                    continue
+                raise ConfigurationError(
+                    receiver.node.path,
+                    [
+                        f"the object events of prefix '{owned}' of {self.node.path} reach {receiver.node.path}, but "
+                        f"the prefix belongs to {owner.node.path}: a cross-service path ({owner.node.path}'s data -> "
+                        f"{self.node.path}/{owned} -> {receiver.node.path}). If the other service really needs those "
+                        f"events, declare the prefix shared where its owner is granted: bucket.grant_prefix(<owner>, "
+                        f"prefix='{owned}', access=..., share_reason='<why>')"
+                    ],
+                )
 
     def grant_prefix(
         self,

@@ -78,7 +78,12 @@ def bucket_notification(stack: cdk.Stack) -> None:
     uploads = service(stack, "Uploads")
     scanner = service(stack, "Scanner", invocation=Invocation.ASYNCHRONOUS)
     bucket = SecureBucket(stack, "Files")
-    bucket.grant_prefix(uploads.function, prefix="incoming/", access=PrefixAccess.WRITE)
+    bucket.grant_prefix(
+        uploads.function,
+        prefix="incoming/",
+        access=PrefixAccess.WRITE,
+        share_reason="The scanner is told of each upload (its key and size) to scan it before anyone reads it.",
+    )
     bucket.add_event_notification(
         s3.EventType.OBJECT_CREATED,
         s3n.LambdaDestination(scanner.function),
