@@ -97,12 +97,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .profile import Profile as Profile
     from .rest_api import SecureRestApi as SecureRestApi
     from .secure_bucket import SecureBucket as SecureBucket
-    from .secure_queue import SecureQueue as SecureQueue
-    from .secure_topic import SecureTopic as SecureTopic
     from .secure_function import Invocation as Invocation
     from .secure_function import SecureFunction as SecureFunction
+    from .secure_queue import SecureQueue as SecureQueue
     from .secure_table import SecureTable as SecureTable
     from .secure_table import TableIndex as TableIndex
+    from .secure_topic import SecureTopic as SecureTopic
     from .table_backup import TableBackup as TableBackup
     from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
     from .table_function import TableFunction as TableFunction

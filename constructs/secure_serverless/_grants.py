@@ -135,7 +135,9 @@ def claim_ownership(
         )
         raise ConfigurationError(function.node.path, [problem])
     shares.setdefault(slot, share_reason)
-    owner.perimeter.mark_shared(cfn_of(resource) if not isinstance(resource, cdk.CfnResource) else resource, share_reason)
+    owner.perimeter.mark_shared(
+        cfn_of(resource) if not isinstance(resource, cdk.CfnResource) else resource, share_reason
+    )
     return share_reason
 
 

@@ -241,7 +241,7 @@ class SecureBucket(s3.BucketBase):
         self, dest: s3.IBucketNotificationDestination, filters: Sequence[s3.NotificationKeyFilter]
     ) -> None:
         from ._cdk_grants import kit_function_of_arn
-        from ._grants import owner_of, share_of
+        from ._grants import share_of
 
         if not isinstance(dest, s3n.LambdaDestination):
             return

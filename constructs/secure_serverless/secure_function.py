@@ -63,6 +63,14 @@ _SYNC_DLQ_REASON = (
     "mapping): Lambda sends only asynchronous invocations to a dead-letter queue, so a DLQ here could never "
     "receive a message. Failures reach the caller, the function's error metric and its alarm instead."
 )
+_SQS_ESM_REASON = (
+    "An SQS event source mapping supports no on-failure destination: a message that fails maxReceiveCount times "
+    "moves to the queue's own dead-letter queue (its RedrivePolicy), which is where failures go."
+)
+_STREAM_FAILURES_REASON = (
+    "This queue is the on-failure destination of the function's stream event source mappings (the end of the "
+    "failure path for batches that failed every retry); it has no dead-letter queue of its own."
+)
 _DLQ_RULES = ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ", "PCI.DSS.321-LambdaDLQ")
 
 
@@ -389,7 +397,40 @@ class SecureFunction(lambda_.FunctionBase):
         grant = self._produce_or_consume(queue, "consume", share_reason)
         with self.role.building():
             self.function.add_event_source(event_sources.SqsEventSource(queue, **options))
+        if getattr(cfn_of(queue), "redrive_policy", None) is not None:
+            acknowledge(
+                self._newest_event_source_mapping(), "Serverless-LambdaEventSourceMappingDestination", _SQS_ESM_REASON
+            )
         return grant
+
+    def _newest_event_source_mapping(self) -> lambda_.EventSourceMapping:
+        mappings = [c for c in self.function.node.children if isinstance(c, lambda_.EventSourceMapping)]
+        return mappings[-1]
+
+    def _stream_failure_queue(self) -> sqs.Queue:
+        """This function's queue for stream batches that failed every retry (one per function)."""
+        existing = self.node.try_find_child("StreamFailures")
+        if isinstance(existing, sqs.Queue):
+            return existing
+        queue = sqs.Queue(
+            self,
+            "StreamFailures",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            data_key_reuse=cdk.Duration.minutes(5),
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(queue, rule, _STREAM_FAILURES_REASON)
+        self.allow(
+            kind=access_levels.SQS_QUEUE,
+            resource=cfn_of(queue),
+            access=QueueAccess.SEND,
+            resource_arns=[queue.queue_arn],
+        )
+        return queue
 
     def produce_to(self, target: sqs.IQueue | sns.ITopic, *, share_reason: str | None = None) -> iam.Grant | None:
         """Let this function send to ``target`` (an SQS queue) or publish to it (an SNS topic).
@@ -416,23 +457,31 @@ class SecureFunction(lambda_.FunctionBase):
         key = target.master_key if level == "publish" else target.encryption_master_key  # type: ignore[union-attr]
         if key is not None:
             key_use = KeyAccess.DECRYPT if level == "consume" else KeyAccess.ENCRYPT_DECRYPT
-            if not self.perimeter.covers(cfn_of(key_of(key)), access_levels.actions_for(access_levels.KMS_KEY, key_use)):
-                claim(self, key, key_use, via_services=["sns" if level == "publish" else "sqs"], share_reason=share_reason)
+            if not self.perimeter.covers(
+                cfn_of(key_of(key)), access_levels.actions_for(access_levels.KMS_KEY, key_use)
+            ):
+                claim(
+                    self, key, key_use, via_services=["sns" if level == "publish" else "sqs"], share_reason=share_reason
+                )
         return grant
 
-    def consume_table_stream(
-        self, table: SecureTable, *, share_reason: str | None = None, **options: Any
-    ) -> iam.Grant:
+    def consume_table_stream(self, table: SecureTable, *, share_reason: str | None = None, **options: Any) -> iam.Grant:
         """Make ``table``'s stream an event source of this function (stream-read, declared).
 
         :param share_reason: why this function follows the stream of a table another service
             owns (recorded on both sides). Default: none (another service's stream is then a
             synth error).
         :param options: ``lambda_event_sources.DynamoEventSource`` options; ``starting_position``
-            defaults to LATEST.
+            defaults to LATEST, ``retry_attempts`` to 3, and ``on_failure`` to this function's
+            own encrypted queue ``StreamFailures`` (created once, the function may only send to it).
         """
         grant = table.grant_stream_read(self, share_reason=share_reason)
         options.setdefault("starting_position", lambda_.StartingPosition.LATEST)
+        # Without a retry limit a failing batch is retried until its records expire (blocking the
+        # shard) and never reaches a failure destination.
+        options.setdefault("retry_attempts", 3)
+        if "on_failure" not in options:
+            options["on_failure"] = event_sources.SqsDlq(self._stream_failure_queue())
         with self.role.building():
             self.function.add_event_source(event_sources.DynamoEventSource(table.table, **options))
         return grant

@@ -62,7 +62,10 @@ class SecureQueue(sqs.QueueBase):
         super().__init__(scope, construct_id)
         problems = Problems(self.node.path)
         problems.check_range("max_receive_count", max_receive_count, 1, 1000)
-        for option, value in (("retention_period", retention_period), ("dead_letter_queue_retention", dead_letter_queue_retention)):
+        for option, value in (
+            ("retention_period", retention_period),
+            ("dead_letter_queue_retention", dead_letter_queue_retention),
+        ):
             if value is not None:
                 problems.check_range(option, value.to_seconds(), 60, 1209600, "seconds")
         if visibility_timeout is not None:

@@ -19,13 +19,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from aws_cdk import custom_resources
-from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from secure_serverless import (
@@ -37,6 +37,7 @@ from secure_serverless import (
     SecureTopic,
     SecureUserPool,
     TableFunction,
+    acknowledge,
     register_compliance_checks,
 )
 
@@ -45,7 +46,9 @@ PK = dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING)
 SHARE = "Shipping reads new orders to book the courier; the order id and address are all it uses."
 
 
-def service(scope: Construct, name: str, *, invocation: Invocation = Invocation.SYNCHRONOUS, **table_options: object) -> TableFunction:
+def service(
+    scope: Construct, name: str, *, invocation: Invocation = Invocation.SYNCHRONOUS, **table_options: object
+) -> TableFunction:
     return TableFunction(
         scope,
         name,
@@ -144,8 +147,17 @@ def fan_out(stack: cdk.Stack) -> None:
 def schedule(stack: cdk.Stack) -> None:
     """An EventBridge schedule invokes a kit function through targets.LambdaFunction."""
     report = service(stack, "Report", invocation=Invocation.ASYNCHRONOUS)
-    rule = events.Rule(stack, "Nightly", schedule=events.Schedule.cron(hour="2", minute="0"))
-    rule.add_target(targets.LambdaFunction(report.function, retry_attempts=2))
+    rule = events.Rule(
+        stack, "Nightly", rule_name="nightly-report", schedule=events.Schedule.cron(hour="2", minute="0")
+    )
+    undelivered = SecureQueue(stack, "Undelivered", owner=report.function)
+    rule.add_target(targets.LambdaFunction(report.function, retry_attempts=2, dead_letter_queue=undelivered))
+    report.encryption_key.allow_service(
+        service_principal="events.amazonaws.com",
+        actions=["kms:Decrypt", "kms:GenerateDataKey"],
+        # the rule's ARN by name: a reference to the rule would make key -> rule -> queue -> key a cycle
+        source_arn=stack.format_arn(service="events", resource="rule", resource_name="nightly-report"),
+    )
     report.function.metric_errors()
 
 
@@ -153,18 +165,27 @@ def step_functions_table(stack: cdk.Stack) -> None:
     """A Step Functions DynamoGetItem task on a kit table (the state machine reads A's items)."""
     orders = service(stack, "Orders")
     get = tasks.DynamoGetItem(
-        stack, "GetOrder", table=orders.table, key={"id": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.id"))}
+        stack,
+        "GetOrder",
+        table=orders.table,
+        key={"id": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.id"))},
     )
     log_group = logs.LogGroup(
         stack, "MachineLogs", encryption_key=orders.encryption_key, retention=logs.RetentionDays.ONE_YEAR
     )
-    sfn.StateMachine(
+    machine = sfn.StateMachine(
         stack,
         "Machine",
         definition_body=sfn.DefinitionBody.from_chainable(get),
         tracing_enabled=True,
         logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(orders.encryption_key),
+    )
+    acknowledge(
+        machine.role.node.find_child("DefaultPolicy"),
+        "AwsSolutions-IAM5[Resource::*]",
+        "X-Ray trace ingestion and CloudWatch Logs log delivery (CreateLogDelivery, ...) support no resource-level "
+        "permissions: AWS documents Resource '*' as their only form; the table is named exactly.",
     )
 
 
@@ -185,7 +206,9 @@ def s3_to_lambda(stack: cdk.Stack) -> None:
     bucket = SecureBucket(stack, "Images")
     bucket.grant_prefix(thumbs.function, prefix="images/", access=PrefixAccess.READ)
     thumbs.function.add_event_source(
-        sources.S3EventSourceV2(bucket, events=[s3.EventType.OBJECT_CREATED], filters=[s3.NotificationKeyFilter(prefix="images/")])
+        sources.S3EventSourceV2(
+            bucket, events=[s3.EventType.OBJECT_CREATED], filters=[s3.NotificationKeyFilter(prefix="images/")]
+        )
     )
 
 
@@ -218,6 +241,27 @@ def queue_with_kit_key(stack: cdk.Stack) -> None:
     queue.grant_send_messages(orders.function)
 
 
+def invoke_other(stack: cdk.Stack) -> None:
+    """A invokes B: the kit's grant_invoke (exact lambda:InvokeFunction on B's ARN, declared)."""
+    orders = service(stack, "Orders")
+    shipping = service(stack, "Shipping")
+    shipping.function.grant_invoke(orders.function)
+
+
+def own_stream_event_source(stack: cdk.Stack) -> None:
+    """Plain CDK: fn.add_event_source(DynamoEventSource(kit_table)) on the service's own table."""
+    orders = service(stack, "Orders", stream=dynamodb.StreamViewType.NEW_IMAGE)
+    failures = SecureQueue(stack, "Failures", owner=orders.function)
+    orders.function.add_event_source(
+        sources.DynamoEventSource(
+            orders.table,
+            starting_position=lambda_.StartingPosition.LATEST,
+            retry_attempts=3,
+            on_failure=sources.SqsDlq(failures),
+        )
+    )
+
+
 COMPOSITIONS: dict[str, Callable[[cdk.Stack], None]] = {
     "QueuePair": queue_pair,
     "TopicPublish": topic_publish,
@@ -232,6 +276,8 @@ COMPOSITIONS: dict[str, Callable[[cdk.Stack], None]] = {
     "S3ToLambda": s3_to_lambda,
     "SharedStreamFanOut": shared_stream_fan_out,
     "QueueWithKitKey": queue_with_kit_key,
+    "InvokeOther": invoke_other,
+    "OwnStreamEventSource": own_stream_event_source,
 }
 
 
