@@ -162,8 +162,9 @@ def grant_on(
     """
     if function.perimeter.covers(target, actions_for(kind, level)):
         return None
+    owner_path = target.node.scope.node.path if target.node.scope is not None else target.node.path
     reason = claim_ownership(
-        function, resource=target, what=f"the {_NOUN[kind]} {target.node.scope.node.path}", share_reason=share_reason
+        function, resource=target, what=f"the {_NOUN[kind]} {owner_path}", share_reason=share_reason
     )
     arn = target.ref if kind == SNS_TOPIC else target.get_att("Arn").to_string()
     return function.allow(kind=kind, resource=target, access=level, resource_arns=[arn], share_reason=reason)

@@ -112,7 +112,7 @@ class EncryptionKey(Construct):
         return self.key.key_ref
 
     @property
-    def env(self) -> cdk.ResourceEnvironment:
+    def env(self) -> cdk.interfaces.ResourceEnvironment:
         return self.key.env
 
     @property
@@ -164,7 +164,7 @@ class EncryptionKey(Construct):
 
         return self.grant(grantee, access) if kit_function_of(grantee) is not None else None
 
-    def grant(  # type: ignore[override]
+    def grant(
         self,
         grantee: iam.IGrantable,
         *access_or_actions: KeyAccess | str,

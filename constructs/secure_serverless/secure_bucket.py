@@ -180,7 +180,7 @@ class SecureBucket(s3.BucketBase):
         return self.bucket.is_website
 
     @property
-    def encryption_key(self) -> EncryptionKey | kms.IKey:  # type: ignore[override]
+    def encryption_key(self) -> EncryptionKey | kms.IKey:
         """The bucket's key: the ``EncryptionKey`` given or created (itself a ``kms.IKey``)."""
         return self._encryption_key
 

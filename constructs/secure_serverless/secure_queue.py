@@ -119,7 +119,7 @@ class SecureQueue(sqs.QueueBase):
         return self.queue.queue_name
 
     @property
-    def encryption_master_key(self) -> EncryptionKey | kms.IKey:  # type: ignore[override]
+    def encryption_master_key(self) -> EncryptionKey | kms.IKey:
         return self._encryption_key
 
     @property

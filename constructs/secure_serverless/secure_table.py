@@ -129,7 +129,7 @@ class SecureTable(dynamodb.TableBase):
         return self.table.table_stream_arn
 
     @property
-    def encryption_key(self) -> EncryptionKey | kms.IKey:  # type: ignore[override]
+    def encryption_key(self) -> EncryptionKey | kms.IKey:
         """The table's key: the ``EncryptionKey`` given or created (itself a ``kms.IKey``)."""
         return self._encryption_key
 
@@ -153,7 +153,7 @@ class SecureTable(dynamodb.TableBase):
         return bool(self.index_names)
 
     # ------------------------------------------------------------------ grants
-    def grant(  # type: ignore[override]
+    def grant(
         self,
         grantee: iam.IGrantable,
         *access_or_actions: TableAccess | str,

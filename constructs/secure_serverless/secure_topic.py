@@ -67,7 +67,7 @@ class SecureTopic(sns.TopicBase):
         return self.topic.topic_name
 
     @property
-    def master_key(self) -> EncryptionKey | kms.IKey:  # type: ignore[override]
+    def master_key(self) -> EncryptionKey | kms.IKey:
         return self._encryption_key
 
     @property
