@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
@@ -13,10 +13,13 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import access_levels
-from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
+from ._grants import cfn_of, claim, claim_ownership, declare_owner, key_of, plain_grant
 from ._validation import Problems
 from .access_levels import KeyAccess, TableAccess, actions_for
 from .encryption_key import EncryptionKey
+
+if TYPE_CHECKING:
+    from .secure_function import SecureFunction
 
 _STREAM_LIST_REASON = (
     "dynamodb:ListStreams supports no resource-level permissions: AWS documents Resource '*' as its only form; "
@@ -55,6 +58,9 @@ class SecureTable(dynamodb.TableBase):
     :param removal_policy: what happens on stack deletion. Default: RETAIN.
     :param stream: a ``dynamodb.StreamViewType`` to turn the table's change stream on (for
         ``grant_stream_read`` / ``SecureFunction.consume_table_stream``). Default: no stream.
+    :param owner: the kit function whose service owns the table, declared at construction (so the
+        order of grants does not matter); its key encrypts the table unless ``encryption_key`` is
+        given. Default: the first kit function granted the table owns it.
 
     Grants (each takes an ``iam.IGrantable``, returns an ``iam.Grant``, writes exact actions and the
     key use they need, and records the reach in a kit function's perimeter): ``grant``,
@@ -77,6 +83,7 @@ class SecureTable(dynamodb.TableBase):
         time_to_live_attribute: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         stream: dynamodb.StreamViewType | None = None,
+        owner: SecureFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self.node.path)
@@ -90,7 +97,9 @@ class SecureTable(dynamodb.TableBase):
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self._encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(self, "Key")
+        self._encryption_key: EncryptionKey | kms.IKey = (
+            encryption_key or (owner.encryption_key if owner is not None else None) or EncryptionKey(self, "Key")
+        )
         self.key = key_of(self.encryption_key)
         self.index_names: tuple[str, ...] = tuple(names)
         self.table = dynamodb.Table(
@@ -114,6 +123,8 @@ class SecureTable(dynamodb.TableBase):
             self.table.add_global_secondary_index(
                 index_name=index.name, partition_key=index.partition_key, sort_key=index.sort_key
             )
+        if owner is not None:
+            declare_owner(owner, resource=self.table, what=f"the table {self.node.path}")
 
     # ------------------------------------------------------------------ dynamodb.ITable
     @property

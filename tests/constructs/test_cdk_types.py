@@ -257,3 +257,14 @@ def test_a_key_grant_takes_keyword_options_and_refuses_unknown_ones() -> None:
     assert any(stack.resolve(e["resource"]) == _logical_id(key) and e["access"] == "decrypt" for e in entries)
     with pytest.raises(TypeError, match="via_service"):
         key.grant(orders.function, KeyAccess.DECRYPT, via_service=["sqs"])
+
+
+def test_a_table_owned_at_construction_refuses_its_first_grant_to_another_service() -> None:
+    from secure_serverless import SecureTable
+
+    stack = cdk.Stack(cdk.App(), "TableOwner")
+    orders, shipping = service(stack, "Orders"), service(stack, "Shipping")
+    table = SecureTable(stack, "Ledger", partition_key=PK, owner=orders.function)
+    assert table.encryption_key is orders.encryption_key
+    with pytest.raises(ConfigurationError, match="TableOwner/Orders/Function's data -> the table TableOwner/Ledger"):
+        table.grant_read_data(shipping.function)
