@@ -17,6 +17,8 @@ kit leaves that in place and the check refuses it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_iam as iam
@@ -28,6 +30,17 @@ from .access_levels import PERIMETER_METADATA_KEY
 #: The construct id CDK gives its notifications handler (aws-s3/lib/notifications-resource).
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
 _BASIC_EXECUTION_ROLE = "service-role/AWSLambdaBasicExecutionRole"
+#: The construct id of the singleton provider of ``custom_resources.AwsCustomResource``.
+AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+_XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+_XRAY_REASON = (
+    "X-Ray trace ingestion (PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions: AWS "
+    "documents Resource '*' as the only form."
+)
+_PROVIDER_DLQ_REASON = (
+    "CloudFormation invokes this custom-resource provider synchronously and records its failure on the stack "
+    "event: Lambda sends only asynchronous invocations to a dead-letter queue, so one could never fire."
+)
 #: Where the kit records what a helper is (the analyzer reads only version, role, reach, wildcards).
 HELPER_KEY = "helper"
 
@@ -38,22 +51,27 @@ def declare_helper_perimeters(scope: IConstruct) -> None:
     if getattr(stack, "_secure_serverless_helper_aspect", False):
         return
     stack._secure_serverless_helper_aspect = True  # type: ignore[attr-defined]
-    cdk.Aspects.of(stack).add(_HelperPerimeters(stack))
+    cdk.Aspects.of(stack).add(HelperPerimeters())
 
 
 @jsii.implements(cdk.IAspect)
-class _HelperPerimeters:
-    def __init__(self, stack: cdk.Stack) -> None:
-        self._stack = stack
-        self._done = False
+class HelperPerimeters:
+    """An aspect: each stack's CDK helper functions get their declared perimeter, once per stack.
+
+    ``register_compliance_checks(app)`` adds it to the app; ``SecureBucket.add_event_notification``
+    to its stack (so the notifications handler is declared in an app without the checks too).
+    """
 
     def visit(self, node: IConstruct) -> None:
-        if self._done or node is not self._stack:
+        if not isinstance(node, cdk.Stack) or getattr(node, "_secure_serverless_helpers_done", False):
             return
-        self._done = True
-        handler = self._stack.node.try_find_child(NOTIFICATIONS_HANDLER_ID)
+        node._secure_serverless_helpers_done = True  # type: ignore[attr-defined]
+        handler = node.node.try_find_child(NOTIFICATIONS_HANDLER_ID)
         if handler is not None:
-            _declare_notifications_handler(self._stack, handler)
+            _declare_notifications_handler(node, handler)
+        provider = node.node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
+        if provider is not None:
+            _declare_custom_resource_provider(node, provider)
 
 
 def _configured_buckets(stack: cdk.Stack, handler_function: cdk.CfnResource) -> list[IConstruct]:
@@ -114,3 +132,100 @@ def _declare_notifications_handler(stack: cdk.Stack, handler: IConstruct) -> Non
             },
         },
     )
+
+
+def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct) -> None:
+    """``AwsCustomResource``'s provider: the SDK calls' resources of every custom resource it serves.
+
+    Each resource its ``CustomResourcePolicy`` names, when defined in the app, is declared with the
+    access level whose exact actions cover the calls (e.g. ``ssm-parameter`` ``read``); anything
+    else stays undeclared, so the check refuses it (P07). Nothing is declared shared: a provider
+    that reads a service's table is refused as a second reacher of that table (P13).
+    """
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import custom_resources
+
+    from .compliance import acknowledge, iam5_resource
+
+    function = provider.node.default_child
+    role = provider.node.try_find_child("ServiceRole")
+    if not isinstance(provider, lambda_.Function) or not isinstance(function, lambda_.CfnFunction):
+        return
+    if not isinstance(role, iam.Role):
+        return
+    cfn_role = role.node.default_child
+    assert isinstance(cfn_role, iam.CfnRole)
+    served = [c for c in stack.node.find_all() if isinstance(c, custom_resources.AwsCustomResource)]
+    reach: list[dict[str, Any]] = []
+    by_logical_id = {
+        stack.resolve(stack.get_logical_id(c)): c for c in stack.node.find_all() if isinstance(c, cdk.CfnResource)
+    }
+    for custom in served:
+        policy = custom.node.try_find_child("CustomResourcePolicy")
+        if not isinstance(policy, iam.Policy):
+            continue
+        for statement in stack.resolve(policy.document.to_json()).get("Statement", []):
+            actions = statement.get("Action", [])
+            actions = actions if isinstance(actions, list) else [actions]
+            resources = statement.get("Resource", [])
+            for resource in resources if isinstance(resources, list) else [resources]:
+                entry = _entry_for(by_logical_id, resource, actions)
+                if entry is not None and entry not in reach:
+                    reach.append(entry)
+    managed = stack.resolve(cfn_role.managed_policy_arns) or []
+    if len(managed) == 1 and _BASIC_EXECUTION_ROLE in str(managed[0]):
+        cfn_role.managed_policy_arns = None
+    function.memory_size = function.memory_size or 256
+    function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+    role.add_to_principal_policy(iam.PolicyStatement(actions=_XRAY_ACTIONS, resources=["*"]))
+    default_policy = role.node.try_find_child("DefaultPolicy")
+    if default_policy is not None:
+        acknowledge(default_policy, iam5_resource("*"), _XRAY_REASON)
+    acknowledge(provider, "Serverless-LambdaDLQ", _PROVIDER_DLQ_REASON)
+    function.add_metadata(
+        PERIMETER_METADATA_KEY,
+        {
+            "version": 2,
+            "role": stack.get_logical_id(cfn_role),
+            "reach": reach,
+            "wildcards": [{"actions": sorted(_XRAY_ACTIONS), "resource": "*", "reason": _XRAY_REASON}],
+            HELPER_KEY: {
+                "construct": provider.node.path,
+                "what": "the provider of custom_resources.AwsCustomResource: makes the SDK calls of these custom "
+                "resources at deploy time, with the actions their policies name",
+                "configures": [c.node.path for c in served],
+            },
+        },
+    )
+
+
+def _entry_for(by_logical_id: dict[Any, cdk.CfnResource], resource: Any, actions: list[str]) -> dict[str, Any] | None:
+    """A reach entry for one resource of a custom resource's policy, when it is a resource of the stack."""
+    logical_id = _referenced_logical_id(resource)
+    target = by_logical_id.get(logical_id) if logical_id is not None else None
+    kind = access_levels.kind_of_type(target.cfn_resource_type) if target is not None else None
+    if kind is None or kind == access_levels.S3_PREFIX:
+        return None
+    wanted = {action.lower() for action in actions}
+    levels = sorted(
+        (len(exact), level)
+        for level, exact in access_levels.ACCESS_LEVELS[kind].items()
+        if wanted <= {action.lower() for action in exact}
+    )
+    if not levels:
+        return None
+    return {"kind": kind, "resource": logical_id, "access": levels[0][1], "shared": False}
+
+
+def _referenced_logical_id(value: Any) -> str | None:
+    """The one logical id an ARN expression names (``Fn::GetAtt [X, Arn]``, ``Ref X`` inside a join)."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    if isinstance(value, dict) and "Fn::Join" in value:
+        refs = [
+            part["Ref"]
+            for part in value["Fn::Join"][1]
+            if isinstance(part, dict) and "Ref" in part and not str(part["Ref"]).startswith("AWS::")
+        ]
+        return str(refs[0]) if len(refs) == 1 else None
+    return None

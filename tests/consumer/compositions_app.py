@@ -23,6 +23,7 @@ from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from aws_cdk import custom_resources
@@ -107,19 +108,18 @@ def bucket_deployment(stack: cdk.Stack) -> None:
 
 
 def custom_resource_ssm(stack: cdk.Stack) -> None:
-    """AwsCustomResource reading an SSM parameter of nobody's service."""
+    """AwsCustomResource reading an SSM parameter of nobody's service (a platform value of the app)."""
+    release = ssm.StringParameter(stack, "Release", parameter_name="/platform/release", string_value="2026.12")
     custom_resources.AwsCustomResource(
         stack,
         "ReadParameter",
         on_update=custom_resources.AwsSdkCall(
             service="SSM",
             action="getParameter",
-            parameters={"Name": "/platform/release"},
+            parameters={"Name": release.parameter_name},
             physical_resource_id=custom_resources.PhysicalResourceId.of("release"),
         ),
-        policy=custom_resources.AwsCustomResourcePolicy.from_sdk_calls(
-            resources=[stack.format_arn(service="ssm", resource="parameter", resource_name="platform/release")]
-        ),
+        policy=custom_resources.AwsCustomResourcePolicy.from_sdk_calls(resources=[release.parameter_arn]),
         install_latest_aws_sdk=False,
     )
 

@@ -236,7 +236,6 @@ LEAKS: dict[str, Callable[[cdk.Stack], None]] = {
 #: Compositions that need a helper perimeter the kit does not build yet: synthesized here, not by cdk synth.
 PENDING_COMPOSITIONS: dict[str, Callable[[cdk.Stack], None]] = {
     "BucketDeployment": compositions_app.bucket_deployment,
-    "CustomResourceSsm": compositions_app.custom_resource_ssm,
 }
 
 

@@ -8,8 +8,8 @@ builds each composition carrying another service's data, in one more process: ea
 with a message that names the path (A's data -> ... -> B) and the fix.
 
 Variants that need the data-flow edges the analyzer does not follow yet (SNS subscriptions, an
-EventBridge target's dead-letter queue, a state machine handing items on) and compositions whose
-CDK helper has no kit perimeter yet (BucketDeployment, AwsCustomResource) are strict xfails.
+EventBridge target's dead-letter queue, a state machine handing items on) and the composition whose
+CDK helper has no kit perimeter yet (BucketDeployment) are strict xfails.
 """
 
 from __future__ import annotations
@@ -42,12 +42,11 @@ PASSING = [
     "QueueWithKitKey",
     "InvokeOther",
     "OwnStreamEventSource",
+    "CustomResourceSsm",
 ]
 PENDING = {
     "BucketDeployment": "BucketDeployment's handler has no kit perimeter yet: it reads CDK's asset bucket (outside "
     "the assembly, P07), carries AWSLambdaBasicExecutionRole (P05), CDK's wildcard grants (P11) and an old runtime",
-    "CustomResourceSsm": "AwsCustomResource's provider has no kit perimeter yet: the SSM parameter it reads is "
-    "outside the assembly (P07, the metadata cannot declare it), and it carries AWSLambdaBasicExecutionRole (P05)",
 }
 
 #: composition -> rows (function logical-id prefix, resource logical-id prefix, access) its matrix must show.
@@ -78,6 +77,7 @@ LANDED = {
     "QueueWithKitKey": [("OrdersFunction", "Plain", "send"), ("OrdersFunction", "QueueKey", "encrypt-decrypt")],
     "InvokeOther": [("OrdersFunction", "ShippingFunction", "invoke")],
     "OwnStreamEventSource": [("OrdersFunction", "OrdersTable", "stream-read"), ("OrdersFunction", "Failures", "send")],
+    "CustomResourceSsm": [("AWS679f53fac002430cb0da5b7982bd2287", "Release", "read")],
 }
 
 #: leak variant -> texts its refusal must contain (the path's ends and the fix).
@@ -123,7 +123,12 @@ REFUSED = {
         "share_reason",
     ],
     # CDK helpers have no perimeter that reaches a service's data: refused on that very reach
-    "CustomResourceSsm": ["P07 undeclared-reach", "OrdersTable", "dynamodb:GetItem"],
+    "CustomResourceSsm": [
+        "P13 shared-resource: CustomResourceSsm/AWS679f53fac002430cb0da5b7982bd2287",
+        "OrdersTable",
+        "is also reached by OrdersFunction",
+        "share_reason",
+    ],
     "BucketDeployment": ["P07 undeclared-reach", "Site"],
 }
 NEEDS_DATA_FLOW = {
