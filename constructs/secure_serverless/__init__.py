@@ -19,6 +19,8 @@ _EXPORTS = {
     "SecureTable": ".secure_table",
     "TableIndex": ".secure_table",
     "SecureBucket": ".secure_bucket",
+    "SecureQueue": ".secure_queue",
+    "SecureTopic": ".secure_topic",
     "SecureFunction": ".secure_function",
     "Invocation": ".secure_function",
     "MINIMUM_LOG_RETENTION": "._log_retention",
@@ -97,8 +99,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .secure_bucket import SecureBucket as SecureBucket
     from .secure_function import Invocation as Invocation
     from .secure_function import SecureFunction as SecureFunction
+    from .secure_queue import SecureQueue as SecureQueue
     from .secure_table import SecureTable as SecureTable
     from .secure_table import TableIndex as TableIndex
+    from .secure_topic import SecureTopic as SecureTopic
     from .table_backup import TableBackup as TableBackup
     from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
     from .table_function import TableFunction as TableFunction

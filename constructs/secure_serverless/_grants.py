@@ -28,8 +28,10 @@ _OWNERS_ATTRIBUTE = "_secure_serverless_owners"
 
 
 def cfn_of(construct: IConstruct) -> cdk.CfnResource:
-    """The L1 resource of an L2 construct (its ``default_child``)."""
+    """The L1 resource of an L2 construct (its ``default_child``, followed through kit wrappers)."""
     child = construct.node.default_child
+    while child is not None and not isinstance(child, cdk.CfnResource) and child.node.default_child is not None:
+        child = child.node.default_child  # a kit construct over an L2 (SecureQueue -> sqs.Queue -> CfnQueue)
     if not isinstance(child, cdk.CfnResource):
         raise ConfigurationError(
             construct.node.path,
@@ -60,13 +62,41 @@ def key_of(key: EncryptionKey | kms.IKey, problems: Problems | None = None, opti
     return ikey
 
 
-def _owners(scope: IConstruct) -> dict[str, Any]:
+def _registry(scope: IConstruct) -> dict[str, dict[str, Any]]:
     root = scope.node.root
-    owners: dict[str, Any] | None = getattr(root, _OWNERS_ATTRIBUTE, None)
-    if owners is None:
-        owners = {}
-        setattr(root, _OWNERS_ATTRIBUTE, owners)
-    return owners
+    registry: dict[str, dict[str, Any]] | None = getattr(root, _OWNERS_ATTRIBUTE, None)
+    if registry is None:
+        registry = {"owners": {}, "shares": {}}
+        setattr(root, _OWNERS_ATTRIBUTE, registry)
+    return registry
+
+
+def declare_owner(function: SecureFunction, *, resource: IConstruct, part: str = "", what: str) -> None:
+    """Make ``function`` the owner of ``resource`` at construction (instead of its first grantee).
+
+    Raises when another kit function already owns it.
+    """
+    owners = _registry(resource)["owners"]
+    slot = f"{resource.node.path}#{part}"
+    owner = owners.get(slot)
+    if owner is not None and owner is not function:
+        raise ConfigurationError(
+            function.node.path,
+            [f"{what} is already owned by {owner.node.path}; a resource has one owning service"],
+        )
+    owners[slot] = function
+
+
+def owner_of(resource: IConstruct, part: str = "") -> SecureFunction | None:
+    """The kit function that owns ``resource`` (or ``part`` of it), if any."""
+    owner: SecureFunction | None = _registry(resource)["owners"].get(f"{resource.node.path}#{part}")
+    return owner
+
+
+def share_of(resource: IConstruct, part: str = "") -> str | None:
+    """The reason ``resource`` (or ``part`` of it) was declared shared, if it was."""
+    reason: str | None = _registry(resource)["shares"].get(f"{resource.node.path}#{part}")
+    return reason
 
 
 def claim_ownership(
@@ -79,29 +109,35 @@ def claim_ownership(
 ) -> str | None:
     """Record ``function`` as owner of ``resource`` (or of ``part`` of it, e.g. a key prefix).
 
-    Returns the share reason to declare: ``None`` for the owner's own grant, the reason for a
-    deliberate share (the owner's perimeter is marked shared too). Raises for an accidental
-    cross-service grant.
+    The owner is the function declared at construction (``SecureQueue(owner=...)``), else the first
+    kit function granted the resource. Returns the share reason to declare: ``None`` for the owner's
+    own grant of an unshared resource, the reason for a deliberate share (the owner's perimeter is
+    marked shared too, including grants the owner receives later). Raises for an accidental
+    cross-service grant, naming the data path and the fix.
     """
-    owners = _owners(resource)
+    registry = _registry(resource)
+    owners, shares = registry["owners"], registry["shares"]
     slot = f"{resource.node.path}#{part}"
     owner: SecureFunction | None = owners.get(slot)
+    if share_reason is not None and not has_reason(share_reason):
+        raise ConfigurationError(function.node.path, [_reason_problem(share_reason)])
     if owner is None or owner is function:
         owners[slot] = function
-        if share_reason is not None and not has_reason(share_reason):
-            raise ConfigurationError(function.node.path, [_reason_problem(share_reason)])
-        return share_reason
-    if not has_reason(share_reason):
-        problem = (
-            f"{what} belongs to {owner.node.path}: granting it to {function.node.path} is a cross-service grant. "
-            "If both services really need it, pass share_reason='<why>' (at least 20 characters); the resource is "
-            "then declared shared, with that reason, in both functions' perimeters"
-        )
         if share_reason is not None:
-            problem = _reason_problem(share_reason)
+            shares.setdefault(slot, share_reason)
+        return share_reason or shares.get(slot)
+    if share_reason is None:
+        problem = (
+            f"{what} belongs to {owner.node.path}: granting it to {function.node.path} is a cross-service grant "
+            f"(the data path {owner.node.path}'s data -> {what} -> {function.node.path}). If both services really "
+            "need it, pass share_reason='<why>' (at least 20 characters); the resource is then declared shared, "
+            "with that reason, in both functions' perimeters"
+        )
         raise ConfigurationError(function.node.path, [problem])
-    assert share_reason is not None
-    owner.perimeter.mark_shared(cfn_of(resource), share_reason)
+    shares.setdefault(slot, share_reason)
+    owner.perimeter.mark_shared(
+        cfn_of(resource) if not isinstance(resource, cdk.CfnResource) else resource, share_reason
+    )
     return share_reason
 
 

@@ -46,8 +46,9 @@ _KIT_METHODS = {
     "kms": "EncryptionKey.grant(function, KeyAccess.DECRYPT | ENCRYPT | ENCRYPT_DECRYPT) "
     "(kit grants on tables and buckets include the key use they need)",
     "lambda": "SecureFunction.grant_invoke(caller) on the function to be invoked",
-    "sqs": "SecureFunction.consume_queue(queue) for an event source, or SecureFunction.allow(...) for a queue "
-    "the kit does not wrap",
+    "sqs": "SecureFunction.consume_queue(queue) for an event source, SecureFunction.produce_to(queue) to send "
+    "(queue.grant_send_messages(fn) and queue.grant_consume_messages(fn) land there too)",
+    "sns": "SecureFunction.produce_to(topic) to publish (topic.grant_publish(fn) lands there too)",
 }
 _GENERIC_METHOD = (
     "SecureFunction.allow(kind=..., resource=..., access=..., resource_arns=[...]) with an access level of "
@@ -70,8 +71,12 @@ class ForeignGrant:
     services: tuple[str, ...]
     #: a policy attached whole: its statements may be added after it is attached, so read at synth
     document: iam.PolicyDocument | None = None
+    #: a CDK grant the pipeline recognized but refused (e.g. cross-service): the whole message
+    refusal: str | None = None
 
     def message(self, function_path: str) -> str:
+        if self.refusal is not None:
+            return f"{self.refusal} ({self.what} on kit function {function_path}, {self.call_site})"
         services = self.services + (_services_of(self.document) if self.document is not None else ())
         fixes = [_KIT_METHODS[s] for s in services if s in _KIT_METHODS] or [_GENERIC_METHOD]
         return (
@@ -145,8 +150,39 @@ class PerimeterRole(iam.Role):
         if mode is _Mode.KIT_GRANT and self._kit_policy is not None:
             self._kit_policy.add_statements(statement)
             return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._kit_policy)
+        if self.kit_function is not None:
+            # One of CDK's own grants (queue.grant_send_messages(fn), key.grant_decrypt(fn), ...)
+            # lands in the kit's pipeline as the access level that covers it.
+            from ._cdk_grants import land
+
+            landing = land(self.kit_function, statement, self._via())
+            if landing.landed:
+                return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._kit_policy or self)
+            if landing.refusal is not None:
+                described = _describe_statement(self, statement)
+                foreign.append(
+                    ForeignGrant(
+                        what=described.what,
+                        call_site=described.call_site,
+                        services=described.services,
+                        refusal=landing.refusal,
+                    )
+                )
+                return super().add_to_principal_policy(statement)
         foreign.append(_describe_statement(self, statement))
         return super().add_to_principal_policy(statement)
+
+    def refuse(self, what: str, refusal: str) -> None:
+        """Record a grant the kit's pipeline recognized and refused: the synth fails with ``refusal``."""
+        _, foreign = self._state()
+        foreign.append(ForeignGrant(what=what, call_site=_call_site(), services=(), refusal=refusal))
+
+    def _via(self) -> dict[str, Any]:
+        via: dict[str, Any] | None = getattr(self, "_via_context", None)
+        if via is None:
+            via = {}
+            self._via_context = via
+        return via
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         return self.add_to_principal_policy(statement).statement_added

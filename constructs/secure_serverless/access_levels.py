@@ -99,6 +99,9 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         # s3:ListBucket acts on the bucket ARN; the analyzer accepts it only when an s3:prefix
         # condition limits the listing to the declared prefix.
         "list": ("s3:ListBucket",),
+        # The bucket's notification configuration, on the bucket ARN: what CDK's notifications
+        # handler (a helper function, see helper_perimeters.py) writes at deploy time. No object.
+        "configure-notifications": ("s3:GetBucketNotification", "s3:PutBucketNotification"),
     },
     KMS_KEY: {
         "decrypt": _KMS_DECRYPT,
@@ -160,6 +163,18 @@ def is_resource_less(action: str) -> bool:
 
 
 _RESOURCE_LESS_LOWER = frozenset(action.lower() for action in RESOURCE_LESS_ACTIONS)
+
+
+#: Actions on a data resource's configuration that read or write none of its data (what CDK's
+#: helper functions do at deploy time). The perimeter check judges them against the declared
+#: access level like any action, but does not count them as data reach of the resource (P13).
+CONFIGURATION_ACTIONS: frozenset[str] = frozenset({"s3:GetBucketNotification", "s3:PutBucketNotification"})
+_CONFIGURATION_LOWER = frozenset(action.lower() for action in CONFIGURATION_ACTIONS)
+
+
+def is_configuration_action(action: str) -> bool:
+    """True when ``action`` (any case) is one of ``CONFIGURATION_ACTIONS``."""
+    return action.lower() in _CONFIGURATION_LOWER
 
 
 def actions_for(kind: str, access: str) -> tuple[str, ...]:

@@ -94,6 +94,11 @@ def register_compliance_checks(
     else:
         cdk.Aspects.of(app).add(_RecordPerimeterOff(perimeter_off_reason or ""))
     cdk.Validations.of(app).add_plugins(*plugins)
+    # CDK's own helper functions (notifications handler, AwsCustomResource's provider) get a declared
+    # perimeter limited to what their constructs configure; the check then proves them like any function.
+    from .helper_perimeters import HelperPerimeters
+
+    cdk.Aspects.of(app).add(HelperPerimeters())
 
 
 @jsii.implements(cdk.IAspect)

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk.interfaces import aws_kms as kms_refs
 from constructs import Construct
 
 from ._validation import Problems
@@ -26,8 +28,14 @@ _LOGS_ACTIONS = (
 )
 
 
+@jsii.implements(kms.IKey)
 class EncryptionKey(Construct):
     """A symmetric KMS key for one service's data, logs and queues.
+
+    It is a ``kms.IKey`` (delegating to its inner ``key``), so any CDK API takes it, e.g.
+    ``sqs.Queue(encryption_master_key=key)``. A grant to a kit function (``grant``,
+    ``grant_decrypt``, ``grant_encrypt``, ``grant_encrypt_decrypt``, or CDK's own key grants on
+    its behalf) goes through the kit's grant pipeline: exact actions, ownership, recorded.
 
     Secure by default: automatic yearly rotation, a 30-day deletion window, RETAIN on stack
     deletion, and a key policy in which CloudWatch Logs may use the key only for log groups of
@@ -90,19 +98,83 @@ class EncryptionKey(Construct):
                 )
             )
 
+    # ------------------------------------------------------------------ kms.IKey
     @property
     def key_arn(self) -> str:
         return self.key.key_arn
 
+    @property
+    def key_id(self) -> str:
+        return self.key.key_id
+
+    @property
+    def key_ref(self) -> kms_refs.KeyReference:
+        return self.key.key_ref
+
+    @property
+    def env(self) -> cdk.interfaces.ResourceEnvironment:
+        return self.key.env
+
+    @property
+    def stack(self) -> cdk.Stack:
+        return self.key.stack
+
+    def apply_removal_policy(self, policy: cdk.RemovalPolicy) -> None:
+        self.key.apply_removal_policy(policy)
+
+    def add_alias(self, alias_name: str) -> kms.Alias:
+        return self.key.add_alias(alias_name)
+
+    def add_to_resource_policy(
+        self, statement: iam.PolicyStatement, allow_no_op: bool | None = None
+    ) -> iam.AddToResourcePolicyResult:
+        return self.key.add_to_resource_policy(statement, allow_no_op)
+
+    def grant_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``grant(grantee, KeyAccess.DECRYPT)`` for a kit function; CDK's grant for any other grantee."""
+        return self._kit_or_cdk(grantee, KeyAccess.DECRYPT) or self.key.grant_decrypt(grantee)
+
+    def grant_encrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``grant(grantee, KeyAccess.ENCRYPT)`` for a kit function; CDK's grant for any other grantee."""
+        return self._kit_or_cdk(grantee, KeyAccess.ENCRYPT) or self.key.grant_encrypt(grantee)
+
+    def grant_encrypt_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``grant(grantee, KeyAccess.ENCRYPT_DECRYPT)`` for a kit function; CDK's grant otherwise."""
+        return self._kit_or_cdk(grantee, KeyAccess.ENCRYPT_DECRYPT) or self.key.grant_encrypt_decrypt(grantee)
+
+    # Signing and MAC keys are not what an EncryptionKey is (a symmetric ENCRYPT_DECRYPT key):
+    # CDK answers these, and a kit function as grantee is refused by its role (no access level).
+    def grant_generate_mac(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_generate_mac(grantee)
+
+    def grant_verify_mac(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_verify_mac(grantee)
+
+    def grant_sign(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_sign(grantee)
+
+    def grant_verify(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_verify(grantee)
+
+    def grant_sign_verify(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_sign_verify(grantee)
+
+    def _kit_or_cdk(self, grantee: iam.IGrantable, access: KeyAccess) -> iam.Grant | None:
+        from .secure_function import kit_function_of
+
+        return self.grant(grantee, access) if kit_function_of(grantee) is not None else None
+
     def grant(
         self,
         grantee: iam.IGrantable,
-        access: KeyAccess | str,
-        *,
-        via_services: Sequence[str] = (),
-        share_reason: str | None = None,
+        *access_or_actions: KeyAccess | str,
+        **options: Any,
     ) -> iam.Grant:
         """Let ``grantee`` use this key with an access level (exact KMS actions on this key's ARN).
+
+        ``grant(grantee, "kms:Decrypt", ...)`` (CDK's form, with action names, as CDK's own
+        constructs call it on a key) is CDK's grant: for a kit function it reaches the function's
+        role, which lands it in the kit's pipeline as the access level that covers it, or refuses it.
 
         For a kit function the use is declared in its perimeter; the first kit function granted the
         key owns it, and another needs ``share_reason`` (recorded on both sides). Any other grantee
@@ -112,7 +184,21 @@ class EncryptionKey(Construct):
         :param via_services: e.g. ``["dynamodb"]``: the key can only be used through those services
             in this region (``kms:ViaService``). Default: usable directly.
         :param share_reason: why a second kit function needs this key. Default: none.
+
+        ``via_services`` and ``share_reason`` are keyword arguments (``**options``: jsii would read
+        a keyword-only parameter after ``*actions`` as a struct when CDK calls this method).
         """
+        unknown = sorted(set(options) - {"via_services", "share_reason"})
+        if unknown:
+            raise TypeError(f"EncryptionKey.grant() got unexpected keyword arguments {unknown}")
+        via_services: Sequence[str] = options.get("via_services", ())
+        share_reason: str | None = options.get("share_reason")
+        if len(access_or_actions) != 1 or ":" in str(access_or_actions[0]):
+            from ._cdk_grants import land_key_actions
+
+            actions = [str(action) for action in access_or_actions]
+            return land_key_actions(grantee, self, actions) or self.key.grant(grantee, *actions)
+        access = access_or_actions[0]
         problems = Problems(self.node.path)
         problems.check_choice("access", str(access), [level.value for level in KeyAccess])
         problems.raise_if_any()

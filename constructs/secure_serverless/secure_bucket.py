@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from . import access_levels
 from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
-from ._validation import Problems, origin_problem
+from ._validation import ConfigurationError, Problems, origin_problem
 from .access_levels import KeyAccess, PrefixAccess
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
@@ -28,8 +30,13 @@ _BUCKET_KEY_SHARE_REASON = (
 _LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
-class SecureBucket(Construct):
+class SecureBucket(s3.BucketBase):
     """An S3 bucket that blocks all public access and refuses plain HTTP and TLS < 1.2.
+
+    It is an ``s3.IBucket`` (a ``BucketBase`` over its inner ``bucket``), so any CDK API takes it:
+    ``add_event_notification``, ``s3_deployment.BucketDeployment``, an S3 event source. CDK's
+    whole-bucket grants (``grant_read`` ...) to a kit function are refused by the function's role,
+    naming ``grant_prefix``.
 
     Objects are encrypted with SSE-KMS under the bucket's key (bucket key on, to cut KMS calls),
     ACLs are disabled (bucket owner enforced), versioning is on, noncurrent versions expire,
@@ -80,7 +87,7 @@ class SecureBucket(Construct):
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self.encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(
+        self._encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(
             self, "Key", allow_cloudwatch_logs=False
         )
         self.key = key_of(self.encryption_key)
@@ -139,6 +146,7 @@ class SecureBucket(Construct):
             removal_policy=removal_policy,
         )
 
+    # ------------------------------------------------------------------ s3.IBucket
     @property
     def bucket_arn(self) -> str:
         return self.bucket.bucket_arn
@@ -146,6 +154,116 @@ class SecureBucket(Construct):
     @property
     def bucket_name(self) -> str:
         return self.bucket.bucket_name
+
+    @property
+    def bucket_domain_name(self) -> str:
+        return self.bucket.bucket_domain_name
+
+    @property
+    def bucket_dual_stack_domain_name(self) -> str:
+        return self.bucket.bucket_dual_stack_domain_name
+
+    @property
+    def bucket_regional_domain_name(self) -> str:
+        return self.bucket.bucket_regional_domain_name
+
+    @property
+    def bucket_website_domain_name(self) -> str:
+        return self.bucket.bucket_website_domain_name
+
+    @property
+    def bucket_website_url(self) -> str:
+        return self.bucket.bucket_website_url
+
+    @property
+    def is_website(self) -> bool | None:
+        return self.bucket.is_website
+
+    @property
+    def encryption_key(self) -> EncryptionKey | kms.IKey:
+        """The bucket's key: the ``EncryptionKey`` given or created (itself a ``kms.IKey``)."""
+        return self._encryption_key
+
+    @property
+    def policy(self) -> s3.BucketPolicy | None:
+        return self.bucket.policy
+
+    @policy.setter
+    def policy(self, value: s3.BucketPolicy | None) -> None:
+        self.bucket.policy = value
+
+    @property
+    def _auto_create_policy(self) -> bool:
+        return True
+
+    @_auto_create_policy.setter
+    def _auto_create_policy(self, value: bool) -> None:
+        pass  # the inner bucket owns its policy
+
+    @property
+    def disallow_public_access(self) -> bool | None:
+        return True
+
+    @disallow_public_access.setter
+    def disallow_public_access(self, value: bool | None) -> None:
+        pass  # always blocked (BLOCK_ALL)
+
+    @property
+    def replication_role_arn(self) -> str | None:
+        return self.bucket.replication_role_arn
+
+    @replication_role_arn.setter
+    def replication_role_arn(self, value: str | None) -> None:
+        self.bucket.replication_role_arn = value
+
+    def add_to_resource_policy(self, permission: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
+        return self.bucket.add_to_resource_policy(permission)
+
+    def add_event_notification(
+        self, event: s3.EventType, dest: s3.IBucketNotificationDestination, *filters: s3.NotificationKeyFilter
+    ) -> None:
+        """CDK's ``add_event_notification``; CDK's notifications handler gets a declared perimeter.
+
+        The handler (one per stack) may then write the notification configuration of exactly the
+        buckets it configures, nothing else (see ``helper_perimeters``). Object events of a prefix
+        that a kit function owns carry that service's data (object keys, sizes): they may reach the
+        owner itself, or another kit function only when the owner declared the prefix shared
+        (``grant_prefix(owner, prefix=..., share_reason=...)``); otherwise the synth fails naming
+        the path and that call.
+        """
+        from .helper_perimeters import declare_helper_perimeters
+
+        self._check_event_path(dest, filters)
+        super().add_event_notification(event, dest, *filters)
+        declare_helper_perimeters(self)
+
+    def _check_event_path(
+        self, dest: s3.IBucketNotificationDestination, filters: Sequence[s3.NotificationKeyFilter]
+    ) -> None:
+        from ._cdk_grants import kit_function_of_arn
+        from ._grants import share_of
+
+        if not isinstance(dest, s3n.LambdaDestination):
+            return
+        receiver = kit_function_of_arn(dest.bind(self, self).arn)
+        if receiver is None:
+            return
+        prefixes = [f.prefix or "" for f in filters] or [""]
+        for prefix in prefixes:
+            for owned, owner in self._prefix_owners.items():
+                overlaps = owned.startswith(prefix) or prefix.startswith(owned)
+                if not overlaps or owner is receiver or share_of(self.bucket, owned) is not None:
+                    continue
+                raise ConfigurationError(
+                    receiver.node.path,
+                    [
+                        f"the object events of prefix '{owned}' of {self.node.path} reach {receiver.node.path}, but "
+                        f"the prefix belongs to {owner.node.path}: a cross-service path ({owner.node.path}'s data -> "
+                        f"{self.node.path}/{owned} -> {receiver.node.path}). If the other service really needs those "
+                        f"events, declare the prefix shared where its owner is granted: bucket.grant_prefix(<owner>, "
+                        f"prefix='{owned}', access=..., share_reason='<why>')"
+                    ],
+                )
 
     def grant_prefix(
         self,

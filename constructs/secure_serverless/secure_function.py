@@ -15,15 +15,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, Node
 
 from . import access_levels
 from ._control_plane_reach import declare_control_plane_reach
@@ -64,6 +64,14 @@ _SYNC_DLQ_REASON = (
     "mapping): Lambda sends only asynchronous invocations to a dead-letter queue, so a DLQ here could never "
     "receive a message. Failures reach the caller, the function's error metric and its alarm instead."
 )
+_SQS_ESM_REASON = (
+    "An SQS event source mapping supports no on-failure destination: a message that fails maxReceiveCount times "
+    "moves to the queue's own dead-letter queue (its RedrivePolicy), which is where failures go."
+)
+_STREAM_FAILURES_REASON = (
+    "This queue is the on-failure destination of the function's stream event source mappings (the end of the "
+    "failure path for batches that failed every retry); it has no dead-letter queue of its own."
+)
 _DLQ_RULES = ("Serverless-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ", "HIPAA.Security-LambdaDLQ", "PCI.DSS.321-LambdaDLQ")
 
 
@@ -76,12 +84,15 @@ class Invocation(enum.Enum):
     ASYNCHRONOUS = "asynchronous"
 
 
-@jsii.implements(iam.IGrantable)
-class SecureFunction(Construct):
+class SecureFunction(lambda_.FunctionBase):
     """A Python 3.14 arm64 Lambda function with its own role, key and log group.
 
-    Pass it (or its ``function``) wherever CDK expects an ``iam.IGrantable``: kit grants work;
-    a plain CDK grant fails the synth with a message naming the kit method to use.
+    It is an ``aws_lambda.IFunction`` (a ``FunctionBase`` over its inner ``function``), so any CDK
+    API takes it: ``targets.LambdaFunction(fn)``, ``apigateway.LambdaIntegration(fn)``,
+    ``fn.metric_errors()``, ``fn.add_event_source(...)``, a Step Functions ``LambdaInvoke``. As an
+    ``iam.IGrantable`` its grants go through the kit's one grant pipeline: kit grants and CDK grants
+    that map onto an access level are written exactly and recorded in its perimeter; any other
+    grant fails the synth with a message naming the kit method to use.
 
     :param code: the function's code asset (required), e.g. ``lambda_.Code.from_asset("lambdas/x")``.
     :param handler: ``module.function`` (required).
@@ -222,7 +233,7 @@ class SecureFunction(Construct):
             "Policy",
             description=f"Perimeter of {self.node.path}: exact actions on this function's own resources",
         )
-        self.role = PerimeterRole(
+        self._role = PerimeterRole(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -277,11 +288,44 @@ class SecureFunction(Construct):
         self.role.seal()
         self.function.node.add_validation(ForeignGrantValidation(self.node.path, self.role))
 
-    # ------------------------------------------------------------------ IGrantable
+    # ------------------------------------------------------------------ IGrantable, IFunction
     @property
     def grant_principal(self) -> iam.IPrincipal:
         """The function's role: kit grants on it are exact and recorded, other grants fail the synth."""
-        return self.role
+        return self._role
+
+    @property
+    def role(self) -> PerimeterRole:
+        """The function's execution role (a ``PerimeterRole``: foreign grants fail the synth)."""
+        return self._role
+
+    @property
+    def permissions_node(self) -> Node:
+        return self.node
+
+    @property
+    def architecture(self) -> lambda_.Architecture:
+        return self.function.architecture
+
+    @property
+    def tenancy_config(self) -> lambda_.TenancyConfig | None:
+        return self.function.tenancy_config
+
+    @property
+    def _can_create_permissions(self) -> bool:
+        return True
+
+    @property
+    def resource_arns_for_grant_invoke(self) -> list[str]:
+        return self.function.resource_arns_for_grant_invoke
+
+    @property
+    def is_bound_to_vpc(self) -> bool:
+        return self.function.is_bound_to_vpc
+
+    @property
+    def connections(self) -> ec2.Connections:
+        return self.function.connections
 
     # ------------------------------------------------------------------ permissions
     def allow(
@@ -354,33 +398,105 @@ class SecureFunction(Construct):
         """
         return declare_control_plane_reach(self, actions=actions, resources=resources, reason=reason)
 
-    def consume_queue(self, queue: sqs.IQueue, **options: Any) -> iam.Grant:
+    def consume_queue(self, queue: sqs.IQueue, *, share_reason: str | None = None, **options: Any) -> iam.Grant | None:
         """Make ``queue`` an event source of this function (exact consume actions, declared).
 
+        The queue's owner (``SecureQueue(owner=...)``, else its first kit grantee) may consume it
+        as is; another service consumes it on purpose with ``share_reason``, recorded on both
+        sides (the queue and its key, used through SQS only).
+
+        :param share_reason: why this function consumes a queue another service owns. Default:
+            none (consuming another service's queue is then a synth error).
         :param options: ``lambda_event_sources.SqsEventSource`` options (batch_size, ...).
         """
-        cfn_queue = cfn_of(queue)
-        grant = self.allow(
-            kind=access_levels.SQS_QUEUE,
-            resource=cfn_queue,
-            access=QueueAccess.CONSUME,
-            resource_arns=[queue.queue_arn],
-            share_reason=None,
-        )
-        if queue.encryption_master_key is not None:
-            claim(self, queue.encryption_master_key, KeyAccess.DECRYPT, via_services=["sqs"])
+        grant = self._produce_or_consume(queue, "consume", share_reason)
         with self.role.building():
             self.function.add_event_source(event_sources.SqsEventSource(queue, **options))
+        if getattr(cfn_of(queue), "redrive_policy", None) is not None:
+            acknowledge(
+                self._newest_event_source_mapping(), "Serverless-LambdaEventSourceMappingDestination", _SQS_ESM_REASON
+            )
         return grant
 
-    def consume_table_stream(self, table: SecureTable, **options: Any) -> iam.Grant:
+    def _newest_event_source_mapping(self) -> lambda_.EventSourceMapping:
+        mappings = [c for c in self.function.node.children if isinstance(c, lambda_.EventSourceMapping)]
+        return mappings[-1]
+
+    def _stream_failure_queue(self) -> sqs.Queue:
+        """This function's queue for stream batches that failed every retry (one per function)."""
+        existing = self.node.try_find_child("StreamFailures")
+        if isinstance(existing, sqs.Queue):
+            return existing
+        queue = sqs.Queue(
+            self,
+            "StreamFailures",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            data_key_reuse=cdk.Duration.minutes(5),
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(queue, rule, _STREAM_FAILURES_REASON)
+        self.allow(
+            kind=access_levels.SQS_QUEUE,
+            resource=cfn_of(queue),
+            access=QueueAccess.SEND,
+            resource_arns=[queue.queue_arn],
+        )
+        return queue
+
+    def produce_to(self, target: sqs.IQueue | sns.ITopic, *, share_reason: str | None = None) -> iam.Grant | None:
+        """Let this function send to ``target`` (an SQS queue) or publish to it (an SNS topic).
+
+        Exact actions (``sqs:SendMessage`` / ``sns:Publish``) and, for an encrypted queue or
+        topic, encrypt-decrypt on its key through that service only; recorded in the perimeter.
+        CDK's ``queue.grant_send_messages(fn)`` / ``topic.grant_publish(fn)`` land here too, but
+        cannot carry ``share_reason``: use this call for a queue or topic another service owns.
+
+        :param share_reason: why this function writes to another service's queue or topic.
+            Default: none (a cross-service write is then a synth error).
+        """
+        is_topic = hasattr(target, "topic_arn")  # jsii interfaces are not runtime-checkable protocols
+        return self._produce_or_consume(target, "publish" if is_topic else "send", share_reason)
+
+    def _produce_or_consume(
+        self, target: sqs.IQueue | sns.ITopic, level: str, share_reason: str | None
+    ) -> iam.Grant | None:
+        from ._cdk_grants import grant_on
+
+        cfn_target = cfn_of(target)
+        kind = access_levels.SNS_TOPIC if level == "publish" else access_levels.SQS_QUEUE
+        grant = grant_on(self, cfn_target, kind, level, share_reason=share_reason)
+        key = target.master_key if level == "publish" else target.encryption_master_key  # type: ignore[union-attr]
+        if key is not None:
+            key_use = KeyAccess.DECRYPT if level == "consume" else KeyAccess.ENCRYPT_DECRYPT
+            if not self.perimeter.covers(
+                cfn_of(key_of(key)), access_levels.actions_for(access_levels.KMS_KEY, key_use)
+            ):
+                claim(
+                    self, key, key_use, via_services=["sns" if level == "publish" else "sqs"], share_reason=share_reason
+                )
+        return grant
+
+    def consume_table_stream(self, table: SecureTable, *, share_reason: str | None = None, **options: Any) -> iam.Grant:
         """Make ``table``'s stream an event source of this function (stream-read, declared).
 
+        :param share_reason: why this function follows the stream of a table another service
+            owns (recorded on both sides). Default: none (another service's stream is then a
+            synth error).
         :param options: ``lambda_event_sources.DynamoEventSource`` options; ``starting_position``
-            defaults to LATEST.
+            defaults to LATEST, ``retry_attempts`` to 3, and ``on_failure`` to this function's
+            own encrypted queue ``StreamFailures`` (created once, the function may only send to it).
         """
-        grant = table.grant_stream_read(self)
+        grant = table.grant_stream_read(self, share_reason=share_reason)
         options.setdefault("starting_position", lambda_.StartingPosition.LATEST)
+        # Without a retry limit a failing batch is retried until its records expire (blocking the
+        # shard) and never reaches a failure destination.
+        options.setdefault("retry_attempts", 3)
+        if "on_failure" not in options:
+            options["on_failure"] = event_sources.SqsDlq(self._stream_failure_queue())
         with self.role.building():
             self.function.add_event_source(event_sources.DynamoEventSource(table.table, **options))
         return grant

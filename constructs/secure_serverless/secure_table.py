@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
@@ -12,10 +13,13 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import access_levels
-from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
+from ._grants import cfn_of, claim, claim_ownership, declare_owner, key_of, plain_grant
 from ._validation import Problems
 from .access_levels import KeyAccess, TableAccess, actions_for
 from .encryption_key import EncryptionKey
+
+if TYPE_CHECKING:
+    from .secure_function import SecureFunction
 
 _STREAM_LIST_REASON = (
     "dynamodb:ListStreams supports no resource-level permissions: AWS documents Resource '*' as its only form; "
@@ -32,8 +36,13 @@ class TableIndex:
     sort_key: dynamodb.Attribute | None = None
 
 
-class SecureTable(Construct):
+class SecureTable(dynamodb.TableBase):
     """A ``dynamodb.Table`` with a customer-managed key, PITR, deletion protection and RETAIN.
+
+    It is a ``dynamodb.ITable`` (a ``TableBase`` over its inner ``table``), so any CDK API takes
+    it: a Step Functions ``DynamoGetItem`` task, ``DynamoEventSource``, ``metric_*``. CDK's grant
+    methods of the same names are the kit's (exact actions, recorded), so CDK code that grants on
+    the table goes through the kit's grant pipeline too.
 
     ``dynamodb.Table`` and not ``TableV2``: TableV2 synthesizes AWS::DynamoDB::GlobalTable, which
     no cdk-nag rule inspects and whose CMK encryption cannot render in an environment-agnostic stack.
@@ -49,6 +58,9 @@ class SecureTable(Construct):
     :param removal_policy: what happens on stack deletion. Default: RETAIN.
     :param stream: a ``dynamodb.StreamViewType`` to turn the table's change stream on (for
         ``grant_stream_read`` / ``SecureFunction.consume_table_stream``). Default: no stream.
+    :param owner: the kit function whose service owns the table, declared at construction (so the
+        order of grants does not matter); its key encrypts the table unless ``encryption_key`` is
+        given. Default: the first kit function granted the table owns it.
 
     Grants (each takes an ``iam.IGrantable``, returns an ``iam.Grant``, writes exact actions and the
     key use they need, and records the reach in a kit function's perimeter): ``grant``,
@@ -71,6 +83,7 @@ class SecureTable(Construct):
         time_to_live_attribute: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         stream: dynamodb.StreamViewType | None = None,
+        owner: SecureFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self.node.path)
@@ -84,7 +97,9 @@ class SecureTable(Construct):
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self.encryption_key: EncryptionKey | kms.IKey = encryption_key or EncryptionKey(self, "Key")
+        self._encryption_key: EncryptionKey | kms.IKey = (
+            encryption_key or (owner.encryption_key if owner is not None else None) or EncryptionKey(self, "Key")
+        )
         self.key = key_of(self.encryption_key)
         self.index_names: tuple[str, ...] = tuple(names)
         self.table = dynamodb.Table(
@@ -108,7 +123,10 @@ class SecureTable(Construct):
             self.table.add_global_secondary_index(
                 index_name=index.name, partition_key=index.partition_key, sort_key=index.sort_key
             )
+        if owner is not None:
+            declare_owner(owner, resource=self.table, what=f"the table {self.node.path}")
 
+    # ------------------------------------------------------------------ dynamodb.ITable
     @property
     def table_name(self) -> str:
         return self.table.table_name
@@ -117,16 +135,46 @@ class SecureTable(Construct):
     def table_arn(self) -> str:
         return self.table.table_arn
 
+    @property
+    def table_stream_arn(self) -> str | None:
+        return self.table.table_stream_arn
+
+    @property
+    def encryption_key(self) -> EncryptionKey | kms.IKey:
+        """The table's key: the ``EncryptionKey`` given or created (itself a ``kms.IKey``)."""
+        return self._encryption_key
+
+    @property
+    def regions(self) -> list[str] | None:
+        return self.table.regions
+
+    @property
+    def resource_policy(self) -> iam.PolicyDocument | None:
+        return self.table.resource_policy
+
+    @resource_policy.setter
+    def resource_policy(self, value: iam.PolicyDocument | None) -> None:
+        self.table.resource_policy = value
+
+    def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
+        return self.table.add_to_resource_policy(statement)
+
+    @property
+    def _has_index(self) -> bool:
+        return bool(self.index_names)
+
     # ------------------------------------------------------------------ grants
     def grant(
         self,
         grantee: iam.IGrantable,
-        access: TableAccess | str,
-        *,
-        indexes: Sequence[str] | None = None,
-        share_reason: str | None = None,
+        *access_or_actions: TableAccess | str,
+        **options: Any,
     ) -> iam.Grant:
         """Let ``grantee`` reach this table (and ``indexes``) with an access level.
+
+        ``grant(grantee, "dynamodb:...", ...)`` (CDK's form, with action names) is CDK's grant: a
+        kit function's role refuses it, naming this method; other grantees get CDK's statement.
+        ``indexes`` and ``share_reason`` are keyword arguments.
 
         :param access: ``TableAccess.READ`` (Get/BatchGet/Query/ConditionCheck/Describe, no Scan),
             ``WRITE`` (Put/Update/Delete/BatchWrite) or ``READ_WRITE``.
@@ -134,6 +182,14 @@ class SecureTable(Construct):
         :param share_reason: why a second kit function needs this table. Default: none (a
             cross-service grant is then a synth error).
         """
+        unknown = sorted(set(options) - {"indexes", "share_reason"})
+        if unknown:
+            raise TypeError(f"SecureTable.grant() got unexpected keyword arguments {unknown}")
+        if len(access_or_actions) != 1 or ":" in str(access_or_actions[0]):
+            return self.table.grant(grantee, *(str(action) for action in access_or_actions))
+        access = access_or_actions[0]
+        indexes: Sequence[str] | None = options.get("indexes")
+        share_reason: str | None = options.get("share_reason")
         problems = Problems(self.node.path)
         problems.check_choice("access", str(access), [level.value for level in TableAccess])
         names = self.index_names if indexes is None else tuple(indexes)

@@ -38,6 +38,7 @@ _SET_BY_TABLE_FUNCTION = {
         "sort_key": "TableFunction(sort_key=...)",
         "indexes": "TableFunction(indexes=...)",
         "encryption_key": "TableFunction(encryption_key=...): one key serves the table and the function",
+        "owner": "nothing: a TableFunction's function owns its table",
     },
 }
 

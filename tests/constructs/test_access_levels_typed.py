@@ -9,7 +9,7 @@ from secure_serverless.access_levels import ACCESS_LEVELS, TYPED_LEVELS
 #: Levels the analyzer knows that no typed enum offers, with the kit method that grants them instead.
 NOT_TYPED = {
     "dynamodb-table": {"stream-read"},  # SecureTable.grant_stream_read: a different ARN (the stream)
-    "s3-prefix": {"list", "read-versions"},  # not offered by SecureBucket.grant_prefix (yet)
+    "s3-prefix": {"list", "read-versions", "configure-notifications"},  # not offered by SecureBucket.grant_prefix
 }
 
 

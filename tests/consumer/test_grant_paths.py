@@ -25,7 +25,7 @@ APP = textwrap.dedent(
     from aws_cdk import aws_lambda_event_sources as sources, aws_s3 as s3, aws_secretsmanager as secrets
     from aws_cdk import aws_sns as sns, aws_sqs as sqs
     from secure_serverless import (
-        EncryptionKey, Invocation, KeyAccess, PrefixAccess, SecureBucket, SecureTable, TableAccess, TableFunction,
+        EncryptionKey, Invocation, KeyAccess, PrefixAccess, SecureBucket, SecureQueue, SecureTable, TableAccess, TableFunction,
         register_compliance_checks,
     )
     from secure_serverless.perimeter import analyze, load_path
@@ -56,6 +56,9 @@ APP = textwrap.dedent(
         "add-managed-policy": lambda s, mine, other: mine.function.role.add_managed_policy(
             iam.ManagedPolicy.from_aws_managed_policy_name("AmazonDynamoDBReadOnlyAccess")),
         "cdk-bucket-grant": lambda s, mine, other: SecureBucket(s, "Files").bucket.grant_read(mine.lambda_function),
+        "cdk-kit-bucket-grant": lambda s, mine, other: SecureBucket(s, "Files").grant_read(mine.function),
+        "cdk-queue-grant-cross-service": lambda s, mine, other: SecureQueue(
+            s, "Owned", owner=other.function).grant_send_messages(mine.function),
         "cdk-key-grant": lambda s, mine, other: EncryptionKey(s, "Extra").key.grant_decrypt(mine.lambda_function),
         "cdk-queue-grant": lambda s, mine, other: sqs.Queue(s, "Q", enforce_ssl=True).grant_send_messages(mine.function),
         "cdk-topic-grant": lambda s, mine, other: sns.Topic(s, "T").grant_publish(mine.function),
@@ -76,7 +79,7 @@ APP = textwrap.dedent(
                 id=f"SecureServerlessPerimeter::{rule}", reason="an attempt to silence the proof of isolation"))
              for f in (mine, other) for rule in ("P07-undeclared-reach", "P13-shared-resource")],
         ),
-        # ---- kit paths: must take effect and show up in the matrix
+        # ---- kit paths (and CDK grants the kit's pipeline lands): must take effect and show up in the matrix
         "kit-own-table": lambda s, mine, other: mine.table.grant(mine.function, TableAccess.READ),
         "kit-shared-table": lambda s, mine, other: other.table.grant_read_data(mine.function, share_reason=REASON),
         "kit-bucket-prefix": lambda s, mine, other: SecureBucket(s, "Files").grant_prefix(
@@ -126,12 +129,10 @@ MUST_FAIL = {
     "policy-with-roles": "SecureTable.grant",
     "add-managed-policy": "the managed policy",
     "cdk-bucket-grant": "SecureBucket.grant_prefix",
-    "cdk-key-grant": "EncryptionKey.grant",
-    "cdk-queue-grant": "SecureFunction.consume_queue",
-    "cdk-topic-grant": "SecureFunction.allow",
+    "cdk-kit-bucket-grant": "SecureBucket.grant_prefix",
+    "cdk-queue-grant-cross-service": "fn.produce_to(queue, share_reason=...)",
     "cdk-secret-grant": "SecureFunction.allow",
     "cdk-grant-invoke": "SecureFunction.grant_invoke",
-    "cdk-sqs-event-source": "SecureFunction.consume_queue",
     "cdk-stream-event-source": "SecureFunction.consume_table_stream",
     "l1-policy-escape": "SecureServerlessPerimeter",
     "kit-cross-service": "share_reason",
@@ -145,6 +146,11 @@ MUST_WORK = {
     "kit-key": ("Extra", "decrypt"),
     "kit-grant-invoke": ("OrdersFunction", "invoke"),
     "kit-own-stream": ("ReportingTable", "stream-read"),
+    # CDK's own grants that land in the kit's pipeline as the access level that covers them
+    "cdk-key-grant": ("Extra", "decrypt"),
+    "cdk-queue-grant": ("Q", "send"),
+    "cdk-topic-grant": ("T", "publish"),
+    "cdk-sqs-event-source": ("Q", "consume"),
 }
 
 

@@ -21,6 +21,7 @@ from secure_serverless.access_levels import (
     LOG_GROUP,
     PERIMETER_METADATA_KEY,
     S3_PREFIX,
+    is_configuration_action,
     is_resource_less,
     kind_of_type,
 )
@@ -365,8 +366,8 @@ class _Analysis:
                     for resource in resources:
                         self._reach(resource, key, "", action)
             return
-        if target.status != "resource" or target.logical_id is None:
-            return
+        if target.status != "resource" or target.logical_id is None or is_configuration_action(action):
+            return  # a bucket's notification configuration moves no object: not data reach (P07/P08 still judge it)
         owner_name = target.template or key[0]
         owner = self.assembly.indexes.get(owner_name)
         if owner is None or kind_of_type(owner.type_of(target.logical_id)) not in DATA_KINDS:

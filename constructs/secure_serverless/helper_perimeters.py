@@ -1,0 +1,231 @@
+"""Declared perimeters for the Lambda functions CDK adds by itself (its "helpers").
+
+``bucket.add_event_notification(...)`` (and every S3 event source) makes CDK add one singleton
+function per stack, ``BucketNotificationsHandler...``, that writes the buckets' notification
+configuration at deploy time. As CDK builds it, its role carries the AWS managed policy
+``AWSLambdaBasicExecutionRole`` and has no declared perimeter: the perimeter check refuses it (P01,
+P05, P07 on each bucket).
+
+The kit gives it a perimeter limited to what its construct configures: ``s3:GetBucketNotification``
+and ``s3:PutBucketNotification`` on exactly the buckets whose ``Custom::S3BucketNotifications``
+resources it serves (CDK writes those statements per bucket), nothing else (no managed policy: it
+writes no logs; a failure is reported to CloudFormation by the custom resource). The perimeter is recorded on the function as ``SecureServerless::Perimeter`` with the
+helper's construct path and the buckets it configures, so the check proves it like any function:
+it is never exempted. If anything else reached its role (another statement, another policy), the
+kit leaves that in place and the check refuses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+from . import access_levels
+from .access_levels import PERIMETER_METADATA_KEY
+
+#: The construct id CDK gives its notifications handler (aws-s3/lib/notifications-resource).
+NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+_BASIC_EXECUTION_ROLE = "service-role/AWSLambdaBasicExecutionRole"
+#: The construct id of the singleton provider of ``custom_resources.AwsCustomResource``.
+AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+_XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+_XRAY_REASON = (
+    "X-Ray trace ingestion (PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions: AWS "
+    "documents Resource '*' as the only form."
+)
+_PROVIDER_DLQ_REASON = (
+    "CloudFormation invokes this custom-resource provider synchronously and records its failure on the stack "
+    "event: Lambda sends only asynchronous invocations to a dead-letter queue, so one could never fire."
+)
+#: Where the kit records what a helper is (the analyzer reads only version, role, reach, wildcards).
+HELPER_KEY = "helper"
+
+
+def declare_helper_perimeters(scope: IConstruct) -> None:
+    """Give CDK's helper functions in ``scope``'s stack a declared perimeter at synth (idempotent)."""
+    stack = cdk.Stack.of(scope)
+    if getattr(stack, "_secure_serverless_helper_aspect", False):
+        return
+    stack._secure_serverless_helper_aspect = True  # type: ignore[attr-defined]
+    cdk.Aspects.of(stack).add(HelperPerimeters())
+
+
+@jsii.implements(cdk.IAspect)
+class HelperPerimeters:
+    """An aspect: each stack's CDK helper functions get their declared perimeter, once per stack.
+
+    ``register_compliance_checks(app)`` adds it to the app; ``SecureBucket.add_event_notification``
+    to its stack (so the notifications handler is declared in an app without the checks too).
+    """
+
+    def visit(self, node: IConstruct) -> None:
+        if not isinstance(node, cdk.Stack) or getattr(node, "_secure_serverless_helpers_done", False):
+            return
+        node._secure_serverless_helpers_done = True  # type: ignore[attr-defined]
+        handler = node.node.try_find_child(NOTIFICATIONS_HANDLER_ID)
+        if handler is not None:
+            _declare_notifications_handler(node, handler)
+        provider = node.node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
+        if provider is not None:
+            _declare_custom_resource_provider(node, provider)
+
+
+def _configured_buckets(stack: cdk.Stack, handler_function: cdk.CfnResource) -> list[IConstruct]:
+    """The buckets whose ``Custom::S3BucketNotifications`` resource this handler serves."""
+    buckets = []
+    for construct in stack.node.find_all():
+        child = construct.node.default_child
+        if (
+            construct.node.id == "Notifications"
+            and isinstance(child, cdk.CfnResource)
+            and child.cfn_resource_type == "Custom::S3BucketNotifications"
+            and construct.node.scope is not None
+            and hasattr(construct.node.scope, "bucket_arn")
+        ):
+            buckets.append(construct.node.scope)
+    return buckets
+
+
+def _declare_notifications_handler(stack: cdk.Stack, handler: IConstruct) -> None:
+    function = handler.node.default_child
+    role = handler.node.try_find_child("Role")
+    if not isinstance(function, cdk.CfnResource) or not isinstance(role, iam.Role):
+        return  # a handler role given by the user (notifications_handler_role): its own policies are judged as is
+    from ._grants import cfn_of
+
+    buckets = _configured_buckets(stack, function)
+    if not buckets:
+        return
+    # CDK (2.275) writes the handler's statements per bucket, on that bucket's ARN only
+    # ("<bucket>/NotificationsHandlerPolicy"); the perimeter check proves they stay there.
+    cfn_role = role.node.default_child
+    assert isinstance(cfn_role, iam.CfnRole)
+    managed = stack.resolve(cfn_role.managed_policy_arns) or []
+    if len(managed) == 1 and _BASIC_EXECUTION_ROLE in str(managed[0]):
+        cfn_role.managed_policy_arns = None  # on the L1, so cdk-nag and the template agree
+    paths = [b.node.path for b in buckets]
+    function.add_metadata(
+        PERIMETER_METADATA_KEY,
+        {
+            "version": 2,
+            "role": stack.get_logical_id(cfn_role),
+            "reach": [
+                {
+                    "kind": access_levels.S3_PREFIX,
+                    "resource": stack.get_logical_id(cfn_of(bucket)),
+                    "access": "configure-notifications",
+                    "prefix": "",
+                    "shared": False,
+                }
+                for bucket in buckets
+            ],
+            "wildcards": [],
+            HELPER_KEY: {
+                "construct": handler.node.path,
+                "what": "CDK's S3 bucket notifications handler: writes the notification configuration of these "
+                "buckets at deploy time, reads no object",
+                "configures": paths,
+            },
+        },
+    )
+
+
+def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct) -> None:
+    """``AwsCustomResource``'s provider: the SDK calls' resources of every custom resource it serves.
+
+    Each resource its ``CustomResourcePolicy`` names, when defined in the app, is declared with the
+    access level whose exact actions cover the calls (e.g. ``ssm-parameter`` ``read``); anything
+    else stays undeclared, so the check refuses it (P07). Nothing is declared shared: a provider
+    that reads a service's table is refused as a second reacher of that table (P13).
+    """
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import custom_resources
+
+    from .compliance import acknowledge, iam5_resource
+
+    function = provider.node.default_child
+    role = provider.node.try_find_child("ServiceRole")
+    if not isinstance(provider, lambda_.Function) or not isinstance(function, lambda_.CfnFunction):
+        return
+    if not isinstance(role, iam.Role):
+        return
+    cfn_role = role.node.default_child
+    assert isinstance(cfn_role, iam.CfnRole)
+    served = [c for c in stack.node.find_all() if isinstance(c, custom_resources.AwsCustomResource)]
+    reach: list[dict[str, Any]] = []
+    by_logical_id = {
+        stack.resolve(stack.get_logical_id(c)): c for c in stack.node.find_all() if isinstance(c, cdk.CfnResource)
+    }
+    for custom in served:
+        policy = custom.node.try_find_child("CustomResourcePolicy")
+        if not isinstance(policy, iam.Policy):
+            continue
+        for statement in stack.resolve(policy.document.to_json()).get("Statement", []):
+            actions = statement.get("Action", [])
+            actions = actions if isinstance(actions, list) else [actions]
+            resources = statement.get("Resource", [])
+            for resource in resources if isinstance(resources, list) else [resources]:
+                entry = _entry_for(by_logical_id, resource, actions)
+                if entry is not None and entry not in reach:
+                    reach.append(entry)
+    managed = stack.resolve(cfn_role.managed_policy_arns) or []
+    if len(managed) == 1 and _BASIC_EXECUTION_ROLE in str(managed[0]):
+        cfn_role.managed_policy_arns = None
+    function.memory_size = function.memory_size or 256
+    function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+    role.add_to_principal_policy(iam.PolicyStatement(actions=_XRAY_ACTIONS, resources=["*"]))
+    default_policy = role.node.try_find_child("DefaultPolicy")
+    if default_policy is not None:
+        acknowledge(default_policy, iam5_resource("*"), _XRAY_REASON)
+    acknowledge(provider, "Serverless-LambdaDLQ", _PROVIDER_DLQ_REASON)
+    function.add_metadata(
+        PERIMETER_METADATA_KEY,
+        {
+            "version": 2,
+            "role": stack.get_logical_id(cfn_role),
+            "reach": reach,
+            "wildcards": [{"actions": sorted(_XRAY_ACTIONS), "resource": "*", "reason": _XRAY_REASON}],
+            HELPER_KEY: {
+                "construct": provider.node.path,
+                "what": "the provider of custom_resources.AwsCustomResource: makes the SDK calls of these custom "
+                "resources at deploy time, with the actions their policies name",
+                "configures": [c.node.path for c in served],
+            },
+        },
+    )
+
+
+def _entry_for(by_logical_id: dict[Any, cdk.CfnResource], resource: Any, actions: list[str]) -> dict[str, Any] | None:
+    """A reach entry for one resource of a custom resource's policy, when it is a resource of the stack."""
+    logical_id = _referenced_logical_id(resource)
+    target = by_logical_id.get(logical_id) if logical_id is not None else None
+    kind = access_levels.kind_of_type(target.cfn_resource_type) if target is not None else None
+    if kind is None or kind == access_levels.S3_PREFIX:
+        return None
+    wanted = {action.lower() for action in actions}
+    levels = sorted(
+        (len(exact), level)
+        for level, exact in access_levels.ACCESS_LEVELS[kind].items()
+        if wanted <= {action.lower() for action in exact}
+    )
+    if not levels:
+        return None
+    return {"kind": kind, "resource": logical_id, "access": levels[0][1], "shared": False}
+
+
+def _referenced_logical_id(value: Any) -> str | None:
+    """The one logical id an ARN expression names (``Fn::GetAtt [X, Arn]``, ``Ref X`` inside a join)."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    if isinstance(value, dict) and "Fn::Join" in value:
+        refs = [
+            part["Ref"]
+            for part in value["Fn::Join"][1]
+            if isinstance(part, dict) and "Ref" in part and not str(part["Ref"]).startswith("AWS::")
+        ]
+        return str(refs[0]) if len(refs) == 1 else None
+    return None
