@@ -123,6 +123,9 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     SNS_TOPIC: {
         "publish": ("sns:Publish",),
+        # A subscription pushes the topic's messages to the subscriber's endpoint (a queue it
+        # consumes): the data arrives without any IAM action of the receiver, but it is declared.
+        "receive": (),
     },
     SECRET: {
         "read": ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),

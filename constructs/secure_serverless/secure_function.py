@@ -447,6 +447,36 @@ class SecureFunction(lambda_.FunctionBase):
         )
         return queue
 
+    def receive_from(
+        self,
+        topic: sns.ITopic,
+        *,
+        queue: sqs.IQueue,
+        share_reason: str | None = None,
+        **subscription_options: Any,
+    ) -> None:
+        """Subscribe ``queue`` (a queue this function consumes) to ``topic``: SNS-to-SQS fan-out.
+
+        The topic's messages reach this function's service through the subscription: the flow is
+        declared on both sides (``receive`` on the topic in this function's perimeter; the topic's
+        owner's entry marked shared), with ``share_reason`` when another service owns the topic.
+        Options (``raw_message_delivery``, ``dead_letter_queue``, ``filter_policy``...) go to
+        ``subscriptions.SqsSubscription``. Consume the queue with ``consume_queue``.
+
+        :param share_reason: why this service receives a topic another service owns. Default: none
+            (receiving another service's topic is then a synth error naming the data path).
+        """
+        from aws_cdk import aws_sns_subscriptions as subscriptions
+
+        from ._grants import claim_ownership
+
+        cfn_topic = cfn_of(topic)
+        reason = claim_ownership(
+            self, resource=cfn_topic, what=f"the topic {topic.node.path}", share_reason=share_reason
+        )
+        self.perimeter.declare(kind=access_levels.SNS_TOPIC, resource=cfn_topic, access="receive", share_reason=reason)
+        topic.add_subscription(subscriptions.SqsSubscription(queue, **subscription_options))
+
     def produce_to(self, target: sqs.IQueue | sns.ITopic, *, share_reason: str | None = None) -> iam.Grant | None:
         """Let this function send to ``target`` (an SQS queue) or publish to it (an SNS topic).
 

@@ -21,7 +21,6 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_s3_notifications as s3n
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
@@ -138,8 +137,12 @@ def fan_out(stack: cdk.Stack) -> None:
     topic = SecureTopic(stack, "OrderTopic", owner=orders.function)
     topic.grant_publish(orders.function)
     inbox = SecureQueue(stack, "ShippingInbox", owner=shipping.function, encryption_key=orders.encryption_key)
-    topic.add_subscription(
-        subscriptions.SqsSubscription(inbox, raw_message_delivery=True, dead_letter_queue=inbox.dead_letter_queue)
+    shipping.function.receive_from(
+        topic,
+        queue=inbox,
+        share_reason=SHARE,
+        raw_message_delivery=True,
+        dead_letter_queue=inbox.dead_letter_queue,
     )
     shipping.function.consume_queue(inbox, share_reason=SHARE)
 

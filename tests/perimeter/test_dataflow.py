@@ -537,6 +537,25 @@ def _(b: TemplateBuilder) -> None:
     )
 
 
+@leak(
+    "state-machine",
+    "its role reads every log group's events and invokes the other function",
+    FILES_FUNCTION,
+    NOTES_LOGS,
+    "Machine",
+    FILES_FUNCTION,
+)
+def _(b: TemplateBuilder) -> None:
+    machine_role = role(
+        b,
+        "MachineRole",
+        "states.amazonaws.com",
+        allow("logs:GetLogEvents", "*"),
+        allow("lambda:InvokeFunction", getatt(FILES_FUNCTION)),
+    )
+    add(b, "Machine", "AWS::StepFunctions::StateMachine", RoleArn=machine_role, DefinitionString="{}")
+
+
 # == SNS subscriptions and SQS redrive ========================================================
 
 
@@ -1055,6 +1074,29 @@ def _(b: TemplateBuilder) -> None:
     declare(
         b, FILES_FUNCTION, kind="dynamodb-table", resource=NOTES_TABLE, access="read", shared=True, share_reason=REASON
     )
+
+
+@declared("a state machine with CDK's log-delivery permissions on '*' that invokes one function")
+def _(b: TemplateBuilder) -> None:
+    # What CDK grants every state machine with logging: it configures delivery, it reads no events.
+    delivery = [
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    ]
+    machine_role = role(
+        b,
+        "MachineRole",
+        "states.amazonaws.com",
+        allow(delivery, "*"),
+        allow("lambda:InvokeFunction", getatt(FILES_FUNCTION)),
+    )
+    add(b, "Machine", "AWS::StepFunctions::StateMachine", RoleArn=machine_role, DefinitionString="{}")
 
 
 @declared("a secret set from a secret both services declare shared")

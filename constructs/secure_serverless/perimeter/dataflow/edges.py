@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from secure_serverless import cfn_intrinsics
+from secure_serverless.access_levels import is_configuration_action
 
 from ..assembly import Assembly
 from ..intrinsics import Token, literal, render, tokens
@@ -42,6 +43,21 @@ _RELAY_ROLES: Mapping[str, str] = {
 _READ = re.compile(r"^(get|batchget|query|scan|receive|select|read|list|filter|export|describestream|subscribe)")
 _WRITE = re.compile(r"^(put|batchwrite|send|publish|update|invoke|start|write|copy|restore|import|upload|create)")
 _BOTH = re.compile(r"^(invoke|startsyncexecution)")
+#: Actions that configure where a service sends its own logs (vended log delivery, which CDK grants
+#: on ``*`` to every state machine or pipe with logging) and that read or carry no log events: they
+#: are no data edge. Reading events is ``logs:GetLogEvents`` / ``FilterLogEvents`` / ``StartQuery``.
+_MOVES_NO_DATA = frozenset(
+    {
+        "logs:createlogdelivery",
+        "logs:getlogdelivery",
+        "logs:updatelogdelivery",
+        "logs:deletelogdelivery",
+        "logs:listlogdeliveries",
+        "logs:putresourcepolicy",
+        "logs:describeresourcepolicies",
+        "logs:describeloggroups",
+    }
+)
 
 #: Service prefix of an action -> the types a wildcard resource of it may be.
 _SERVICE_TYPES: Mapping[str, tuple[str, ...]] = {
@@ -535,6 +551,8 @@ class EdgeReader:
         for grant in grants:
             targets = self._grant_nodes(template, grant)
             for action in grant.actions if not grant.not_action else ("*",):
+                if action.lower() in _MOVES_NO_DATA or is_configuration_action(action):
+                    continue
                 verb = action.split(":", 1)[-1].lower()
                 both = grant.not_action or is_pattern(action) or bool(_BOTH.match(verb))
                 label = f"role {role.logical_id} of {logical_id} may {action}"
