@@ -83,7 +83,9 @@ def _reset(args: argparse.Namespace) -> int:
         print("No workshop break is applied: nothing to reset.")
         return EXIT_OK
     if result.saved is not None:
-        print(f"Your edits since the break are saved in {result.saved.relative_to(args.root)} (git apply it to redo them).")
+        print(
+            f"Your edits since the break are saved in {result.saved.relative_to(args.root)} (git apply it to redo them)."
+        )
     if result.restored:
         print(f"Module {result.module} break undone: restored {', '.join(result.restored)} to the kit's version.")
     else:

@@ -234,13 +234,17 @@ def _baseline(source: Path, baseline: Baseline, transcripts: Path | None) -> _Ou
         problems = [f"expected {m!r}" for m in missing]
     else:
         problems = [
-            f"module {m.number} ({m.source}) expects {c.clean.describe()}" for m, c in baseline.users if not c.clean.found_in(run.output)
+            f"module {m.number} ({m.source}) expects {c.clean.describe()}"
+            for m, c in baseline.users
+            if not c.clean.found_in(run.output)
         ]
     ok = run.exit_code == 0 and not problems
     shown = baseline.command if len(baseline.command) < 100 else f"pytest of {len(baseline.pytest_ids)} module checks"
     outcome.lines.append(f"  baseline  {'ok  ' if ok else 'FAIL'} {run.seconds:5.1f} s  {shown}")
     if not ok:
-        outcome.failures.append(f"baseline: `{shown}` exit {run.exit_code}: " + "; ".join(problems or ["exit 0 expected"]))
+        outcome.failures.append(
+            f"baseline: `{shown}` exit {run.exit_code}: " + "; ".join(problems or ["exit 0 expected"])
+        )
         outcome.lines.append(_tail(run.output))
     return outcome
 
@@ -308,12 +312,16 @@ def check_modules(
     quotes, failures = drift.read_quotes(source, facts) if docs else ([], [])
     fact_commands = sorted({q.command for q in quotes if q.module is None})
     plan = baseline_plan(modules, fact_commands)
-    out(f"scratch copies of {len(fingerprint(source))} files, {jobs} at a time; {len(plan)} baseline runs, {len(modules)} modules")
+    out(
+        f"scratch copies of {len(fingerprint(source))} files, {jobs} at a time; {len(plan)} baseline runs, {len(modules)} modules"
+    )
     work: list[tuple[int, Callable[[], _Outcome]]] = []
     for baseline in plan:
         work.append((_weight([baseline.command]), lambda b=baseline: _baseline(source, b, transcripts)))
     for module in modules:
-        work.append((_weight([c.command for c in module.checks]), lambda m=module: _break_and_reset(source, m, transcripts)))
+        work.append(
+            (_weight([c.command for c in module.checks]), lambda m=module: _break_and_reset(source, m, transcripts))
+        )
     order = sorted(range(len(work)), key=lambda i: -work[i][0])
     outputs: dict[tuple[int | None, str], str] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

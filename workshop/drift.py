@@ -38,7 +38,7 @@ _MAKE = re.compile(r"`[^`\n]*?\bmake ([a-z][a-z0-9-]*)")
 _ONLY = re.compile(r"--only ([a-z0-9,-]+)")
 _VOLATILE = (
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
-    (re.compile(r"/tmp/workshop-check-[^/\s]+"), "<checkout>"),
+    (re.compile(r"[^\s(]*/workshop-check-[^/\s]+"), "<checkout>"),  # the scratch copy's path
     (re.compile(r"\b\d+(?:\.\d+)? ?(?:s|seconds)\b"), "<n> s"),
     (re.compile(r"\b[0-9A-Z]{12,}\b"), "<id>"),
 )
@@ -76,7 +76,9 @@ def load_facts(path: Path = FACTS_FILE) -> dict[str, Fact]:
     problems = []
     for index, entry in enumerate(raw.get("fact", [])):
         try:
-            fact = Fact(str(entry["name"]), str(entry["command"]), str(entry["regex"]), float(entry.get("tolerance", 0)))
+            fact = Fact(
+                str(entry["name"]), str(entry["command"]), str(entry["regex"]), float(entry.get("tolerance", 0))
+            )
             re.compile(fact.regex)
         except (KeyError, re.error, ValueError) as error:
             problems.append(f"{path.name} fact[{index}]: {error}; give name, command and regex (one group)")
@@ -121,7 +123,9 @@ def read_quotes(root: Path, facts: dict[str, Fact]) -> tuple[list[Quote], list[s
             for match in _FACT.finditer(line):
                 fact = facts.get(match.group(1))
                 if fact is None:
-                    problems.append(f"{relative}:{number}: unknown fact {match.group(1)!r}; add it to {FACTS_FILE.name}")
+                    problems.append(
+                        f"{relative}:{number}: unknown fact {match.group(1)!r}; add it to {FACTS_FILE.name}"
+                    )
                     continue
                 quotes.append(Quote(relative, number, fact.command, None, fact.name, match.group(2)))
             marker = _OUTPUT.fullmatch(line.strip())
@@ -237,7 +241,9 @@ def module_page_problems(root: Path, modules: list[Module]) -> list[str]:
         opening = text.split("\n## ", 1)[0]
         for label, value in (("Goal", module.goal), ("Question", module.question)):
             if f"**{label}.** {value}" not in opening.replace("\n", " "):
-                problems.append(f"{module.guide}: the opening must state **{label}.** as {module.source} does: {value!r}")
+                problems.append(
+                    f"{module.guide}: the opening must state **{label}.** as {module.source} does: {value!r}"
+                )
         for command in (f"make workshop-hint {module.number}", f"make workshop-solution {module.number}"):
             if command not in text:
                 problems.append(f"{module.guide}: name `{command}` (the answer sits behind it)")

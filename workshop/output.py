@@ -18,7 +18,9 @@ _MESSAGE = re.compile(
     r"^\s*(?:\[[^\]]+\] |ERROR |FAILED |E   )|ValidationFailed|invalid configuration|SecureServerless-|"
     r"NOT as expected|refused to start|scenarios behaved as expected|^\s*- |\bpassed\b|\bfailed\b"
 )
-_FRAME_START = re.compile(r"^Traceback \(most recent call last\):|^jsii\.errors\.|^\s*@jsii/kernel|^The above exception")
+_FRAME_START = re.compile(
+    r"^Traceback \(most recent call last\):|^jsii\.errors\.|^\s*@jsii/kernel|^The above exception"
+)
 _FRAME = re.compile(r'^\s+(?:File "|at |\^|~)|^\s{4,}\S|^\s*$')
 
 

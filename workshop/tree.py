@@ -129,7 +129,10 @@ def solution_diff(module: Module) -> str:
     parts = []
     for edit in module.solution:
         diff = difflib.unified_diff(
-            edit.find.splitlines(keepends=True), edit.replace.splitlines(keepends=True), f"a/{edit.file}", f"b/{edit.file}"
+            edit.find.splitlines(keepends=True),
+            edit.replace.splitlines(keepends=True),
+            f"a/{edit.file}",
+            f"b/{edit.file}",
         )
         parts.append("".join(diff))
     return "\n".join(parts)

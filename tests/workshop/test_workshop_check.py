@@ -84,7 +84,9 @@ def test_a_check_that_misses_the_break_fails_the_run_naming_the_module(tmp_path:
 
 def test_a_check_whose_output_changed_fails_the_run(tmp_path: Path) -> None:
     lines: list[str] = []
-    held = check_modules(_tree(tmp_path), [_module(command=CATCHES, broken="the old message")], out=lines.append, docs=False)
+    held = check_modules(
+        _tree(tmp_path), [_module(command=CATCHES, broken="the old message")], out=lines.append, docs=False
+    )
     assert not held
     assert "expected a non-zero exit and 'the old message'" in "\n".join(lines)
 

@@ -43,7 +43,7 @@ def test_the_kits_message_comes_before_the_folded_traceback() -> None:
 def test_a_regex_marker_is_shown_whole() -> None:
     output = "x\n[1/1] Attack\n  received: 201 {}\n  => NOT as expected\n"
     shown = errors_first(output, Expectation(r"received: 201 .*\n(.*\n)*?  => NOT as expected", is_regex=True))
-    assert shown.splitlines()[1:3] == ["    received: 201 {}", "    => NOT as expected"]
+    assert shown.splitlines()[1:3] == ["  received: 201 {}", "    => NOT as expected"]
 
 
 def test_each_failure_names_its_fix(tmp_path: Path) -> None:

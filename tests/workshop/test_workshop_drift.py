@@ -76,7 +76,9 @@ def test_markers_that_cannot_be_checked_are_problems(tmp_path: Path) -> None:
 
 
 def test_unknown_make_targets_and_scenarios_are_reported(tmp_path: Path) -> None:
-    root = _page(tmp_path, "Run `make local` then `make lcoal`.\n```bash\nmake nonesuch\n```\n`--only no-token,no-such`\n")
+    root = _page(
+        tmp_path, "Run `make local` then `make lcoal`.\n```bash\nmake nonesuch\n```\n`--only no-token,no-such`\n"
+    )
     (root / "Makefile").write_text("local: setup\n\t@true\n")
     problems = drift.command_problems(root, {"no-token"})
     assert problems == [
