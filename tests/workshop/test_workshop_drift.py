@@ -12,7 +12,7 @@ from workshop.drift import Fact, Quote, compare, excerpt_problem, read_quotes
 
 FACTS = {
     "scenarios": Fact("scenarios", "make local", r"(\d+/\d+) scenarios behaved as expected"),
-    "size": Fact("size", "du -sm .venv/", r"^(\d+)", tolerance=0.25),
+    "size": Fact("size", "du -sm .venv/", r"^(\d+)", tolerance=0.1),
 }
 RUN = """[26/27] Attack: replay a stale update
   received: 409 {"message": "conflict", "correlationId": "c99f45d8-3157-4eb2-925b-cf80d986b5e0"}
@@ -42,7 +42,7 @@ def test_a_fact_that_a_new_run_changed_is_reported_with_both_values(tmp_path: Pa
 def test_a_size_within_its_tolerance_holds_and_one_outside_does_not() -> None:
     quote = Quote("p.md", 1, "du -sm .venv/", None, "size", "863")
     assert compare(quote, "1040\t.venv/\n", FACTS) is not None
-    assert compare(quote, "900\t.venv/\n", FACTS) is None
+    assert compare(quote, "930\t.venv/\n", FACTS) is None
 
 
 def test_an_excerpt_holds_when_its_lines_appear_in_order_with_ids_and_timings_masked(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_an_excerpt_holds_when_its_lines_appear_in_order_with_ids_and_timings_ma
     assert excerpt_problem("  => behaved as expected\n[26/27] Attack: replay a stale update\n", RUN) == (
         "[26/27] Attack: replay a stale update"
     )
-    assert excerpt_problem("  received: 409 ... conflict\n", RUN) is None
+    assert excerpt_problem("  received: 409 ...conflict...\n", RUN) is None
     assert excerpt_problem("  received: 200 ...\n", RUN) == "received: 200 ..."
 
 
@@ -123,4 +123,5 @@ def test_no_page_quotes_a_scenario_count_without_its_marker(page: Path) -> None:
     import re
 
     text = re.sub(r"<!-- fact: [a-z-]+ -->.*?<!-- /fact -->", "", page.read_text())
+    text = re.sub(r"<!-- output: [^>]*-->\s*```.*?```", "", text, flags=re.DOTALL)  # checked excerpts
     assert re.findall(r"\b\d+/\d+ scenarios\b", text) == [], f"{page.name}: mark the count as a fact"
