@@ -56,7 +56,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"=> exit {run.exit_code} after {run.seconds:.0f} s: {verdict}\n")
         caught += run.exit_code != 0
     print(f"{caught}/{len(module.checks)} check(s) failed.", end=" ")
-    print(f"Next: make workshop-hint {module.number}" if broken and caught else "")
+    if broken and caught:
+        print(f"Think about the question; stuck: make workshop-hint {module.number}")
+    elif broken:
+        print("Every check passes with the break applied: your fix holds. Then: make workshop-reset")
+    else:
+        print(f"No break applied here: make workshop-break {module.number}")
     return EXIT_OK
 
 

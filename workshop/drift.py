@@ -34,7 +34,8 @@ PAGES = ("README.md", "docs/workshop/*.md")
 
 _FACT = re.compile(r"<!-- fact: *([a-z0-9-]+) *-->(.*?)<!-- /fact -->")
 _OUTPUT = re.compile(r"<!-- output: *(?:module (\d+): *)?(.+?) *-->")
-_MAKE = re.compile(r"`[^`\n]*?\bmake ([a-z][a-z0-9-]*)")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_MAKE = re.compile(r"(?:^|[;&|(]\s*)make ([a-z][a-z0-9-]*)")
 _ONLY = re.compile(r"--only ([a-z0-9,-]+)")
 _VOLATILE = (
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
@@ -211,7 +212,8 @@ def command_problems(root: Path, scenario_keys: set[str]) -> list[str]:
             if line.startswith("```"):
                 in_block = not in_block
                 continue
-            names = re.findall(r"^\s*make ([a-z][a-z0-9-]*)", line) if in_block else _MAKE.findall(line)
+            spans = [line.strip()] if in_block else _CODE_SPAN.findall(line)
+            names = [name for span in spans for name in _MAKE.findall(span.strip())]
             for name in names:
                 if name not in targets:
                     problems.append(f"{relative}:{number}: `make {name}` is not a target of the Makefile")

@@ -125,3 +125,9 @@ def test_no_page_quotes_a_scenario_count_without_its_marker(page: Path) -> None:
     text = re.sub(r"<!-- fact: [a-z-]+ -->.*?<!-- /fact -->", "", page.read_text())
     text = re.sub(r"<!-- output: [^>]*-->\s*```.*?```", "", text, flags=re.DOTALL)  # checked excerpts
     assert re.findall(r"\b\d+/\d+ scenarios\b", text) == [], f"{page.name}: mark the count as a fact"
+
+
+def test_the_real_pages_name_only_existing_targets_and_scenarios() -> None:
+    from workshop.check import _scenario_keys
+
+    assert drift.command_problems(REPO_ROOT, _scenario_keys()) == []
