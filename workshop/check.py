@@ -60,6 +60,9 @@ LINKED = (".venv", "node_modules", "tools/node24/node_modules")
 CHECK_TIMEOUT_SECONDS = 300
 #: Tasks at once: CI has 2 cores, and a local-mode check spends most of its time waiting.
 DEFAULT_JOBS = int(os.environ.get("WORKSHOP_JOBS", "2"))
+#: ``WORKSHOP_PROVE_SOLUTIONS=1``: also run each module's checks after its fix (each must pass);
+#: doubles the time, so CI does not, but a facilitator changing a solution should.
+PROVE_SOLUTIONS = os.environ.get("WORKSHOP_PROVE_SOLUTIONS") == "1"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -275,6 +278,17 @@ def _break_and_reset(source: Path, module: Module, transcripts: Path | None) -> 
             apply_solution(scratch, module)
         except WorkshopTreeError as error:
             outcome.failures.append(f"module {module.number}: {error}")
+        else:
+            if PROVE_SOLUTIONS:
+                for check in module.checks:
+                    run = run_check(scratch, check)
+                    ok = run.exit_code == 0 and check.clean.found_in(run.output)
+                    outcome.lines.append(
+                        f"  module {module.number:<2} {'fixed ' if ok else 'NOT FIXED'} {run.seconds:5.1f} s  {check.command[:90]}"
+                    )
+                    if not ok:
+                        outcome.failures.append(f"module {module.number}: the solution does not pass `{check.command}`")
+                        outcome.lines.append(_tail(run.output))
         reset(scratch)
         after = fingerprint(scratch)
     differing = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))

@@ -118,3 +118,17 @@ def test_checks_in_the_copy_import_the_copys_library_not_the_installed_one(tmp_p
     run = run_check(root, Check("import", command, Expectation("x"), Expectation("x"), "python"))
     assert run.exit_code == 0, run.output
     assert f"{root}/constructs/secure_serverless/__init__.py True" in run.output
+
+
+def test_with_prove_solutions_each_fix_must_pass_the_checks(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import workshop.check
+
+    monkeypatch.setattr(workshop.check, "PROVE_SOLUTIONS", True)
+    lines: list[str] = []
+    assert check_modules(_tree(tmp_path / "a"), [_module(command=CATCHES)], out=lines.append, docs=False)
+    assert "module 1  fixed" in "\n".join(lines)
+    module = _module(command=CATCHES)
+    no_fix = type(module)(**{**module.__dict__, "solution": (Edit("app/setting.txt", "insecure", "insecure!"),)})
+    lines.clear()
+    assert not check_modules(_tree(tmp_path / "b"), [no_fix], out=lines.append, docs=False)
+    assert "module 1: the solution does not pass" in "\n".join(lines)
