@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import drift
@@ -74,7 +75,9 @@ def source_files(root: Path) -> Iterator[Path]:
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if not _skipped(d) and not (Path(directory) / d).is_symlink())
         for name in sorted(files):
-            if name != "validation-report.json":
+            # A worktree's `.git` is a file naming the repository: a copy must never share it (git
+            # commands in the copy would write to the user's repository).
+            if name not in {"validation-report.json", ".git"}:
                 yield Path(directory, name)
 
 
@@ -329,11 +332,10 @@ def check_modules(
     )
     work: list[tuple[int, Callable[[], _Outcome]]] = []
     for baseline in plan:
-        work.append((_weight([baseline.command]), lambda b=baseline: _baseline(source, b, transcripts)))
+        work.append((_weight([baseline.command]), partial(_baseline, source, baseline, transcripts)))
     for module in modules:
-        work.append(
-            (_weight([c.command for c in module.checks]), lambda m=module: _break_and_reset(source, m, transcripts))
-        )
+        weight = _weight([c.command for c in module.checks])
+        work.append((weight, partial(_break_and_reset, source, module, transcripts)))
     order = sorted(range(len(work)), key=lambda i: -work[i][0])
     outputs: dict[tuple[int | None, str], str] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

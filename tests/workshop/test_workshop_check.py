@@ -41,6 +41,7 @@ def _tree(tmp_path: Path) -> Path:
     (root / "cdk.out" / "big.json").write_text("{}")
     (root / ".stamps").mkdir()
     (root / ".stamps" / "python").touch()
+    (root / ".git").write_text("gitdir: /elsewhere/.git/worktrees/tree\n")  # a worktree's pointer
     return root
 
 
