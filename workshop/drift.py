@@ -246,6 +246,8 @@ def module_page_problems(root: Path, modules: list[Module]) -> list[str]:
                 problems.append(
                     f"{module.guide}: the opening must state **{label}.** as {module.source} does: {value!r}"
                 )
+        if f"**In a real account.** {module.cost}" not in text.replace("\n", " "):
+            problems.append(f"{module.guide}: state **In a real account.** as {module.source}'s `cost` does")
         for command in (f"make workshop-hint {module.number}", f"make workshop-solution {module.number}"):
             if command not in text:
                 problems.append(f"{module.guide}: name `{command}` (the answer sits behind it)")
