@@ -22,7 +22,7 @@ export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.
 	workshop-doctor diagrams graphviz
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/jsii ## create .venv, install pinned Python deps, CDK CLI and (if needed) Node 24
 
@@ -148,7 +148,7 @@ graphviz:
 	  echo "Windows: choco install graphviz), then run make diagrams again." >&2; exit 1; \
 	fi
 
-diagrams: setup graphviz ## regenerate docs/workshop/images (architecture + perimeters) from a fresh synth
+diagrams: setup graphviz ## regenerate docs/workshop/images (architecture, one per workshop module, perimeters) from a fresh synth
 	rm -rf $(OUT)
 	cdk synth --quiet --output $(OUT)
 	$(PY) -m workshop diagrams $(OUT)
