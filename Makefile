@@ -18,10 +18,11 @@ PROFILE ?= default
 export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup synth test lint docs bench bench-docs local local-serve verify deploy diff destroy clean \
-	workshop-break workshop-reset workshop-check workshop-list diagrams graphviz
+	workshop-break workshop-reset workshop-check workshop-list workshop-run workshop-hint workshop-solution \
+	workshop-doctor diagrams graphviz
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 setup: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/jsii ## create .venv, install pinned Python deps, CDK CLI and (if needed) Node 24
 
@@ -98,24 +99,40 @@ destroy: setup ## delete the stacks (tables, buckets, keys and log groups are re
 	cdk destroy --all -c profile=$(PROFILE)
 
 # `make workshop-break 3` (or N=3): the word after the target is the module number, not a target.
-ifeq (workshop-break,$(firstword $(MAKECMDGOALS)))
+ifneq ($(filter workshop-break workshop-run workshop-hint workshop-solution,$(firstword $(MAKECMDGOALS))),)
   N ?= $(word 2,$(MAKECMDGOALS))
   ifneq ($(word 2,$(MAKECMDGOALS)),)
     $(eval $(word 2,$(MAKECMDGOALS)):;@:)
   endif
 endif
+WHICH_MODULE = @test -n "$(N)" || { echo "which module? make $@ N (make workshop-list shows them)" >&2; exit 2; }
 
 workshop-list: setup ## the workshop's modules, their breaks and the checks that catch them
 	$(PY) -m workshop list
 
-workshop-break: setup ## apply workshop module N's break to this tree and show the change: make workshop-break 3
-	@test -n "$(N)" || { echo "which module? make workshop-break N (make workshop-list shows them)" >&2; exit 2; }
-	$(PY) -m workshop break $(N)
+workshop-break: setup ## apply workshop module N's break to this tree; prints the goal and the question: make workshop-break 3
+	$(WHICH_MODULE)
+	@$(PY) -m workshop break $(N)
 
-workshop-reset: setup ## undo the applied workshop break exactly (FORCE=1 also overwrites edits made since)
-	$(PY) -m workshop reset $(if $(FORCE),--force,)
+workshop-run: setup ## run module N's checks here, the kit's message first: make workshop-run 3
+	$(WHICH_MODULE)
+	@$(PY) -m workshop run $(N)
 
-workshop-check: setup ## prove in a scratch copy that every workshop break is caught by its checks and reset
+workshop-hint: setup ## a hint for module N: make workshop-hint 3
+	$(WHICH_MODULE)
+	@$(PY) -m workshop hint $(N)
+
+workshop-solution: setup ## module N's answer, its cost in a real account, and the fix: make workshop-solution 3
+	$(WHICH_MODULE)
+	@$(PY) -m workshop solution $(N)
+
+workshop-reset: setup ## undo the applied workshop break, also after your fix (your edits are saved as a patch)
+	@$(PY) -m workshop reset
+
+workshop-doctor: ## is this machine ready for the workshop? Python, npm, Node.js, disk, ports (seconds; before set-up too)
+	@$(PYTHON) -m workshop.doctor
+
+workshop-check: setup ## prove in scratch copies that every break is caught, fixed and reset, and that the docs match real runs
 	$(PY) -m workshop check
 
 # Graphviz's `dot` renders the diagrams (the tests need only the DOT sources). Installed when missing
@@ -131,7 +148,7 @@ graphviz:
 	  echo "Windows: choco install graphviz), then run make diagrams again." >&2; exit 1; \
 	fi
 
-diagrams: setup graphviz ## regenerate docs/workshop/images (architecture + perimeters) from a fresh synth
+diagrams: setup graphviz ## regenerate docs/workshop/images (architecture, one per workshop module, perimeters) from a fresh synth
 	rm -rf $(OUT)
 	cdk synth --quiet --output $(OUT)
 	$(PY) -m workshop diagrams $(OUT)

@@ -57,6 +57,13 @@ class Check:
     broken: Expectation  # printed (with a non-zero exit) while the break is applied
     clean: Expectation  # printed (with exit 0) on the unbroken kit
     where: str  # what kind of check it is, for the guide's table: "synth", "perimeter", ...
+    #: The command whose run on the unbroken kit proves ``clean`` (default: ``command``). Local-mode
+    #: checks name ``make local``: one full run of every scenario proves them all at once.
+    baseline: str = ""
+
+    @property
+    def baseline_command(self) -> str:
+        return self.baseline or self.command
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,16 @@ class Module:
     summary: str
     edits: tuple[Edit, ...]
     checks: tuple[Check, ...]
+    goal: str
+    question: str
+    hint: str
+    answer: str
+    cost: str
+    #: Edits an attendee's fix makes on the broken tree (``make workshop-solution N`` shows them;
+    #: ``make workshop-check`` applies them and proves the reset still restores the kit).
+    solution: tuple[Edit, ...]
+    #: Prefixes of the logical ids drawn red in the module's architecture picture.
+    highlight: tuple[str, ...]
     lead_note: str = ""
 
     @property
@@ -100,6 +117,19 @@ def _required(raw: dict[str, Any], key: str, kind: type, problems: list[str], wh
     return value
 
 
+def _edits(raw: dict[str, Any], key: str, problems: list[str], name: str) -> list[Edit]:
+    edits = []
+    for index, edit in enumerate(raw.get(key, [])):
+        where = f"{name} {key}[{index}]"
+        file = _required(edit, "file", str, problems, where)
+        find = _required(edit, "find", str, problems, where)
+        replace = edit.get("replace")
+        if not isinstance(replace, str) or replace == find:
+            problems.append(f"{where}: `replace` must be a string that differs from `find`")
+        edits.append(Edit(file=str(file), find=str(find), replace=str(replace)))
+    return edits
+
+
 def parse_module(path: Path) -> Module:
     """Read and validate one module file; every problem is reported at once."""
     try:
@@ -111,17 +141,16 @@ def parse_module(path: Path) -> Module:
     slug = _required(raw, "slug", str, problems, path.name)
     if isinstance(number, int) and isinstance(slug, str) and path.name != f"{number:02d}-{slug}.toml":
         problems.append(f"{path.name}: the file must be named {number:02d}-{slug}.toml (module and slug)")
-    edits = []
-    for index, edit in enumerate(raw.get("edits", [])):
-        where = f"{path.name} edits[{index}]"
-        file = _required(edit, "file", str, problems, where)
-        find = _required(edit, "find", str, problems, where)
-        replace = edit.get("replace")
-        if not isinstance(replace, str) or replace == find:
-            problems.append(f"{where}: `replace` must be a string that differs from `find`")
-        edits.append(Edit(file=str(file), find=str(find), replace=str(replace)))
+    edits = _edits(raw, "edits", problems, path.name)
     if not edits:
         problems.append(f"{path.name}: no [[edits]]; a break changes at least one file")
+    solution = _edits(raw, "solution", problems, path.name)
+    if not solution:
+        problems.append(f"{path.name}: no [[solution]]; give the edit an attendee's fix makes on the broken tree")
+    highlight = raw.get("highlight", [])
+    if not isinstance(highlight, list) or not highlight or not all(isinstance(h, str) and h for h in highlight):
+        problems.append(f"{path.name}: `highlight` = {highlight!r}; list the logical-id prefixes to draw red")
+        highlight = []
     checks = []
     for index, check in enumerate(raw.get("checks", [])):
         where = f"{path.name} checks[{index}]"
@@ -132,11 +161,15 @@ def parse_module(path: Path) -> Module:
                 broken=_expectation(check, "broken_output", problems, where),
                 clean=_expectation(check, "clean_output", problems, where),
                 where=str(_required(check, "where", str, problems, where)),
+                baseline=str(check.get("baseline", "")),
             )
         )
     if not checks:
         problems.append(f"{path.name}: no [[checks]]; name at least one check that catches the break")
-    fields = {key: _required(raw, key, str, problems, path.name) for key in ("title", "article_point", "guide")}
+    fields = {
+        key: _required(raw, key, str, problems, path.name)
+        for key in ("title", "article_point", "guide", "goal", "question", "hint", "answer", "cost")
+    }
     summary = _required(raw, "summary", str, problems, path.name)
     minutes = _required(raw, "minutes", int, problems, path.name)
     if problems:
@@ -151,6 +184,13 @@ def parse_module(path: Path) -> Module:
         summary=summary.strip(),
         edits=tuple(edits),
         checks=tuple(checks),
+        goal=fields["goal"].strip(),
+        question=fields["question"].strip(),
+        hint=fields["hint"].strip(),
+        answer=fields["answer"].strip(),
+        cost=fields["cost"].strip(),
+        solution=tuple(solution),
+        highlight=tuple(highlight),
         lead_note=str(raw.get("lead_note", "")).strip(),
     )
 

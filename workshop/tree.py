@@ -1,10 +1,10 @@
 """Apply a module's break to a tree, and undo it exactly.
 
 Applying records, in ``.workshop/applied.json`` at the tree's root, each changed file's content
-before the break and a hash of its content after it. Resetting puts the recorded content back,
-but only where the file is still exactly as the break left it (or already back to the kit's
-version): a file edited since the break is not overwritten unless ``force`` says so, because
-those edits may be the attendee's own fix or unrelated work.
+before the break and a hash of its content after it. Resetting puts the recorded content back
+whatever happened since: the module asks attendees to fix the break by hand, and the reset must
+work after that fix. A file edited since the break is first saved as a patch under
+``.workshop/saved/`` (the attendee's fix is never lost), then restored.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from .breaks import Module
 
 STATE_FILE = Path(".workshop") / "applied.json"
+SAVED_DIR = Path(".workshop") / "saved"
 
 
 class WorkshopTreeError(RuntimeError):
@@ -96,24 +97,75 @@ def apply_break(root: Path, module: Module) -> list[FileChange]:
     return changes
 
 
-def reset(root: Path, *, force: bool = False) -> tuple[int | None, list[str]]:
-    """Undo the applied break; return its module number (None if none) and the files restored."""
+def apply_solution(root: Path, module: Module) -> list[FileChange]:
+    """Make the attendee's fix (``module.solution``) on the broken tree; the break stays recorded."""
+    if applied_module(root) != module.number:
+        raise WorkshopTreeError(f"module {module.number}'s break is not applied: `make workshop-break {module.number}`")
+    contents: dict[str, tuple[str, str]] = {}
+    problems = []
+    for edit in module.solution:
+        before, current = contents.get(edit.file) or (_read(root, edit.file),) * 2
+        if current.count(edit.find) != 1:
+            problems.append(
+                f"{edit.file}: the solution's text to replace occurs {current.count(edit.find)} times, expected "
+                f"once; update [[solution]] in {module.source}"
+            )
+            continue
+        contents[edit.file] = (before, current.replace(edit.find, edit.replace, 1))
+    if problems:
+        raise WorkshopTreeError(f"module {module.number}'s solution cannot be applied:\n" + "\n".join(problems))
+    changes = []
+    for name, (before, after) in contents.items():
+        (root / name).write_text(after, encoding="utf-8")
+        diff = difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+        )
+        changes.append(FileChange(name, "".join(diff)))
+    return changes
+
+
+def solution_diff(module: Module) -> str:
+    """The solution as a diff against the broken text of each edit (no tree needed)."""
+    parts = []
+    for edit in module.solution:
+        diff = difflib.unified_diff(
+            edit.find.splitlines(keepends=True),
+            edit.replace.splitlines(keepends=True),
+            f"a/{edit.file}",
+            f"b/{edit.file}",
+        )
+        parts.append("".join(diff))
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    module: int | None
+    restored: list[str]
+    saved: Path | None  # the patch of edits made since the break, when there were any
+
+
+def reset(root: Path) -> ResetResult:
+    """Undo the applied break, whatever was edited since; edits made since are saved as a patch first."""
     state_path = root / STATE_FILE
     if not state_path.is_file():
-        return None, []
+        return ResetResult(None, [], None)
     state = json.loads(state_path.read_text(encoding="utf-8"))
-    edited_since = []
+    number = int(state["module"])
+    patches = []
     for name, record in state["files"].items():
         path = root / name
-        now = path.read_text(encoding="utf-8") if path.is_file() else None
-        if now is not None and now != record["before"] and _sha256(now) != record["after_sha256"]:
-            edited_since.append(name)
-    if edited_since and not force:
-        raise WorkshopTreeError(
-            f"not resetting module {state['module']}: {', '.join(edited_since)} changed since the break was "
-            "applied (your fix, or other edits), and a reset would overwrite that. Keep your edits with "
-            "`git diff > my-fix.patch` first, then run `make workshop-reset FORCE=1` to put the kit's version back."
-        )
+        now = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if now != record["before"] and _sha256(now) != record["after_sha256"]:
+            diff = difflib.unified_diff(
+                record["before"].splitlines(keepends=True), now.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+            )
+            patches.append("".join(diff))
+    saved = None
+    if patches:
+        (root / SAVED_DIR).mkdir(parents=True, exist_ok=True)
+        saved = root / SAVED_DIR / f"module-{number:02d}-{len(list((root / SAVED_DIR).iterdir())) + 1}.patch"
+        saved.write_text("".join(patches), encoding="utf-8")
     restored = []
     for name, record in state["files"].items():
         path = root / name
@@ -123,4 +175,4 @@ def reset(root: Path, *, force: bool = False) -> tuple[int | None, list[str]]:
     state_path.unlink()
     if not any(state_path.parent.iterdir()):
         state_path.parent.rmdir()
-    return state["module"], restored
+    return ResetResult(number, restored, saved)

@@ -12,18 +12,28 @@ from workshop.tree import planned_contents
 
 MODULES = load_modules()
 ARTICLE_POINTS = ("authentication", "api-gateway", "least-privilege", "data", "misconfiguration", "monitoring")
+#: The topics of a security workshop the article's points leave out (issue 24).
+MORE_TOPICS = ("secrets", "supply-chain", "waf", "encryption", "quotas", "injection")
 
 
-def test_six_modules_follow_the_articles_points_in_order() -> None:
-    assert [m.slug for m in MODULES] == list(ARTICLE_POINTS)
+def test_the_articles_points_come_first_then_the_other_topics() -> None:
+    assert [m.slug for m in MODULES] == [*ARTICLE_POINTS, *MORE_TOPICS]
+    assert len(MODULES) >= 10
 
 
-def test_the_agenda_fits_two_hours() -> None:
-    guide = (REPO_ROOT / "docs" / "workshop" / "README.md").read_text()
-    minutes = [int(m) for m in re.findall(r"^\| \d\d:\d\d \| (\d+) \|", guide, re.MULTILINE)]
-    assert sum(minutes) == 120, minutes
+def test_the_facilitators_agenda_has_every_module_and_adds_up() -> None:
+    guide = (REPO_ROOT / "docs" / "workshop" / "facilitator.md").read_text()
+    rows = re.findall(r"^\| (\d\d):(\d\d) \| (\d+) \| (.*) \|$", guide, re.MULTILINE)
+    starts = [int(h) * 60 + int(m) for h, m, _, _ in rows]
+    minutes = [int(n) for _, _, n, _ in rows]
+    assert starts == [sum(minutes[:i]) for i in range(len(rows))], "each row starts when the previous one ends"
+    total = re.search(r"^Total: (\d+) minutes", guide, re.MULTILINE)
+    assert total and int(total.group(1)) == sum(minutes)
     for module in MODULES:
-        assert f"| {module.minutes} | Module {module.number}:" in guide, f"agenda row of module {module.number}"
+        assert any(
+            f"Module {module.number}:" in what and n == module.minutes
+            for n, (_, _, _, what) in zip(minutes, rows, strict=True)
+        ), f"agenda row of module {module.number} ({module.minutes} minutes)"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.slug)
@@ -40,8 +50,15 @@ def test_the_guide_shows_each_check_and_the_output_it_expects(module) -> None:  
     for check in module.checks:
         assert check.command in text, f"{module.guide} does not show the command {check.command!r}"
         assert check.broken.found_in(text), f"{module.guide} does not show the broken output {check.broken.describe()}"
-        assert check.clean.found_in(text), f"{module.guide} does not show the passing output {check.clean.describe()}"
     assert "make workshop-reset" in text and f"make workshop-break {module.number}" in text
+    assert f"make workshop-run {module.number}" in text
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.slug)
+def test_every_module_says_what_it_would_cost_and_how_it_is_caught(module) -> None:  # type: ignore[no-untyped-def]
+    assert len(module.cost) > 80, "say what the break would cost in a real account"
+    assert module.checks and all(check.where for check in module.checks)
+    assert module.goal.endswith(".") and module.question.endswith("?")
 
 
 def test_the_least_privilege_break_is_the_natural_cdk_grant() -> None:
@@ -67,6 +84,13 @@ def test_a_malformed_module_file_names_every_problem(tmp_path: Path) -> None:
         "exactly one of `clean_output`",
         "`minutes`",
         "`guide`",
+        "`goal`",
+        "`question`",
+        "`hint`",
+        "`answer`",
+        "`cost`",
+        "no [[solution]]",
+        "`highlight`",
     ):
         assert expected in message
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from secure_serverless.perimeter import analyze, load_path
 
+from ..breaks import load_modules
 from .architecture import architecture_graph
+from .modules import module_graph
 from .perimeters import function_slug, perimeter_graph
 
 SERVICE_STACK_SUFFIX = "-NotesService"
@@ -30,6 +32,8 @@ def diagram_sources(assembly: Path) -> dict[str, str]:
     if not service:
         raise ValueError(f"{assembly}: no *{SERVICE_STACK_SUFFIX} stack; synthesize the reference app first")
     sources = {"architecture": architecture_graph(templates[service[0]]).source}
+    for module in load_modules():
+        sources[f"module-{module.number:02d}-{module.slug}"] = module_graph(templates[service[0]], module).source
     report = analyze(templates)
     for perimeter in sorted(report.matrix, key=lambda p: (p.template, p.function)):
         sources[f"perimeter-{function_slug(perimeter)}"] = perimeter_graph(report, perimeter).source
