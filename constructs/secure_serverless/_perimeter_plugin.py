@@ -60,7 +60,7 @@ class PerimeterCheck:
     def rule_ids(self) -> list[str]:
         from .perimeter import RULES
 
-        return [rule.code for rule in RULES]
+        return [CHECK_FAILED] + [rule.code for rule in RULES]
 
     def validate(self, context: cdk.IPolicyValidationContextBeta1) -> cdk.PolicyValidationPluginReportBeta1:
         paths: list[str] = []

@@ -15,8 +15,10 @@ import os
 import shutil
 import subprocess
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from consumer_support import ROOT, ConsumerVenv
@@ -81,9 +83,12 @@ class CliRun:
     stderr: str
     outdir: Path
 
-    def report(self) -> dict[str, object]:
-        loaded: dict[str, object] = json.loads((self.outdir / "validation-report.json").read_text())
+    def report(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((self.outdir / "validation-report.json").read_text())
         return loaded
+
+
+Cli = Callable[[str, str], CliRun]
 
 
 def _clean_environment() -> dict[str, str]:
@@ -104,7 +109,7 @@ def _clean_environment() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def cli(consumer: ConsumerVenv, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def cli(consumer: ConsumerVenv, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], CliRun]:
     if shutil.which("node") is None or not CDK_CLI.exists():
         pytest.fail("the pinned CDK CLI is not installed: run make setup (node_modules/.bin/cdk)")
     folder = tmp_path_factory.mktemp("cli-gate")
@@ -140,7 +145,7 @@ def _fails_at_the_perimeter(run: CliRun) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["synth", "deploy"])
-def test_acknowledged_perimeter_rules_fail_under_the_cli(cli, command: str) -> None:  # type: ignore[no-untyped-def]
+def test_acknowledged_perimeter_rules_fail_under_the_cli(cli: Cli, command: str) -> None:
     run = cli(command, "acknowledged")
 
     _fails_at_the_perimeter(run)
@@ -148,7 +153,7 @@ def test_acknowledged_perimeter_rules_fail_under_the_cli(cli, command: str) -> N
         assert f"acknowledges SecureServerlessPerimeter::{rule}" in run.stderr
     assert "P11 wildcard-action" in run.stderr and "[dynamodb:*]" in run.stderr
     # the process ended after CDK wrote the report: the findings are in it, none acknowledged away
-    (plugin,) = run.report()["pluginReports"]  # type: ignore[misc]
+    (plugin,) = run.report()["pluginReports"]
     assert plugin["conclusion"] == "failure"
     assert {v["ruleName"].split()[0] for v in plugin["violations"]} >= {"P00", "P01", "P05", "P11", "P12"}
     assert {v["severity"] for v in plugin["violations"]} == {"fatal"}
@@ -156,7 +161,7 @@ def test_acknowledged_perimeter_rules_fail_under_the_cli(cli, command: str) -> N
 
 
 @pytest.mark.slow
-def test_deploy_stops_at_the_perimeter_before_any_credential_lookup(cli) -> None:  # type: ignore[no-untyped-def]
+def test_deploy_stops_at_the_perimeter_before_any_credential_lookup(cli: Cli) -> None:
     clean, gated = cli("deploy", "clean"), cli("deploy", "acknowledged")
 
     # The clean app gets past synthesis and fails where a deploy needs an account ...
@@ -170,7 +175,7 @@ def test_deploy_stops_at_the_perimeter_before_any_credential_lookup(cli) -> None
 
 
 @pytest.mark.slow
-def test_a_check_that_raises_fails_under_the_cli(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_check_that_raises_fails_under_the_cli(cli: Cli) -> None:
     run = cli("synth", "raising-check")
 
     _fails_at_the_perimeter(run)
@@ -180,7 +185,7 @@ def test_a_check_that_raises_fails_under_the_cli(cli) -> None:  # type: ignore[n
 
 
 @pytest.mark.slow
-def test_input_the_check_cannot_read_fails_under_the_cli(cli) -> None:  # type: ignore[no-untyped-def]
+def test_input_the_check_cannot_read_fails_under_the_cli(cli: Cli) -> None:
     run = cli("synth", "bad-input")
 
     _fails_at_the_perimeter(run)
@@ -189,7 +194,7 @@ def test_input_the_check_cannot_read_fails_under_the_cli(cli) -> None:  # type: 
 
 
 @pytest.mark.slow
-def test_a_clean_app_synthesizes_under_the_cli(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_clean_app_synthesizes_under_the_cli(cli: Cli) -> None:
     run = cli("synth", "clean")
 
     assert run.returncode == 0, run.stderr[-3000:]

@@ -27,7 +27,7 @@ from secure_serverless.access_levels import (
 )
 
 from . import rules
-from ._sharing import shared_conflicts
+from ._sharing import cyclic_gc_paused, shared_conflicts
 from .assembly import Assembly
 from .credentials import assumed_role_grants, borrowed_grants, credential_findings
 from .dataflow import data_flow_findings
@@ -83,7 +83,8 @@ def analyze(templates: Mapping[str, Mapping[str, Any]]) -> Report:
     ``Resources``, a dangling reference, nesting too deep...); never any other exception.
     """
     try:
-        return _Analysis(Assembly(templates)).report()
+        with cyclic_gc_paused():  # linear cost at scale (perimeter/_sharing.py)
+            return _Analysis(Assembly(templates)).report()
     except PerimeterInputError:
         raise
     except (RecursionError, cfn_intrinsics.IntrinsicError) as error:
