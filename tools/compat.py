@@ -117,7 +117,8 @@ def run(command: list[str], *, capture: bool = False, env: dict[str, str] | None
 
 
 def clean_env(venv: Path) -> dict[str, str]:
-    """The environment of a consumer: the venv first on PATH, nothing of the checkout on PYTHONPATH."""
+    """The environment of a consumer: the venv first on PATH, nothing of the checkout on PYTHONPATH
+    (pip would take the checkout's egg-info there for an installed kit)."""
     env = {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     node = [ROOT / "tools" / "node24" / "node_modules" / ".bin", ROOT / "node_modules" / ".bin"]
     env["PATH"] = os.pathsep.join([str(venv / "bin"), *(str(p) for p in node if p.is_dir()), env.get("PATH", "")])
@@ -148,21 +149,21 @@ def prepare_venv(target: str, pins: list[str]) -> Path:
     run([sys.executable, "-m", "pip", "download", "-q", "--find-links", str(WHEELHOUSE), "-d", str(WHEELHOUSE), *pins])
     run([sys.executable, "-m", "venv", str(venv)])
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(WHEELHOUSE)]
-    run([*pip, *pins])
+    run([*pip, *pins], env=clean_env(venv))
     stamp.write_text("\n".join(pins))
     return venv
 
 
 def install_kit(venv: Path, wheel: Path, cdk_version: str) -> None:
     """Install the wheel as a user would (with its dependencies); the CDK version must stay."""
-    python = str(venv / "bin" / "python")
-    run([python, "-m", "pip", "uninstall", "-q", "-y", "secure-serverless-kit"], capture=True)
-    run([python, "-m", "pip", "install", "-q", "--find-links", str(WHEELHOUSE), str(wheel)])
-    code = "from importlib.metadata import version; print(version('aws-cdk-lib'))"
-    after = run([python, "-c", code], capture=True, env=clean_env(venv)).strip()
+    python, env = str(venv / "bin" / "python"), clean_env(venv)
+    run([python, "-m", "pip", "uninstall", "-q", "-y", "secure-serverless-kit"], capture=True, env=env)
+    run([python, "-m", "pip", "install", "-q", "--find-links", str(WHEELHOUSE), str(wheel)], env=env)
+    code = "from importlib.metadata import version; print(version('aws-cdk-lib'), version('secure-serverless-kit'))"
+    after, kit = run([python, "-c", code], capture=True, env=env).split()
     if after != cdk_version:
         raise SystemExit(f"installing the wheel replaced aws-cdk-lib {cdk_version} with {after}: the range is wrong")
-    print(f"ok: the wheel installed beside aws-cdk-lib {cdk_version}, which pip left in place", flush=True)
+    print(f"ok: secure-serverless-kit {kit} installed beside aws-cdk-lib {cdk_version}, left in place", flush=True)
 
 
 def synth_consumer_app(venv: Path) -> None:
@@ -175,12 +176,14 @@ def synth_consumer_app(venv: Path) -> None:
     env = clean_env(venv)
     run(["cdk", "synth", "--quiet", "--output", "cdk.out"], env=env, cwd=app)
     report = app / "cdk.out" / "validation-report.json"
-    if report.is_file():
-        plugins = json.loads(report.read_text())["pluginReports"]
-        open_findings = [v["ruleName"] for plugin in plugins for v in plugin.get("violations", [])]
-        failed = [plugin["pluginName"] for plugin in plugins if plugin.get("conclusion") != "success"]
-        if open_findings or failed:
-            raise SystemExit(f"consumer app: open findings {open_findings}, failed plugins {failed}")
+    if not report.is_file():
+        raise SystemExit(f"consumer app: no {report.name}: the cdk-nag packs did not run")
+    plugins = json.loads(report.read_text())["pluginReports"]
+    ran = {plugin["pluginName"] for plugin in plugins}
+    open_findings = [v["ruleName"] for plugin in plugins for v in plugin.get("violations", [])]
+    failed = [plugin["pluginName"] for plugin in plugins if plugin.get("conclusion") != "success"]
+    if open_findings or failed or not {"AwsSolutions", "Serverless"} <= ran:
+        raise SystemExit(f"consumer app: packs run {sorted(ran)}, open findings {open_findings}, failed {failed}")
     python = str(venv / "bin" / "python")
     run([python, "-m", "secure_serverless.perimeter", "cdk.out"], env=env, cwd=app)
     print("ok: cdk synth of the consumer app: 0 open cdk-nag findings, perimeter passing", flush=True)

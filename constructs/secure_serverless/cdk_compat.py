@@ -18,8 +18,10 @@ What depends on the version, and what the kit does about it:
   Powertools layer parameter (``powertools.py``) are made for. A CDK that knows a newer Python
   would make cdk-nag reject every kit function, and switching silently would deploy an untested
   runtime with a layer parameter that may not exist: the kit raises, naming both fixes.
-- **Feature flags** the constructs set on their own scope (``FEATURE_FLAGS``): each exists in every
-  supported version.
+- **Feature flags** the constructs set on their own scope (``FEATURE_FLAGS``), so an app needs none
+  in its cdk.json. One exists only from 2.274 (``APIGATEWAY_EXACT_ACCESS_LOG_ARN``): below it the
+  API's access-log destination is the log group's ``Arn`` attribute (with ``:*``), the one
+  template difference ``make compat`` found at the floor (``renders_exact_access_log_arn``).
 - **A version the kit has not seen** (a minor above ``NEWEST_TESTED_CDK``): the kit builds as usual
   and warns once (``UntestedCdkVersionWarning``), because nothing it knows is wrong yet; run your
   tests and cdk-nag, and report a break (README, "Supported CDK versions"). A new major (3.x) is
@@ -45,7 +47,11 @@ NEWEST_TESTED_CDK: Final = (2, 275)
 KIT_PYTHON_RUNTIME: Final = "python3.14"
 #: Feature flags kit constructs set on their own scope (``node.set_context``), whatever the app says.
 S3_LOGS_USE_BUCKET_POLICY: Final = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
-FEATURE_FLAGS: Final = {S3_LOGS_USE_BUCKET_POLICY: True}
+#: From 2.274 only (older CDK ignores it and renders the log group's ``Arn``, ending in ``:*``:
+#: the same log group, but CloudFormation drift detection then reports the stage as modified).
+APIGATEWAY_EXACT_ACCESS_LOG_ARN: Final = "@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard"
+APIGATEWAY_EXACT_ACCESS_LOG_ARN_SINCE: Final = (2, 274, 0)
+FEATURE_FLAGS: Final = {S3_LOGS_USE_BUCKET_POLICY: True, APIGATEWAY_EXACT_ACCESS_LOG_ARN: True}
 
 _ISSUES = (
     "report it with the output of `pip show aws-cdk-lib cdk-nag secure-serverless-kit` (README: Supported CDK versions)"
@@ -105,6 +111,11 @@ def check_cdk_version(version: tuple[int, int, int] | None = None) -> None:
             UntestedCdkVersionWarning,
             stacklevel=3,
         )
+
+
+def renders_exact_access_log_arn(version: tuple[int, int, int] | None = None) -> bool:
+    """True when CDK ``version`` (default: the installed one) honours ``APIGATEWAY_EXACT_ACCESS_LOG_ARN``."""
+    return (installed_cdk_version() if version is None else version) >= APIGATEWAY_EXACT_ACCESS_LOG_ARN_SINCE
 
 
 def newest_python(runtime_names: Iterable[str]) -> str | None:

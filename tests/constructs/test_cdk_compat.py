@@ -140,3 +140,33 @@ def test_registering_the_checks_on_an_unsupported_cdk_fails_at_once(monkeypatch:
     monkeypatch.setattr(cdk_compat, "installed_cdk_version", lambda: (2, 268, 0))
     with pytest.raises(UnsupportedCdkVersionError, match=r"aws-cdk-lib 2\.268\.0 is older than 2\.271\.0"):
         register_compliance_checks(new_app())
+
+
+def test_the_access_log_flag_is_honoured_from_2_274_only() -> None:
+    assert cdk_compat.renders_exact_access_log_arn((2, 274, 0))
+    assert not cdk_compat.renders_exact_access_log_arn((2, 273, 9))
+    assert cdk_compat.FEATURE_FLAGS[cdk_compat.APIGATEWAY_EXACT_ACCESS_LOG_ARN] is True
+
+
+def test_an_api_renders_the_exact_access_log_arn_in_an_app_without_feature_flags() -> None:
+    """SecureRestApi sets the flag on itself: an app with an empty cdk.json gets no ':*' either."""
+    from secure_serverless import SecureRestApi, SecureUserPool
+
+    app = cdk.App()  # no feature flags at all
+    stack = cdk.Stack(app, "Bare")
+    users = SecureUserPool(stack, "Users")
+    api = SecureRestApi(stack, "Api", user_pool=users.user_pool)
+    handler = lambda_.Function(
+        stack,
+        "Ping",
+        runtime=cdk_compat.lambda_runtime(),
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+    )
+    api.add_route("GET", "/ping", handler)
+    stage = only_resource(cdk.assertions.Template.from_stack(stack), "AWS::ApiGateway::Stage")
+    destination = stage["Properties"]["AccessLogSetting"]["DestinationArn"]
+    if cdk_compat.renders_exact_access_log_arn():
+        assert "Fn::Join" in destination
+    else:
+        assert "Fn::GetAtt" in destination
