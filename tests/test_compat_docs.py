@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+import time
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,3 +56,24 @@ def test_the_tool_reads_the_floors_from_pyproject() -> None:
     assert declared["aws-cdk-lib"] == ("2.271.0", "3.0.0")
     assert set(declared) == {"aws-cdk-lib", "constructs", "cdk-nag"}
     assert [pin.split("==")[0] for pin in compat.tool_pins()] == list(compat.TOOLS)  # type: ignore[attr-defined]
+
+
+def test_the_wheelhouse_keeps_the_pinned_cdk_and_drops_long_unused_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compat = _compat_tool()
+    monkeypatch.setattr(compat, "WHEELHOUSE", tmp_path)
+    old = 40 * 86400
+    names = ["aws_cdk_lib-2.271.0-py3-none-any.whl", "aws_cdk_lib-2.200.0-py3-none-any.whl"]
+    recent = "aws_cdk_lib-2.274.0-py3-none-any.whl"
+    for name in [*names, recent, "constructs-10.5.1-py3-none-any.whl"]:
+        (tmp_path / name).write_bytes(b"")
+    for name in [*names, "constructs-10.5.1-py3-none-any.whl"]:
+        os.utime(tmp_path / name, (time.time() - old, time.time() - old))
+    compat.prune_wheelhouse(["aws-cdk-lib==2.271.0", "constructs==10.5.1"])  # type: ignore[attr-defined]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "aws_cdk_lib-2.271.0-py3-none-any.whl",  # pinned: kept, and marked used
+        recent,
+        "constructs-10.5.1-py3-none-any.whl",  # small wheels stay
+    ]
+    assert time.time() - (tmp_path / names[0]).stat().st_mtime < 60

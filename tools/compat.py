@@ -134,6 +134,16 @@ def build_wheel() -> Path:
     return wheel
 
 
+def prune_wheelhouse(pins: list[str], keep_days: int = 30) -> None:
+    """Drop aws-cdk-lib wheels no run has needed for ``keep_days`` (about 60 MB each); mark the pinned one used."""
+    wanted = {f"aws_cdk_lib-{pin.split('==')[1]}-" for pin in pins if pin.startswith("aws-cdk-lib==")}
+    for wheel in WHEELHOUSE.glob("aws_cdk_lib-*.whl"):
+        if any(wheel.name.startswith(prefix) for prefix in wanted):
+            wheel.touch()
+        elif time.time() - wheel.stat().st_mtime > keep_days * 86400:
+            wheel.unlink()
+
+
 def prepare_venv(target: str, pins: list[str]) -> Path:
     """A venv holding exactly ``pins`` (reused while they are unchanged)."""
     key = hashlib.sha256("\n".join(pins).encode()).hexdigest()[:12]
@@ -212,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         versions = {library: newest_release(library, ceiling) for library, (_, ceiling) in declared.items()}
     pins = [f"{library}=={versions[library]}" for library in LIBRARIES] + tool_pins()
     print(f"compat {args.target}: {', '.join(pins[: len(LIBRARIES)])}", flush=True)
+    prune_wheelhouse(pins)
     wheel = build_wheel()
     venv = prepare_venv(args.target, pins)
     install_kit(venv, wheel, versions["aws-cdk-lib"])
