@@ -30,6 +30,7 @@ What depends on the version, and what the kit does about it:
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Iterable
@@ -149,8 +150,16 @@ def lambda_runtime() -> lambda_.Runtime:
     """The ``aws_lambda.Runtime`` of every SecureFunction, after checking the installed CDK version."""
     from aws_cdk import aws_lambda as lambda_
 
+    name = _checked_runtime_name()
+    runtime: lambda_.Runtime = getattr(lambda_.Runtime, name.upper().replace("PYTHON", "PYTHON_").replace(".", "_"))
+    return runtime
+
+
+@functools.cache
+def _checked_runtime_name() -> str:
+    """Once per process: the installed CDK cannot change, and Runtime.ALL costs a jsii call per runtime."""
+    from aws_cdk import aws_lambda as lambda_
+
     version = installed_cdk_version()
     check_cdk_version(version)
-    name = python_runtime_name((runtime.name for runtime in lambda_.Runtime.ALL), version)
-    (runtime,) = [runtime for runtime in lambda_.Runtime.ALL if runtime.name == name]
-    return runtime
+    return python_runtime_name((runtime.name for runtime in lambda_.Runtime.ALL), version)
