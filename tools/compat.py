@@ -3,7 +3,7 @@
     python tools/compat.py minimum      # the floors pyproject.toml declares (CI runs this one)
     python tools/compat.py newest       # the newest releases the registry has within the range
 
-For the target, in a virtual environment of its own (build/compat/<target>-<versions>/, reused
+For the target, in a virtual environment of its own (build/compat/<target>/venv-<versions>/, reused
 while the versions and the test tools are the same):
 
 1. installs exactly those aws-cdk-lib, constructs and cdk-nag versions, plus the test tools;
@@ -126,8 +126,8 @@ def clean_env(venv: Path) -> dict[str, str]:
     return env
 
 
-def build_wheel() -> Path:
-    out = BUILD / "wheel"
+def build_wheel(target: str) -> Path:
+    out = BUILD / target / "wheel"
     shutil.rmtree(out, ignore_errors=True)
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)])
     (wheel,) = out.glob("secure_serverless_kit-*.whl")
@@ -147,13 +147,13 @@ def prune_wheelhouse(pins: list[str], keep_days: int = 30) -> None:
 def prepare_venv(target: str, pins: list[str]) -> Path:
     """A venv holding exactly ``pins`` (reused while they are unchanged)."""
     key = hashlib.sha256("\n".join(pins).encode()).hexdigest()[:12]
-    venv = BUILD / f"{target}-{key}"
+    venv = BUILD / target / f"venv-{key}"
     stamp = venv / "compat-pins.txt"
     if stamp.is_file() and stamp.read_text() == "\n".join(pins):
         print(f"reusing {venv.relative_to(ROOT)} ({', '.join(pins[: len(LIBRARIES)])})", flush=True)
         return venv
     shutil.rmtree(venv, ignore_errors=True)
-    for stale in BUILD.glob(f"{target}-*"):
+    for stale in (BUILD / target).glob("venv-*"):
         shutil.rmtree(stale, ignore_errors=True)  # one venv per target: bounded disk
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
     run([sys.executable, "-m", "pip", "download", "-q", "--find-links", str(WHEELHOUSE), "-d", str(WHEELHOUSE), *pins])
@@ -178,7 +178,7 @@ def install_kit(venv: Path, wheel: Path, cdk_version: str) -> None:
 
 def synth_consumer_app(venv: Path) -> None:
     """``cdk synth`` with the pinned CLI: exit 0, no open cdk-nag finding, the perimeter passing."""
-    app = BUILD / "consumer-app"
+    app = venv.parent / "consumer-app"
     shutil.rmtree(app, ignore_errors=True)
     app.mkdir(parents=True)
     (app / "app.py").write_text(CONSUMER_APP)
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     pins = [f"{library}=={versions[library]}" for library in LIBRARIES] + tool_pins()
     print(f"compat {args.target}: {', '.join(pins[: len(LIBRARIES)])}", flush=True)
     prune_wheelhouse(pins)
-    wheel = build_wheel()
+    wheel = build_wheel(args.target)
     venv = prepare_venv(args.target, pins)
     install_kit(venv, wheel, versions["aws-cdk-lib"])
     synth_consumer_app(venv)
