@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/tools/node24/node_modules/.bin:$(CURDIR)/node_modules/.
 
 .PHONY: help setup synth test lint docs bench bench-docs local local-serve verify deploy diff destroy clean \
 	workshop-break workshop-reset workshop-check workshop-list workshop-run workshop-hint workshop-solution \
-	workshop-doctor diagrams graphviz
+	workshop-doctor diagrams graphviz compat
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -69,6 +69,14 @@ lint: setup ## ruff (lint + format check) and mypy on the library
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/secure_serverless workshop
+
+# The wheel beside the oldest aws-cdk-lib the metadata accepts (CI), or COMPAT=newest: the newest
+# release on the registry (a scheduled job). Venvs in build/compat/, CDK wheels in a wheelhouse
+# outside the checkout; see docs/compatibility.md.
+COMPAT ?= minimum
+COMPAT_ARGS ?= -n 2 --dist loadfile
+compat: setup ## the wheel beside the oldest supported CDK: install, cdk synth a consumer app, construct tests (COMPAT=newest)
+	$(PY) tools/compat.py $(COMPAT) $(COMPAT_ARGS)
 
 docs: setup ## build the construct reference from the docstrings (pdoc) into build/reference/
 	$(PY) tools/reference_docs.py build/reference

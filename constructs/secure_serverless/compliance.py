@@ -20,6 +20,7 @@ from constructs import IConstruct
 from ._acknowledgment_record import format_reason
 from ._nag_report import ComplianceReport, Finding, read_validation_report
 from ._validation import MIN_REASON_LENGTH, has_reason
+from .cdk_compat import check_cdk_version
 
 __all__ = [
     "DEFAULT_PACKS",
@@ -72,6 +73,7 @@ def register_compliance_checks(
     :param perimeter_off_reason: required with ``perimeter=False``; recorded in each stack's
         metadata as ``SecureServerless::PerimeterCheckOff``. Default: none.
     """
+    check_cdk_version()
     unknown = [name for name in packs if name not in _PACK_CLASSES]
     if unknown:
         raise ValueError(f"packs={unknown!r}: unknown cdk-nag pack; choose from {sorted(_PACK_CLASSES)}")

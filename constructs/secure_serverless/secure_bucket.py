@@ -16,6 +16,7 @@ from . import access_levels
 from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
 from ._validation import ConfigurationError, Problems, origin_problem
 from .access_levels import KeyAccess, PrefixAccess
+from .cdk_compat import FEATURE_FLAGS, S3_LOGS_USE_BUCKET_POLICY
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
 
@@ -26,8 +27,6 @@ _BUCKET_KEY_SHARE_REASON = (
     "The bucket key encrypts every prefix of this bucket and is used only through S3 (kms:ViaService); "
     "isolation between the functions rests on their disjoint key prefixes."
 )
-
-_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
 class SecureBucket(s3.BucketBase):
@@ -75,7 +74,7 @@ class SecureBucket(s3.BucketBase):
         # Log delivery through a bucket policy, not the LogDeliveryWrite ACL, so ACLs can stay
         # disabled (bucket owner enforced). Set here so the construct works in any app, with or
         # without the recommended feature flags in its cdk.json.
-        self.node.set_context(_LOGS_USE_BUCKET_POLICY, True)
+        self.node.set_context(S3_LOGS_USE_BUCKET_POLICY, FEATURE_FLAGS[S3_LOGS_USE_BUCKET_POLICY])
         problems = Problems(self.node.path)
         problems.check_range("access_log_retention_days", access_log_retention_days, 1, 3650, "days")
         problems.check_range("noncurrent_version_expiration_days", noncurrent_version_expiration_days, 1, 3650, "days")

@@ -33,6 +33,7 @@ from ._perimeter_intent import PerimeterDeclaration
 from ._perimeter_role import ForeignGrantValidation, PerimeterRole
 from ._validation import Problems
 from .access_levels import KeyAccess, QueueAccess
+from .cdk_compat import lambda_runtime
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
 from .powertools import POWERTOOLS_VERSION, powertools_layer
@@ -252,7 +253,7 @@ class SecureFunction(lambda_.FunctionBase):
                 code=code,
                 handler=handler,
                 description=description,
-                runtime=lambda_.Runtime.PYTHON_3_14,
+                runtime=lambda_runtime(),
                 architecture=lambda_.Architecture.ARM_64,
                 memory_size=memory_size,
                 timeout=timeout,
