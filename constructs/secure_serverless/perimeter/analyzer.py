@@ -26,7 +26,8 @@ from secure_serverless.access_levels import (
 )
 
 from . import rules
-from ._sharing import cyclic_gc_paused, shared_conflicts
+from ._gc import cyclic_gc_paused
+from ._sharing import shared_conflicts
 from .assembly import Assembly
 from .declared import EMPTY, Perimeter, ReachEntry, read_perimeter
 from .errors import PerimeterInputError, TemplateStructureError
@@ -75,7 +76,7 @@ def analyze(templates: Mapping[str, Mapping[str, Any]]) -> Report:
     ``Resources``, a dangling reference, nesting too deep...); never any other exception.
     """
     try:
-        with cyclic_gc_paused():  # linear cost at scale (perimeter/_sharing.py)
+        with cyclic_gc_paused():  # linear cost at scale (perimeter/_gc.py)
             return _Analysis(Assembly(templates)).report()
     except PerimeterInputError:
         raise
