@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import time
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +86,25 @@ def test_cost_grows_linearly_with_functions_on_one_bucket() -> None:
     small, large = min(seconds(150) for _ in range(2)), min(seconds(600) for _ in range(2))
 
     assert large / small < 8, (small, large)
+
+
+def test_the_garbage_collector_is_restored_after_a_load_and_an_analysis(tmp_path: Path) -> None:
+    from secure_serverless.perimeter import PerimeterInputError, load_path
+
+    broken = tmp_path / "broken.template.json"
+    broken.write_text('{"Resources": {')
+    assert gc.isenabled()
+
+    analyze(synthetic_assembly(functions=2))
+    with pytest.raises(PerimeterInputError):
+        load_path(broken)
+    with pytest.raises(PerimeterInputError):
+        analyze({"Empty": {}})
+
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        analyze(synthetic_assembly(functions=2))
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -10,11 +10,9 @@ lookup per prefix of the head) and the heads it is a prefix of (a range of a sor
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Mapping, Set
-from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -70,21 +68,3 @@ class _HeadIndex(Generic[K]):
                     break
                 found.update(self._by_head[other])
         return found
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one analysis, then restore it.
-
-    The analysis allocates many small objects and almost no cycles (reference counting frees
-    them); each full collection it triggers walks every live object, the input templates
-    included, so with the collector on the cost per function grows with the assembly (measured:
-    a quarter of the time for 2,000 functions, a tenth for 500).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

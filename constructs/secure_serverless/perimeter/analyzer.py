@@ -27,7 +27,8 @@ from secure_serverless.access_levels import (
 )
 
 from . import rules
-from ._sharing import cyclic_gc_paused, shared_conflicts
+from ._gc import cyclic_gc_paused
+from ._sharing import shared_conflicts
 from .assembly import Assembly
 from .credentials import assumed_role_grants, borrowed_grants, credential_findings
 from .dataflow import data_flow_findings
@@ -83,7 +84,7 @@ def analyze(templates: Mapping[str, Mapping[str, Any]]) -> Report:
     ``Resources``, a dangling reference, nesting too deep...); never any other exception.
     """
     try:
-        with cyclic_gc_paused():  # linear cost at scale (perimeter/_sharing.py)
+        with cyclic_gc_paused():  # linear cost at scale (perimeter/_gc.py)
             return _Analysis(Assembly(templates)).report()
     except PerimeterInputError:
         raise

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._gc import cyclic_gc_paused
 from .errors import InputNotFoundError, TemplateFormatError, TemplateStructureError
 
 if TYPE_CHECKING:
@@ -82,7 +83,8 @@ def load_template_file(path: Path) -> Template:
     except (OSError, UnicodeDecodeError) as error:
         raise TemplateFormatError(f"{path}: cannot read: {error}") from error
     try:
-        document = json.loads(text)
+        with cyclic_gc_paused():  # linear cost at scale (perimeter/_gc.py)
+            document = json.loads(text)
     except json.JSONDecodeError as error:
         raise TemplateFormatError(
             f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
