@@ -93,6 +93,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import logging
 import re
@@ -196,6 +197,12 @@ class GatewayConfig:
     invoke: Callable[[str, dict[str, Any]], dict[str, Any]]
     stage_name: str | None = None
     now: Callable[[], float] = time.time
+    #: A request header whose value (one IPv4 or IPv6 address) the HTTP server takes as the
+    #: client's address instead of the socket's: every local client is 127.0.0.1, and a demo
+    #: of "one client floods, another is served" needs two. Only local mode sets it; API Gateway
+    #: and WAF use the connection's source address, so on AWS the header changes nothing.
+    #: A value that is not exactly one address is ignored (the socket's address counts).
+    trusted_client_ip_header: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +334,19 @@ class LocalRestApi:
             if limits is not None:
                 self._buckets[route.method_id] = _TokenBucket(limits)
         self.api_id = _stable_id(definition.rest_api_id, 10)
+
+    def client_address(self, socket_address: str, headers: Sequence[tuple[str, str]]) -> str:
+        """The client's address: the socket's, or the trusted header's (local mode only; see GatewayConfig)."""
+        name = self.config.trusted_client_ip_header
+        if name is None:
+            return socket_address
+        values = [v.strip() for k, v in headers if k.lower() == name.lower()]
+        if len(values) != 1:
+            return socket_address
+        try:
+            return str(ipaddress.ip_address(values[0]))
+        except ValueError:
+            return socket_address
 
     def forget_waf_rate_counts(self) -> None:
         """Drop the web ACL's rate counts, as if their windows had passed (for demos that flood)."""
@@ -920,7 +940,7 @@ class _Handler(BaseHTTPRequestHandler):
             list(self.headers.items()),
             body,
             query,
-            source_ip=self.client_address[0],
+            source_ip=api.client_address(self.client_address[0], list(self.headers.items())),
             oversized=body is None,
         )
         self._send(response)

@@ -133,6 +133,8 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     COGNITO_USER_POOL: {
         # An admin route checks, on every call, that the caller is still in its group.
         "read-membership": ("cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"),
+        # A write checks, on every call, that the caller is still an enabled user of the pool.
+        "read-status": ("cognito-idp:AdminGetUser",),
     },
 }
 
