@@ -164,7 +164,7 @@ class NotesServiceStack(cdk.Stack):
                 "OBJECT_PREFIX": FILES_PREFIX,
                 "MAX_UPLOAD_BYTES": str(10 * 1024 * 1024),
                 "URL_EXPIRY_SECONDS": "300",
-                "MAX_PENDING_UPLOADS": "5",
+                "MAX_PENDING_UPLOADS": "10",
                 "USER_QUOTA_BYTES": str(100 * 1024 * 1024),  # ten files of MAX_UPLOAD_BYTES
                 "USER_POOL_ID": self.users.user_pool.user_pool_id,
             },

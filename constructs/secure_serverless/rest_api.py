@@ -418,9 +418,7 @@ class SecureRestApi(Construct):
             burst_known = isinstance(throttle_burst_limit, int) and not is_token(throttle_burst_limit)
             if waf_token_rate_limit is None:
                 waf_token_rate_limit = max(10, throttle_burst_limit // 2) if burst_known else 10
-            problems.check_range(
-                "waf_token_rate_limit", waf_token_rate_limit, 10, 2_000_000_000, "requests per minute"
-            )
+            problems.check_range("waf_token_rate_limit", waf_token_rate_limit, 10, 2_000_000_000, "requests per minute")
             if (
                 burst_known
                 and isinstance(waf_token_rate_limit, int)

@@ -90,7 +90,7 @@ ALLOWED_CONTENT_TYPES = frozenset(
 )
 URL_EXPIRY_SECONDS = env_int("URL_EXPIRY_SECONDS", default=300, minimum=1, maximum=3600)
 # Per-user bounds (issue 25): uploads whose link can still write, and bytes of all the user's files.
-MAX_PENDING_UPLOADS = env_int("MAX_PENDING_UPLOADS", default=5, minimum=1, maximum=1000)
+MAX_PENDING_UPLOADS = env_int("MAX_PENDING_UPLOADS", default=10, minimum=1, maximum=1000)
 # Default: ten files of the largest size; never below one of them (no upload could fit).
 USER_QUOTA_BYTES = env_int(
     "USER_QUOTA_BYTES", default=10 * MAX_UPLOAD_BYTES, minimum=MAX_UPLOAD_BYTES, maximum=S3_MAX_POST_BYTES * 1000
