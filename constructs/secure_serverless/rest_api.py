@@ -429,7 +429,8 @@ class SecureRestApi(Construct):
                     "waf_token_rate_limit",
                     waf_token_rate_limit,
                     f"must be below throttle_burst_limit ({throttle_burst_limit}): one address must not be able to "
-                    "spend a method's whole burst with forged tokens; raise throttle_burst_limit or lower this",
+                    "spend a method's whole burst with forged tokens; lower this, or raise throttle_burst_limit "
+                    "(WAF's smallest rate limit is 10, so the burst must be at least 11)",
                 )
             problems.check_range(
                 "max_body_bytes", max_body_bytes, WAF_COMMON_BODY_SIZE_BYTES, WAF_MAX_BODY_INSPECTION_BYTES, "bytes"
