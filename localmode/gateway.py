@@ -28,9 +28,11 @@ response, rendered from the template's ResponseTemplates/ResponseParameters):
 
 1. WAF, only when the template associates a web ACL with the stage: if the ACL runs the AWS
    managed common rule set with SizeRestrictions_BODY blocking, a body over 8 KB -> 403
-   WAF_FILTERED (the WAF sees requests first, so this includes bodies over 10 MB). No other
-   WAF rule is emulated: the per-IP rate rule, the IP reputation list, known-bad-inputs and the
-   other common-rule-set rules (XSS, LFI, missing User-Agent...) let requests through.
+   WAF_FILTERED (the WAF sees requests first, so this includes bodies over 10 MB). The ACL's
+   per-IP rate rules are emulated too (``waf_rate``: exact counts per client address; the
+   address is the socket's, or ``GatewayConfig.trusted_client_ip_header``'s in local mode). No
+   other WAF rule is emulated: the IP reputation list, known-bad-inputs and the other
+   common-rule-set rules (XSS, LFI, missing User-Agent...) let requests through.
 2. Size: bodies over 10 MB, API Gateway's hard limit -> 413 REQUEST_TOO_LARGE.
 3. Throttling, account level: one bucket of 10,000 rps, burst 5,000 (AWS's default quota).
 4. Routing over the AWS::ApiGateway::Resource tree (literal segments before ``{param}`` before
