@@ -41,7 +41,11 @@ if TYPE_CHECKING:
     from .s3_front import S3Front
     from .workers import FunctionSpec, WorkerPool
 
-__all__ = ["Clock", "LocalEnvironment", "LocalModeError", "start_local"]
+__all__ = ["CLIENT_IP_HEADER", "Clock", "LocalEnvironment", "LocalModeError", "start_local"]
+
+#: The header whose address the local gateway takes as the client's (local mode only: on AWS,
+#: WAF and API Gateway use the connection's source address and this header changes nothing).
+CLIENT_IP_HEADER = "X-Localmode-Client-Ip"
 
 
 class LocalModeError(RuntimeError):
@@ -306,6 +310,7 @@ def start_local(
                 issuer=issuer,
                 invoke=workers.invoke,
                 now=clock.now,
+                trusted_client_ip_header=CLIENT_IP_HEADER,
             ),
         )
         missing = api.function_ids - set(specs)

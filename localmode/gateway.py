@@ -28,9 +28,11 @@ response, rendered from the template's ResponseTemplates/ResponseParameters):
 
 1. WAF, only when the template associates a web ACL with the stage: if the ACL runs the AWS
    managed common rule set with SizeRestrictions_BODY blocking, a body over 8 KB -> 403
-   WAF_FILTERED (the WAF sees requests first, so this includes bodies over 10 MB). No other
-   WAF rule is emulated: the per-IP rate rule, the IP reputation list, known-bad-inputs and the
-   other common-rule-set rules (XSS, LFI, missing User-Agent...) let requests through.
+   WAF_FILTERED (the WAF sees requests first, so this includes bodies over 10 MB). The ACL's
+   per-IP rate rules are emulated too (``waf_rate``: exact counts per client address; the
+   address is the socket's, or ``GatewayConfig.trusted_client_ip_header``'s in local mode). No
+   other WAF rule is emulated: the IP reputation list, known-bad-inputs and the other
+   common-rule-set rules (XSS, LFI, missing User-Agent...) let requests through.
 2. Size: bodies over 10 MB, API Gateway's hard limit -> 413 REQUEST_TOO_LARGE.
 3. Throttling, account level: one bucket of 10,000 rps, burst 5,000 (AWS's default quota).
 4. Routing over the AWS::ApiGateway::Resource tree (literal segments before ``{param}`` before
@@ -93,6 +95,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import logging
 import re
@@ -196,6 +199,12 @@ class GatewayConfig:
     invoke: Callable[[str, dict[str, Any]], dict[str, Any]]
     stage_name: str | None = None
     now: Callable[[], float] = time.time
+    #: A request header whose value (one IPv4 or IPv6 address) the HTTP server takes as the
+    #: client's address instead of the socket's: every local client is 127.0.0.1, and a demo
+    #: of "one client floods, another is served" needs two. Only local mode sets it; API Gateway
+    #: and WAF use the connection's source address, so on AWS the header changes nothing.
+    #: A value that is not exactly one address is ignored (the socket's address counts).
+    trusted_client_ip_header: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +336,19 @@ class LocalRestApi:
             if limits is not None:
                 self._buckets[route.method_id] = _TokenBucket(limits)
         self.api_id = _stable_id(definition.rest_api_id, 10)
+
+    def client_address(self, socket_address: str, headers: Sequence[tuple[str, str]]) -> str:
+        """The client's address: the socket's, or the trusted header's (local mode only; see GatewayConfig)."""
+        name = self.config.trusted_client_ip_header
+        if name is None:
+            return socket_address
+        values = [v.strip() for k, v in headers if k.lower() == name.lower()]
+        if len(values) != 1:
+            return socket_address
+        try:
+            return str(ipaddress.ip_address(values[0]))
+        except ValueError:
+            return socket_address
 
     def forget_waf_rate_counts(self) -> None:
         """Drop the web ACL's rate counts, as if their windows had passed (for demos that flood)."""
@@ -920,7 +942,7 @@ class _Handler(BaseHTTPRequestHandler):
             list(self.headers.items()),
             body,
             query,
-            source_ip=self.client_address[0],
+            source_ip=api.client_address(self.client_address[0], list(self.headers.items())),
             oversized=body is None,
         )
         self._send(response)

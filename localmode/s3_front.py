@@ -15,7 +15,7 @@ front does what S3 does for those two, and passes every other request to moto un
   ("Invalid according to Policy: ..."), a size outside the range 400 EntityTooLarge/Small.
 - **presigned GET** (``X-Amz-Signature`` in the query): the signature (host, path, query),
   ``X-Amz-Expires``, the session token; then the object is read with the signer's credentials
-  and returned with the ``response-content-*`` overrides the URL signed.
+  and returned with the ``response-content-*`` and ``response-cache-control`` overrides the URL signed.
 - **everything else** (the SDK calls of handlers and probes, signed in their Authorization
   header): forwarded to moto byte for byte, Host included, so moto verifies the signature and
   enforces IAM as before.
@@ -46,6 +46,7 @@ __all__ = ["PolicyRejected", "S3Front", "check_post_policy", "presigned_get_prob
 _log = logging.getLogger("localmode.s3")
 _IGNORED_FIELDS = frozenset({"policy", "x-amz-signature", "file"})
 _RESPONSE_OVERRIDES = {
+    "response-cache-control": "CacheControl",
     "response-content-disposition": "ContentDisposition",
     "response-content-type": "ContentType",
 }
@@ -289,6 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if "ContentDisposition" in overrides:
             headers["Content-Disposition"] = overrides["ContentDisposition"]
+        if "CacheControl" in overrides:
+            headers["Cache-Control"] = overrides["CacheControl"]
         self._reply(200, data, headers)
 
     def _forward(self, body: bytes) -> None:

@@ -62,7 +62,7 @@ CAPABILITY_REASONS = {
     " 30 s, so a burst against a deployment is not a deterministic test",
 }
 #: Modules whose ``register`` calls add scenarios (imported by ``all_scenarios`` when present).
-EXTRA_SCENARIO_MODULES = ("localmode.scenarios_hardening",)
+EXTRA_SCENARIO_MODULES = ("localmode.scenarios_hardening", "localmode.scenarios_round2")
 
 
 #: The emulator on loopback checks a code within milliseconds: one second of its step is plenty.

@@ -1,8 +1,9 @@
 """WAF rate-based rules of the stage's web ACL, emulated by the local gateway (issue 11, finding 3).
 
 Emulated: rules that block per source IP (``AggregateKeyType: IP``) with no scope-down, or with
-the scope-down ``SecureRestApi`` writes: "the Authorization header does not match a regex, and
-the method is not one of these". Other rate rules are not emulated (as before this module).
+a scope-down ``SecureRestApi`` writes: "the Authorization header does not match a regex, and
+the method is not one of these" (requests without a well-formed token), or "the Authorization
+header matches a regex" (requests with one, issue 25). Other rate rules are not emulated.
 
 Difference from AWS, on purpose visible in the demo: AWS WAF estimates rates and acts within
 about 30 seconds ("Rate-based rule caveats", AWS WAF developer guide), so a burst shorter than
@@ -33,20 +34,39 @@ class WafRateRule:
     unless_header: tuple[str, str] | None = None
     #: Requests with these methods are never counted.
     except_methods: frozenset[str] = frozenset()
+    #: (header name, regex): only requests whose header matches are counted (None: all).
+    when_header: tuple[str, str] | None = None
 
     def counts(self, method: str, header: Callable[[str], str | None]) -> bool:
         if method.upper() in self.except_methods:
             return False
+        if self.when_header is not None:
+            name, pattern = self.when_header
+            if re.search(pattern, header(name) or "") is None:
+                return False
         if self.unless_header is None:
             return True
         name, pattern = self.unless_header
         return re.search(pattern, header(name) or "") is None
 
 
-def _scope(statement: Mapping[str, Any] | None) -> tuple[tuple[str, str] | None, frozenset[str]] | None:
-    """(header condition, excepted methods) of a supported scope-down; None when unsupported."""
+_Scope = tuple[tuple[str, str] | None, frozenset[str], tuple[str, str] | None]
+
+
+def _header_regex(statement: Mapping[str, Any]) -> tuple[str, str] | None:
+    regex = statement.get("RegexMatchStatement")
+    if regex and "SingleHeader" in regex.get("FieldToMatch", {}):
+        return regex["FieldToMatch"]["SingleHeader"]["Name"], regex["RegexString"]
+    return None
+
+
+def _scope(statement: Mapping[str, Any] | None) -> _Scope | None:
+    """(unless-header, excepted methods, when-header) of a supported scope-down; None when unsupported."""
     if statement is None:
-        return None, frozenset()
+        return None, frozenset(), None
+    when = _header_regex(statement)
+    if when is not None:
+        return None, frozenset(), when
     unless_header: tuple[str, str] | None = None
     methods: set[str] = set()
     for part in (statement.get("AndStatement") or {}).get("Statements") or []:
@@ -60,7 +80,7 @@ def _scope(statement: Mapping[str, Any] | None) -> tuple[tuple[str, str] | None,
             return None
     if unless_header is None and not methods:
         return None
-    return unless_header, frozenset(methods)
+    return unless_header, frozenset(methods), None
 
 
 def rate_rules(acl: Mapping[str, Any]) -> tuple[WafRateRule, ...]:
@@ -74,7 +94,7 @@ def rate_rules(acl: Mapping[str, Any]) -> tuple[WafRateRule, ...]:
         scope = _scope(rate.get("ScopeDownStatement"))
         if has_scope and scope is None:
             continue
-        unless_header, methods = scope or (None, frozenset())
+        unless_header, methods, when_header = scope or (None, frozenset(), None)
         found.append(
             WafRateRule(
                 name=str(rule["Name"]),
@@ -83,6 +103,7 @@ def rate_rules(acl: Mapping[str, Any]) -> tuple[WafRateRule, ...]:
                 window_seconds=int(rate.get("EvaluationWindowSec", 300)),
                 unless_header=unless_header,
                 except_methods=methods,
+                when_header=when_header,
             )
         )
     return tuple(sorted(found, key=lambda r: r.priority))

@@ -37,9 +37,11 @@ class AppConfig:
     log_retention_days: int = 365
     log_retention_reason: str | None = None
     throttle_rate_limit: float = 50
-    throttle_burst_limit: int = 100
+    throttle_burst_limit: int = 500
     waf_rate_limit: int = 1000
     waf_unauthenticated_rate_limit: int = 100
+    #: Requests with a well-formed token per IP per minute; None: half of throttle_burst_limit.
+    waf_token_rate_limit: int | None = None
     manage_api_gateway_account: bool = True
     profile: Profile = Profile.DEFAULT
     replica_region: str | None = None
@@ -142,6 +144,7 @@ def load_config(node: Node) -> AppConfig:
     read("throttleBurstLimit", "throttle_burst_limit", positive_int)
     read("wafRateLimit", "waf_rate_limit", positive_int)
     read("wafUnauthenticatedRateLimit", "waf_unauthenticated_rate_limit", positive_int)
+    read("wafTokenRateLimit", "waf_token_rate_limit", positive_int)
     read("manageApiGatewayAccount", "manage_api_gateway_account", boolean)
     read("profile", "profile", profile_name)
     read("reservedConcurrency", "reserved_concurrency", regulated_only("reservedConcurrency", positive_int))

@@ -149,8 +149,10 @@ class NotesServiceStack(cdk.Stack):
             "notes",
             partition_key=_string_key("ownerId"),
             sort_key=_string_key("noteId"),
-            environment={"MAX_PAGE_SIZE": "50"},
+            environment={"MAX_PAGE_SIZE": "50", "USER_POOL_ID": self.users.user_pool.user_pool_id},
         )
+        # Writes check that the caller is still an enabled user (issue 25): AdminGetUser only.
+        self.users.grant_read_status(self.notes.function)
         self.files_bucket = SecureBucket(self, "FilesBucket", cors_allowed_origins=list(config.allowed_origins))
         self.files = service(
             "Files",
@@ -162,9 +164,13 @@ class NotesServiceStack(cdk.Stack):
                 "OBJECT_PREFIX": FILES_PREFIX,
                 "MAX_UPLOAD_BYTES": str(10 * 1024 * 1024),
                 "URL_EXPIRY_SECONDS": "300",
+                "MAX_PENDING_UPLOADS": "10",
+                "USER_QUOTA_BYTES": str(100 * 1024 * 1024),  # ten files of MAX_UPLOAD_BYTES
+                "USER_POOL_ID": self.users.user_pool.user_pool_id,
             },
         )
         self.files_bucket.grant_prefix(self.files.function, prefix=FILES_PREFIX, access=PrefixAccess.READ_WRITE_DELETE)
+        self.users.grant_read_status(self.files.function)
         self.notes_idempotency = self._idempotency_table(self.notes)
         self.files_idempotency = self._idempotency_table(self.files)
 
@@ -178,6 +184,7 @@ class NotesServiceStack(cdk.Stack):
             cors_allowed_origins=list(config.allowed_origins),
             waf_rate_limit=config.waf_rate_limit,
             waf_unauthenticated_rate_limit=config.waf_unauthenticated_rate_limit,
+            waf_token_rate_limit=config.waf_token_rate_limit,
             max_body_bytes=CONTRACT.max_body_bytes,
             log_retention=retention,
             short_log_retention_reason=retention_reason,

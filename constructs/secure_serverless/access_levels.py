@@ -24,6 +24,8 @@ SECRET = "secret"  # noqa: S105 - the name of a resource kind, not a password
 SSM_PARAMETER = "ssm-parameter"
 LAMBDA_FUNCTION = "lambda-function"
 COGNITO_USER_POOL = "cognito-user-pool"
+EC2_SUBNET = "ec2-subnet"
+EC2_SECURITY_GROUP = "ec2-security-group"
 
 #: CloudFormation resource type of each kind.
 RESOURCE_TYPES: Mapping[str, str] = {
@@ -37,6 +39,8 @@ RESOURCE_TYPES: Mapping[str, str] = {
     SSM_PARAMETER: "AWS::SSM::Parameter",
     LAMBDA_FUNCTION: "AWS::Lambda::Function",
     COGNITO_USER_POOL: "AWS::Cognito::UserPool",
+    EC2_SUBNET: "AWS::EC2::Subnet",
+    EC2_SECURITY_GROUP: "AWS::EC2::SecurityGroup",
 }
 
 #: Other CloudFormation types that are a resource of a kind: TableV2 synthesizes a global table.
@@ -139,11 +143,24 @@ ACCESS_LEVELS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     COGNITO_USER_POOL: {
         # An admin route checks, on every call, that the caller is still in its group.
         "read-membership": ("cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"),
+        # A write checks, on every call, that the caller is still an enabled user of the pool.
+        "read-status": ("cognito-idp:AdminGetUser",),
+    },
+    # A function in a VPC: Lambda creates its network interfaces in these subnets, with these
+    # security groups (CreateNetworkInterface needs permission on both, and on the new interface).
+    EC2_SUBNET: {
+        "attach-network-interface": ("ec2:CreateNetworkInterface",),
+    },
+    EC2_SECURITY_GROUP: {
+        "attach-network-interface": ("ec2:CreateNetworkInterface",),
     },
 }
 
-#: Actions AWS documents as supporting no resource-level permissions: they can only be granted
-#: on ``"*"``. A ``wildcards`` entry of the perimeter metadata may excuse these and nothing else.
+#: Actions a ``wildcards`` entry of the perimeter metadata may excuse, and nothing else: those AWS
+#: documents as supporting no resource-level permissions (granted on ``"*"``), and the network
+#: interface actions of a function in a VPC, whose interfaces EC2 names only when Lambda creates
+#: them (granted on the account's and region's ``network-interface/*``; CreateNetworkInterface is
+#: also scoped to the function's subnets and security groups). The entry names the exact resource.
 RESOURCE_LESS_ACTIONS: frozenset[str] = frozenset(
     {
         "xray:PutTraceSegments",
@@ -158,6 +175,11 @@ RESOURCE_LESS_ACTIONS: frozenset[str] = frozenset(
         "ec2:UnassignPrivateIpAddresses",
     }
 )
+
+
+#: The network interfaces of the stack's own account and region, as the perimeter metadata and
+#: cdk-nag write the ARN (intrinsics as ``<AWS::...>``): what a VPC function's interface actions name.
+NETWORK_INTERFACES_WILDCARD = "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"
 
 
 def is_resource_less(action: str) -> bool:

@@ -83,6 +83,13 @@ GATEWAY_RESPONSES: dict[str, tuple[apigateway.ResponseType, str]] = {
     "BadRequestParameters": (apigateway.ResponseType.BAD_REQUEST_PARAMETERS, "Invalid request"),
     "RequestTooLarge": (apigateway.ResponseType.REQUEST_TOO_LARGE, "Request too large"),
 }
+#: Headers on every gateway response (errors API Gateway answers itself), as the handlers send
+#: on theirs (``kit_common.responses.SECURITY_HEADERS``): no cache keeps an error answer to an
+#: authenticated request, and no browser sniffs a JSON error into something it renders.
+GATEWAY_RESPONSE_HEADERS: dict[str, str] = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 #: A well-formed Cognito token, raw or after "Bearer ": a JWT whose header and payload are JSON
 #: objects (base64url "eyJ...") and whose signature is RS256 with a 2048-bit key or larger (342+
 #: base64url characters). The WAF cannot verify a signature; it tells garbage from what might be
@@ -144,6 +151,17 @@ def _schema_problem(schema: Any) -> str | None:
     except (TypeError, ValueError) as error:
         return f"the schema must be JSON ({error})"
     return None
+
+
+def _well_formed_token() -> wafv2.CfnWebACL.StatementProperty:
+    """Requests whose Authorization header has the shape of a Cognito token (signature unchecked)."""
+    return wafv2.CfnWebACL.StatementProperty(
+        regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "authorization"}),
+            regex_string=WELL_FORMED_BEARER_PATTERN,
+            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        )
+    )
 
 
 def _without_well_formed_token() -> wafv2.CfnWebACL.StatementProperty:
@@ -256,8 +274,12 @@ class SecureRestApi(Construct):
     the Cognito authorizer, so requests with a garbage token would spend the stage's budget
     before being refused with 401. The web ACL therefore rate-limits requests without a
     well-formed bearer token per IP (``waf_unauthenticated_rate_limit``), below the per-IP
-    limit for all requests (``waf_rate_limit``). WAF rate rules act within about 30 seconds,
-    not per request: a sub-second burst still reaches the stage (docs/throttling.md).
+    limit for all requests (``waf_rate_limit``). A forged token of the right shape passes that
+    rule and spends the same budget, so requests with a well-formed token get their own per-IP
+    limit per minute (``waf_token_rate_limit``), below the stage's burst: one address cannot
+    empty a method's bucket. WAF rate rules act within about 30 seconds, not per request: a
+    sub-second burst still reaches the stage (docs/throttling.md). Every gateway response
+    carries ``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff``.
 
     Not done on purpose: stage caching (a cache keyed without the caller's identity can serve
     one user's data to another) and backend client certificates (Lambda proxy integrations do
@@ -301,6 +323,11 @@ class SecureRestApi(Construct):
     :param waf_unauthenticated_rate_limit: requests without a well-formed bearer token
         (``WELL_FORMED_BEARER_PATTERN``; CORS preflights excepted) per source IP per 5 minutes before
         the web ACL blocks them, 10..``waf_rate_limit - 1``. Default: 100.
+    :param waf_token_rate_limit: requests WITH a well-formed bearer token per source IP per minute
+        (60-second window, WAF's shortest) before the web ACL blocks that IP's token-bearing
+        requests, 10..``throttle_burst_limit - 1``: a forged token has the same shape as a valid
+        one and spends the same stage throttle, so one address must never be able to spend a
+        method's whole burst. Default: half of ``throttle_burst_limit`` (at least 10).
     :param max_body_bytes: the largest request body, in bytes, the web ACL lets through,
         8192..65536. Default: 8192 (the AWS common rule set's ``SizeRestrictions_BODY``). Above
         8192, that rule only counts, the web ACL's own ``BodySizeLimit`` rule blocks bodies over
@@ -326,6 +353,7 @@ class SecureRestApi(Construct):
         no_waf_reason: str | None = None,
         waf_rate_limit: int = 1000,
         waf_unauthenticated_rate_limit: int = 100,
+        waf_token_rate_limit: int | None = None,
         max_body_bytes: int = WAF_COMMON_BODY_SIZE_BYTES,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -391,6 +419,23 @@ class SecureRestApi(Construct):
                     waf_unauthenticated_rate_limit,
                     f"must be below waf_rate_limit ({waf_rate_limit}): unauthenticated traffic gets the lower budget",
                 )
+            burst_known = isinstance(throttle_burst_limit, int) and not is_token(throttle_burst_limit)
+            if waf_token_rate_limit is None:
+                waf_token_rate_limit = max(10, throttle_burst_limit // 2) if burst_known else 10
+            problems.check_range("waf_token_rate_limit", waf_token_rate_limit, 10, 2_000_000_000, "requests per minute")
+            if (
+                burst_known
+                and isinstance(waf_token_rate_limit, int)
+                and not is_token(waf_token_rate_limit)
+                and waf_token_rate_limit >= throttle_burst_limit
+            ):
+                problems.add(
+                    "waf_token_rate_limit",
+                    waf_token_rate_limit,
+                    f"must be below throttle_burst_limit ({throttle_burst_limit}): one address must not be able to "
+                    "spend a method's whole burst with forged tokens; lower this, or raise throttle_burst_limit "
+                    "(WAF's smallest rate limit is 10, so the burst must be at least 11)",
+                )
             problems.check_range(
                 "max_body_bytes", max_body_bytes, WAF_COMMON_BODY_SIZE_BYTES, WAF_MAX_BODY_INSPECTION_BYTES, "bytes"
             )
@@ -450,6 +495,7 @@ class SecureRestApi(Construct):
             self._add_web_acl(
                 rate_limit=waf_rate_limit,
                 unauthenticated_rate_limit=waf_unauthenticated_rate_limit,
+                token_rate_limit=waf_token_rate_limit if waf_token_rate_limit is not None else 10,
                 max_body_bytes=max_body_bytes,
             )
         else:
@@ -614,11 +660,9 @@ class SecureRestApi(Construct):
         return log_group
 
     def _add_gateway_responses(self) -> None:
-        headers = (
-            {"Access-Control-Allow-Origin": f"'{self.cors_allowed_origins[0]}'", "Vary": "'Origin'"}
-            if self.cors_allowed_origins
-            else None
-        )
+        headers = {name: f"'{value}'" for name, value in GATEWAY_RESPONSE_HEADERS.items()}
+        if self.cors_allowed_origins:
+            headers.update({"Access-Control-Allow-Origin": f"'{self.cors_allowed_origins[0]}'", "Vary": "'Origin'"})
         for construct_id, (response_type, message) in GATEWAY_RESPONSES.items():
             body = json.dumps({"message": message, "correlationId": "$context.requestId"})
             self.api.add_gateway_response(
@@ -628,7 +672,9 @@ class SecureRestApi(Construct):
                 templates={"application/json": body},
             )
 
-    def _add_web_acl(self, *, rate_limit: int, unauthenticated_rate_limit: int, max_body_bytes: int) -> None:
+    def _add_web_acl(
+        self, *, rate_limit: int, unauthenticated_rate_limit: int, token_rate_limit: int, max_body_bytes: int
+    ) -> None:
         stack = cdk.Stack.of(self)
         name = cdk.Names.unique_resource_name(self, max_length=120, separator="-")
 
@@ -664,13 +710,27 @@ class SecureRestApi(Construct):
                 ),
                 visibility_config=visibility("RateLimitUnauthenticatedPerIp"),
             ),
+            wafv2.CfnWebACL.RuleProperty(
+                name="RateLimitTokenPerIp",
+                priority=2,
+                action=block,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP",
+                        limit=token_rate_limit,
+                        evaluation_window_sec=60,
+                        scope_down_statement=_well_formed_token(),
+                    )
+                ),
+                visibility_config=visibility("RateLimitTokenPerIp"),
+            ),
         ]
         own_body_limit = max_body_bytes > WAF_COMMON_BODY_SIZE_BYTES
         if own_body_limit:
             rules.append(
                 wafv2.CfnWebACL.RuleProperty(
                     name="BodySizeLimit",
-                    priority=2,
+                    priority=3,
                     action=block,
                     statement=wafv2.CfnWebACL.StatementProperty(
                         size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(

@@ -47,15 +47,31 @@ _XRAY_REASON = (
     "permissions: AWS documents Resource '*' as the only form."
 )
 # What Lambda needs to attach a function to a VPC (the content of AWSLambdaVPCAccessExecutionRole
-# minus its logs statements, which the function's own log-group statement covers).
-_VPC_ACTIONS = [
+# minus its logs statements, which the function's own log-group statement covers), scoped where
+# IAM allows it (issue 25; checkov CKV_AWS_111 flags write actions on "*"):
+# - the Describe actions support no resource-level permissions: "*";
+# - CreateNetworkInterface needs permission on the subnet, the security group and the new
+#   interface: the function's own subnets and security groups by ARN, and the interface as below;
+# - the interface actions on interfaces EC2 names only when Lambda creates them: the account's and
+#   region's network-interface/* (not "*": no other service, account or region).
+_VPC_DESCRIBE_ACTIONS = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+_VPC_INTERFACE_ACTIONS = [
     "ec2:AssignPrivateIpAddresses",
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
     "ec2:UnassignPrivateIpAddresses",
 ]
+_VPC_ACTIONS = sorted(_VPC_DESCRIBE_ACTIONS + _VPC_INTERFACE_ACTIONS)
+_VPC_DESCRIBE_REASON = (
+    "Lambda reads the function's network interfaces and subnets with ec2:DescribeNetworkInterfaces and "
+    "ec2:DescribeSubnets, which support no resource-level permissions: AWS documents Resource '*' as the only form."
+)
+_VPC_INTERFACE_REASON = (
+    "Lambda creates, deletes and assigns addresses to the function's network interfaces; EC2 names an "
+    "interface only when it creates it, so the role names this account's and region's network-interface/* "
+    "(not '*'). Creating one also needs permission on its subnet and security group, which the role grants "
+    "on the function's own subnets and security groups only."
+)
 _VPC_REASON = (
     "Lambda creates and deletes the function's network interfaces in the VPC with these EC2 actions; "
     "the Describe actions support no resource-level permissions and Lambda documents Resource '*' for all of them."
@@ -279,6 +295,8 @@ class SecureFunction(lambda_.FunctionBase):
             )
         self.perimeter = PerimeterDeclaration(cfn_of(self.function), cfn_of(self.role))
         self._allow_own_resources(in_vpc=vpc is not None)
+        if vpc is not None:
+            self._allow_network_interfaces(vpc, vpc_subnets)
         if invocation is Invocation.SYNCHRONOUS:
             for rule in _DLQ_RULES:
                 acknowledge(self.function, rule, _SYNC_DLQ_REASON)
@@ -550,8 +568,48 @@ class SecureFunction(lambda_.FunctionBase):
         claim(self, self.encryption_key, KeyAccess.ENCRYPT_DECRYPT)
         self._allow_resourceless(_XRAY_ACTIONS, _XRAY_REASON)
         if in_vpc:
-            self._allow_resourceless(_VPC_ACTIONS, _VPC_REASON)
-        acknowledge(self.policy, iam5_resource("*"), "; ".join([_XRAY_REASON] + ([_VPC_REASON] if in_vpc else [])))
+            self._allow_resourceless(_VPC_DESCRIBE_ACTIONS, _VPC_DESCRIBE_REASON)
+        reasons = [_XRAY_REASON] + ([_VPC_DESCRIBE_REASON] if in_vpc else [])
+        acknowledge(self.policy, iam5_resource("*"), "; ".join(reasons))
+
+    def _allow_network_interfaces(self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> None:
+        """The interface actions, scoped to this function's subnets, security groups and account."""
+        stack = cdk.Stack.of(self)
+        selection = vpc_subnets or ec2.SubnetSelection()
+        subnets = vpc.select_subnets(
+            subnet_type=selection.subnet_type,
+            subnet_group_name=selection.subnet_group_name,
+            availability_zones=selection.availability_zones,
+            one_per_az=selection.one_per_az,
+            subnet_filters=selection.subnet_filters,
+            subnets=selection.subnets,
+        ).subnets
+        groups = self.function.connections.security_groups
+        owned = [(s, access_levels.EC2_SUBNET, "subnet", s.subnet_id) for s in subnets] + [
+            (g, access_levels.EC2_SECURITY_GROUP, "security-group", g.security_group_id) for g in groups
+        ]
+        if any(not isinstance(construct.node.default_child, cdk.CfnResource) for construct, *_ in owned):
+            # An imported VPC or security group: no resource of the app to name; the previous form.
+            self._allow_resourceless(_VPC_INTERFACE_ACTIONS, _VPC_REASON)
+            acknowledge(self.policy, iam5_resource("*"), _VPC_REASON)
+            return
+        for construct, kind, resource_type, resource_id in owned:
+            self.allow(
+                kind=kind,
+                resource=cfn_of(construct),
+                access="attach-network-interface",
+                resource_arns=[stack.format_arn(service="ec2", resource=resource_type, resource_name=resource_id)],
+                share_reason="every function of the network uses it; it holds no data",
+            )
+        interfaces = stack.format_arn(service="ec2", resource="network-interface", resource_name="*")
+        with self.role.kit_grant():
+            iam.Grant.add_to_principal(grantee=self.role, actions=_VPC_INTERFACE_ACTIONS, resource_arns=[interfaces])
+        self.perimeter.explain_wildcard(
+            actions=_VPC_INTERFACE_ACTIONS,
+            resource=access_levels.NETWORK_INTERFACES_WILDCARD,
+            reason=_VPC_INTERFACE_REASON,
+        )
+        acknowledge(self.policy, iam5_resource(access_levels.NETWORK_INTERFACES_WILDCARD), _VPC_INTERFACE_REASON)
 
     def _allow_resourceless(self, actions: list[str], reason: str) -> None:
         with self.role.kit_grant():

@@ -328,6 +328,28 @@ class SecureUserPool(Construct):
             resource_arns=[self.user_pool.user_pool_arn],
         )
 
+    def grant_read_status(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read whether a user still exists and is enabled.
+
+        The exact action ``cognito-idp:AdminGetUser`` on this pool's ARN only, declared in a kit
+        function's perimeter (level ``read-status``). For writes that must not trust a token of a
+        user who was disabled or deleted after it was issued (it stays valid until it expires).
+        """
+        from ._grants import cfn_of, plain_grant
+        from .secure_function import kit_function_of
+
+        function = kit_function_of(grantee)
+        if function is None:
+            return plain_grant(
+                grantee, kind=COGNITO_USER_POOL, access="read-status", resource_arns=[self.user_pool.user_pool_arn]
+            )
+        return function.allow(
+            kind=COGNITO_USER_POOL,
+            resource=cfn_of(self.user_pool),
+            access="read-status",
+            resource_arns=[self.user_pool.user_pool_arn],
+        )
+
     @property
     def user_pool_id(self) -> str:
         return self.user_pool.user_pool_id

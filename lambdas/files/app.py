@@ -9,13 +9,22 @@ Routes (REST API v1, Cognito authorizer):
 - DELETE /files/{fileId}  delete the object and its record; 204. 409 while the upload link can
                           still write (until `uploadExpiresAt`), so no link writes after a delete
 
+Per user (409 beyond): at most MAX_PENDING_UPLOADS uploads whose link can still write, and at most
+USER_QUOTA_BYTES in all files. Writes (POST, DELETE) need a caller the user pool still has,
+enabled (403 otherwise, kit_common.account).
+
 The object key is always derived from the token's `sub` and a server-generated id: no client
 value (file name included) ever becomes part of a key. Another owner's file is a 404.
 
 A record starts "pending": it says what the client declared, not what S3 holds. The first
 GET confirms it against the object (HeadObject): the object must exist with the declared
 content type and at most the declared size; the record then holds the object's real size and
-turns "uploaded". Until then the file is a 404.
+ETag and turns "uploaded". Until then the file is a 404. While the upload link can still write,
+every GET checks the object again and the record follows it (an overwrite within the link's
+lifetime is seen, never served under the old size). A download is an attachment with
+``Cache-Control: no-store``; S3 cannot add ``X-Content-Type-Options`` to a presigned GET (its
+response overrides are Content-Type, -Disposition, -Encoding, -Language, Cache-Control and
+Expires), so the exact declared Content-Type and ``attachment`` keep browsers from rendering it.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from kit_common import (
@@ -55,6 +64,7 @@ from kit_common import (
     new_id,
     no_content,
     parse_json_body,
+    require_active_user,
     to_int,
     utc_now_iso,
 )
@@ -79,6 +89,13 @@ ALLOWED_CONTENT_TYPES = frozenset(
     )
 )
 URL_EXPIRY_SECONDS = env_int("URL_EXPIRY_SECONDS", default=300, minimum=1, maximum=3600)
+# Per-user bounds (issue 25): uploads whose link can still write, and bytes of all the user's files.
+MAX_PENDING_UPLOADS = env_int("MAX_PENDING_UPLOADS", default=10, minimum=1, maximum=1000)
+# Default: ten files of the largest size; never below one of them (no upload could fit).
+USER_QUOTA_BYTES = env_int(
+    "USER_QUOTA_BYTES", default=10 * MAX_UPLOAD_BYTES, minimum=MAX_UPLOAD_BYTES, maximum=S3_MAX_POST_BYTES * 1000
+)
+USER_POOL_ID = env_str("USER_POOL_ID", pattern=r"[\w-]+_[0-9a-zA-Z]+")
 CORS_ALLOWED_ORIGINS = env_csv("CORS_ALLOWED_ORIGINS", default="", item_pattern=ORIGIN_PATTERN, allow_empty=True)
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -89,6 +106,7 @@ tracer = Tracer()
 metrics = Metrics()
 app = create_resolver(logger=logger, cors_allowed_origins=CORS_ALLOWED_ORIGINS)
 table = boto3.resource("dynamodb").Table(TABLE_NAME)
+cognito = boto3.client("cognito-idp")
 # SigV4 and virtual-hosted addressing: presigned requests work for KMS-encrypted objects
 # and in every region.
 s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
@@ -130,6 +148,38 @@ def _own_file(owner_id: str, file_id: str) -> dict[str, Any]:
     return dict(item)
 
 
+def _check_quota(owner_id: str, size: int) -> None:
+    """409 when the new upload would exceed the caller's pending-upload or storage bound.
+
+    Counted from the caller's records (a Query on the partition key, consistent): records whose
+    upload link can still write, and the sizes of all records (declared until confirmed, then
+    S3's). Parallel requests of one user can each pass before the others' records exist: the
+    bounds hold up to the user's concurrency (a few requests), not exactly.
+    """
+    pending = 0
+    stored = 0
+    now = now_epoch()
+    query: dict[str, Any] = {
+        "KeyConditionExpression": Key("ownerId").eq(owner_id),
+        "ProjectionExpression": "#size, #status, #expires",
+        "ExpressionAttributeNames": {"#size": "size", "#status": "status", "#expires": "uploadExpiresAt"},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = table.query(**query)
+        for item in page.get("Items", []):
+            stored += to_int(item.get("size", 0))
+            if item.get("status") == PENDING and now < to_int(item.get("uploadExpiresAt", 0)):
+                pending += 1
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    if pending >= MAX_PENDING_UPLOADS:
+        raise ConflictError("too many uploads in progress for caller")
+    if stored + size > USER_QUOTA_BYTES:
+        raise ConflictError("caller's storage quota exceeded")
+
+
 def _create_upload(owner_id: str, body: dict[str, Any]) -> dict[str, Any]:
     content_type = body["contentType"].lower()
     if content_type not in ALLOWED_CONTENT_TYPES:
@@ -137,6 +187,7 @@ def _create_upload(owner_id: str, body: dict[str, Any]) -> dict[str, Any]:
     size = body["size"]
     if size > MAX_UPLOAD_BYTES:
         raise BadRequestError("declared size above MAX_UPLOAD_BYTES")
+    _check_quota(owner_id, size)
     file_id = new_file_id()
     key = object_key(owner_id, file_id)
     item = {
@@ -184,15 +235,28 @@ def create_upload() -> Response[Any]:
     caller = current_caller(app)
     key = idempotency_key(app.current_event.headers)
     body = parse_json_body(app.current_event.raw_event, CREATE_UPLOAD)
+    require_active_user(cognito, USER_POOL_ID, caller)
     created = create_once(
         key=key, owner=caller.sub, body=body, create=_create_upload, idempotent_create=create_upload_once
     )
+    if key is not None:
+        found = table.get_item(Key={"ownerId": caller.sub, "fileId": created["fileId"]}, ConsistentRead=True)
+        if "Item" not in found:
+            # A repeat whose file was deleted since: its upload link would write an orphan object.
+            raise ConflictError("the file created with this Idempotency-Key was deleted")
     return json_response(201, created)
 
 
 def _confirmed(item: dict[str, Any]) -> dict[str, Any]:
-    """The record once S3 holds a matching object; 404 while it does not."""
-    if item.get("status") == UPLOADED:
+    """The record once S3 holds a matching object; 404 while it does not.
+
+    While the upload link can still write (until ``uploadExpiresAt``), the object may be
+    replaced after a confirmation: every read then checks it again (HeadObject) and the record
+    follows the object S3 holds (its ETag and size), or the file is a 404 if the new object does
+    not match the declaration. After that, nothing can write the key and the record is final.
+    """
+    link_can_write = now_epoch() < to_int(item.get("uploadExpiresAt", 0))
+    if item.get("status") == UPLOADED and not link_can_write:
         return item
     try:
         head = s3.head_object(Bucket=BUCKET_NAME, Key=item["objectKey"])
@@ -202,19 +266,24 @@ def _confirmed(item: dict[str, Any]) -> dict[str, Any]:
         raise
     actual_size = int(head["ContentLength"])
     actual_type = str(head.get("ContentType", "")).lower()
-    if actual_type != item["contentType"] or not 1 <= actual_size <= to_int(item["size"]):
+    etag = str(head.get("ETag", ""))
+    if item.get("status") == UPLOADED and item.get("etag") == etag:
+        return item  # still the object that was confirmed
+    declared = to_int(item.get("declaredSize", item["size"]))
+    if actual_type != item["contentType"] or not 1 <= actual_size <= declared:
         # The POST policy makes this impossible on S3; never serve what was not declared.
         logger.warning("Uploaded object does not match its record", extra={"file_id": item["fileId"]})
         raise NotFoundError("uploaded object does not match the declared type or size")
     confirmed = table.update_item(
         Key={"ownerId": item["ownerId"], "fileId": item["fileId"]},
-        UpdateExpression="SET #status = :uploaded, #size = :size",
+        UpdateExpression="SET #status = :uploaded, #size = :size, #etag = :etag, #declared = :declared",
         ConditionExpression=Attr("fileId").exists(),
-        ExpressionAttributeNames={"#status": "status", "#size": "size"},
-        ExpressionAttributeValues={":uploaded": UPLOADED, ":size": actual_size},
+        ExpressionAttributeNames={"#status": "status", "#size": "size", "#etag": "etag", "#declared": "declaredSize"},
+        ExpressionAttributeValues={":uploaded": UPLOADED, ":size": actual_size, ":etag": etag, ":declared": declared},
         ReturnValues="ALL_NEW",
     )["Attributes"]
-    logger.info("Upload confirmed", extra={"file_id": item["fileId"], "size": actual_size})
+    event = "Upload confirmed" if item.get("status") != UPLOADED else "Upload replaced within its link's lifetime"
+    logger.info(event, extra={"file_id": item["fileId"], "size": actual_size})
     return dict(confirmed)
 
 
@@ -231,6 +300,8 @@ def get_download(fileId: str) -> Response[Any]:
             # Always a download, never rendered inline by the browser on the bucket's origin.
             "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(item['fileName'], safe='')}",
             "ResponseContentType": item["contentType"],
+            # A signed link to personal data: no shared cache keeps the object.
+            "ResponseCacheControl": "no-store",
         },
         ExpiresIn=URL_EXPIRY_SECONDS,
     )
@@ -253,6 +324,7 @@ def get_download(fileId: str) -> Response[Any]:
 def delete_file(fileId: str) -> Response[Any]:
     caller = current_caller(app)
     file_id = _file_id(fileId)
+    require_active_user(cognito, USER_POOL_ID, caller)
     item = _own_file(caller.sub, file_id)
     # A presigned POST cannot be revoked: refuse to delete while it can still write, or its
     # object would land after the delete with no record (an orphan).

@@ -3,11 +3,15 @@
 Routes (REST API v1, Cognito authorizer):
 - GET    /notes?limit=N&cursor=X  the caller's notes, newest first, without content (Query on ownerId)
 - POST   /notes                   create (schemas/create_note.json); 201. With an Idempotency-Key
-                                  header, a retry within an hour returns the first note
+                                  header, a retry within an hour returns the first note (409 once
+                                  that note was deleted)
 - GET    /notes/{noteId}          read
 - PUT    /notes/{noteId}          replace title and content (schemas/update_note.json); the body's
                                   `version` must be the stored one, else 409 and nothing changes
 - DELETE /notes/{noteId}[?version=N]  delete; with `version`, only that version (else 409); 204
+
+Writes (POST, PUT, DELETE) need a caller the user pool still has, enabled (403 otherwise,
+kit_common.account): a disabled or deleted user's token, valid until it expires, writes nothing.
 
 Items are keyed (ownerId = token `sub`, noteId = server-generated UUIDv7). Another owner's note
 is indistinguishable from a missing one: 404.
@@ -51,12 +55,14 @@ from kit_common import (
     no_content,
     parse_json_body,
     parse_limit,
+    require_active_user,
     to_int,
     utc_now_iso,
 )
 
 TABLE_NAME = env_str("TABLE_NAME")
 IDEMPOTENCY_TABLE_NAME = env_str("IDEMPOTENCY_TABLE_NAME")
+USER_POOL_ID = env_str("USER_POOL_ID", pattern=r"[\w-]+_[0-9a-zA-Z]+")
 MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", default=50, minimum=1, maximum=1000)
 DEFAULT_PAGE_SIZE = 20
 CORS_ALLOWED_ORIGINS = env_csv("CORS_ALLOWED_ORIGINS", default="", item_pattern=ORIGIN_PATTERN, allow_empty=True)
@@ -70,6 +76,7 @@ tracer = Tracer()
 metrics = Metrics()
 app = create_resolver(logger=logger, cors_allowed_origins=CORS_ALLOWED_ORIGINS)
 table = boto3.resource("dynamodb").Table(TABLE_NAME)
+cognito = boto3.client("cognito-idp")
 # A repeated POST /notes with the same Idempotency-Key answers the first result for an hour.
 # A client of the default session rather than a session of its own (Powertools' default): the
 # service models are parsed once per process. Not the table resource's client: a resource adds
@@ -192,7 +199,11 @@ def create_note() -> Response[Any]:
     caller = current_caller(app)
     key = idempotency_key(app.current_event.headers)
     body = parse_json_body(app.current_event.raw_event, CREATE_NOTE)
+    require_active_user(cognito, USER_POOL_ID, caller)
     created = create_once(key=key, owner=caller.sub, body=body, create=_create_note, idempotent_create=create_note_once)
+    if key is not None and not _exists(caller.sub, created["noteId"]):
+        # A repeat whose note was deleted since: replaying "201 created" would describe nothing.
+        raise ConflictError("the note created with this Idempotency-Key was deleted")
     return json_response(201, created)
 
 
@@ -210,6 +221,7 @@ def update_note(noteId: str) -> Response[Any]:
     caller = current_caller(app)
     note_id = _note_id(noteId)
     body = parse_json_body(app.current_event.raw_event, UPDATE_NOTE)
+    require_active_user(cognito, USER_POOL_ID, caller)
     expected = body["version"]
     try:
         item = table.update_item(
@@ -251,6 +263,7 @@ def delete_note(noteId: str) -> Response[Any]:
     caller = current_caller(app)
     note_id = _note_id(noteId)
     version = _optional_version(app.current_event.get_query_string_value("version"))
+    require_active_user(cognito, USER_POOL_ID, caller)
     condition = Attr("noteId").exists()
     if version is not None:
         condition = condition & Attr("version").eq(version)

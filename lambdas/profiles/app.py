@@ -2,7 +2,8 @@
 
 Routes (REST API v1, Cognito authorizer):
 - GET /me               the caller's profile; 404 until the caller has saved one with PUT /me
-- PUT /me               create or replace the caller's profile (schemas/put_profile.json)
+- PUT /me               create or replace the caller's profile (schemas/put_profile.json); 403
+                        when the user pool no longer has the caller enabled (kit_common.account)
 - GET /profiles/{userId} any user's profile, only for current members of ADMIN_GROUP (403 otherwise)
 
 The profile's key is always the token's `sub`; no path or body value can choose it.
@@ -40,6 +41,7 @@ from kit_common import (
     json_response,
     load_schema,
     parse_json_body,
+    require_active_user,
     utc_now_iso,
 )
 
@@ -85,6 +87,7 @@ def get_my_profile() -> Response[Any]:
 def put_my_profile() -> Response[Any]:
     caller = current_caller(app)
     body = parse_json_body(app.current_event.raw_event, PUT_PROFILE)
+    require_active_user(cognito, USER_POOL_ID, caller)
     now = utc_now_iso()
     names = {"#displayName": "displayName", "#updatedAt": "updatedAt", "#createdAt": "createdAt"}
     values: dict[str, Any] = {":displayName": body["displayName"], ":now": now}

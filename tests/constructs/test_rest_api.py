@@ -141,7 +141,7 @@ def options(tmp_path_factory: pytest.TempPathFactory) -> Built:
             "Staged": {"stage_name": "v1", "api_name": "notes-api"},
             "Throttled": {"throttle_rate_limit": 10, "throttle_burst_limit": 20},
             "Cors": {"cors_allowed_origins": ORIGINS},
-            "RateLimited": {"waf_rate_limit": 5000, "waf_unauthenticated_rate_limit": 50},
+            "RateLimited": {"waf_rate_limit": 5000, "waf_unauthenticated_rate_limit": 50, "waf_token_rate_limit": 40},
             "LargeBodies": {"max_body_bytes": 40_000},
             "NoWaf": {"waf": False, "no_waf_reason": NO_WAF_REASON},
             "ShortLogs": {
@@ -367,6 +367,37 @@ def test_waf_unauthenticated_rate_limit(options: Built) -> None:
     assert rules["RateLimitUnauthenticatedPerIp"]["Statement"]["RateBasedStatement"]["Limit"] == 50
 
 
+def test_waf_token_rate_limit(options: Built) -> None:
+    rules = web_acl_rules(options, options.made["RateLimited"])
+    assert rules["RateLimitTokenPerIp"]["Statement"]["RateBasedStatement"]["Limit"] == 40
+
+
+def test_the_token_rate_limit_follows_the_stage_burst_by_default(options: Built) -> None:
+    rules = web_acl_rules(options, options.made["Throttled"])  # burst 20
+    assert rules["RateLimitTokenPerIp"]["Statement"]["RateBasedStatement"]["Limit"] == 10
+
+
+def test_default_web_acl_limits_well_formed_tokens_per_ip_per_minute_below_the_stage_burst(default: Built) -> None:
+    """Issue 25: forged tokens of the right shape pass the unauthenticated rule and spend the same
+    stage budget; one address may send at most half the burst of them per minute."""
+    api = default.made["api"]
+    rules = web_acl_rules(default, api)
+    rule = rules["RateLimitTokenPerIp"]
+    assert rule["Action"] == {"Block": {}}
+    assert rule["Priority"] < min(
+        r["Priority"] for r in rules.values() if "ManagedRuleGroupStatement" in r["Statement"]
+    )
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert (rate["AggregateKeyType"], rate["Limit"], rate["EvaluationWindowSec"]) == ("IP", 50, 60)
+    (settings,) = default.props(api.stage)["MethodSettings"]
+    assert rate["Limit"] < settings["ThrottlingBurstLimit"]
+    token = rate["ScopeDownStatement"]["RegexMatchStatement"]
+    assert token["FieldToMatch"] == {"SingleHeader": {"Name": "authorization"}}
+    assert token["RegexString"] == WELL_FORMED_BEARER_PATTERN
+    priorities = [r["Priority"] for r in rules.values()]
+    assert len(priorities) == len(set(priorities))
+
+
 def test_default_web_acl_is_associated_with_the_stage(default: Built) -> None:
     api = default.made["api"]
     (association,) = default.of_type("AWS::WAFv2::WebACLAssociation").values()
@@ -414,7 +445,11 @@ def test_default_gateway_responses_are_generic_with_a_correlation_id(default: Bu
         assert set(body) == {"message", "correlationId"}, response_type
         assert body["correlationId"] == "$context.requestId"
         assert "$context.error" not in template and "validationErrorString" not in template
-        assert "ResponseParameters" not in props  # no CORS origin without cors_allowed_origins
+        # Issue 25: no cache keeps an error answer, no browser sniffs it into something it renders.
+        assert props["ResponseParameters"] == {
+            "gatewayresponse.header.Cache-Control": "'no-store'",
+            "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+        }, response_type  # and no CORS origin without cors_allowed_origins
 
 
 def test_default_every_method_uses_the_cognito_authorizer(default: Built) -> None:
@@ -528,6 +563,8 @@ def test_cors_origin_on_gateway_responses_is_the_first_configured_origin(options
         assert response["Properties"]["ResponseParameters"] == {
             "gatewayresponse.header.Access-Control-Allow-Origin": f"'{ORIGINS[0]}'",
             "gatewayresponse.header.Vary": "'Origin'",
+            "gatewayresponse.header.Cache-Control": "'no-store'",
+            "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
         }
 
 
@@ -626,6 +663,12 @@ def new_api(**options: Any) -> SecureRestApi:
         (
             {"waf_rate_limit": 500, "waf_unauthenticated_rate_limit": 500},
             "waf_unauthenticated_rate_limit=500: must be below waf_rate_limit (500)",
+        ),
+        ({"waf_token_rate_limit": 5}, "waf_token_rate_limit=5: must be a number between 10"),
+        ({"waf_token_rate_limit": 100}, "waf_token_rate_limit=100: must be below throttle_burst_limit (100)"),
+        (
+            {"throttle_burst_limit": 10, "throttle_rate_limit": 5, "waf_token_rate_limit": 10},
+            "waf_token_rate_limit=10: must be below throttle_burst_limit (10)",
         ),
         ({"max_body_bytes": 70_000}, "max_body_bytes=70000: must be a number between 8192 and 65536 bytes"),
         ({"max_body_bytes": 1024}, "max_body_bytes=1024: must be a number between 8192"),

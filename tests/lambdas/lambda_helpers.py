@@ -269,6 +269,7 @@ def service_environment(name: str) -> dict[str, str | None]:
             "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
             "POWERTOOLS_SERVICE_NAME": "notes",
             "MAX_PAGE_SIZE": None,
+            "USER_POOL_ID": create_user_pool(),
         }
     if name == "files":
         create_table(FILES_TABLE, "ownerId", "fileId", client=dynamodb)
@@ -285,5 +286,8 @@ def service_environment(name: str) -> dict[str, str | None]:
             "MAX_UPLOAD_BYTES": None,
             "ALLOWED_CONTENT_TYPES": None,
             "URL_EXPIRY_SECONDS": None,
+            "MAX_PENDING_UPLOADS": None,
+            "USER_QUOTA_BYTES": None,
+            "USER_POOL_ID": create_user_pool(),
         }
     raise ValueError(f"unknown function {name!r}; expected profiles, notes or files")

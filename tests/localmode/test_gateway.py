@@ -364,10 +364,13 @@ def test_stage_throttling_allows_the_burst_then_429(
     burst, rate = settings["ThrottlingBurstLimit"], settings["ThrottlingRateLimit"]
     api = gateway(template, tokens, recorder, clock)
     headers = {"Authorization": tokens.id_token()}
-
-    statuses = [api.handle("GET", "/notes", headers, None).status for _ in range(burst)]
+    # Each request from an address of its own: the web ACL's per-IP rules stay out of the way.
+    statuses = [
+        api.handle_request("GET", "/notes", list(headers.items()), None, source_ip=client(i)).status
+        for i in range(burst)
+    ]
     assert statuses == [200] * burst
-    throttled = api.handle("GET", "/notes", headers, None)
+    throttled = api.handle_request("GET", "/notes", list(headers.items()), None, source_ip=client(burst))
     _assert_gateway_response(template, throttled, 429, "THROTTLED")
     assert throttled.header("x-amzn-ErrorType") == "TooManyRequestsException"
     assert len(recorder.calls) == burst
@@ -377,7 +380,10 @@ def test_stage_throttling_allows_the_burst_then_429(
     clock.advance(1)
     try:
         refill = int(rate)
-        statuses = [api.handle("GET", "/notes", headers, None).status for _ in range(refill + 1)]
+        statuses = [
+            api.handle_request("GET", "/notes", list(headers.items()), None, source_ip=client(burst + 1 + i)).status
+            for i in range(refill + 1)
+        ]
         assert statuses == [200] * refill + [429]
     finally:
         clock.advance(-1)
@@ -388,9 +394,48 @@ def test_requests_without_a_token_use_the_bucket_too(
 ) -> None:
     (settings,) = _stage(template)["MethodSettings"]
     api = gateway(template, tokens, recorder, clock)
-    for _ in range(settings["ThrottlingBurstLimit"]):
-        assert api.handle("GET", "/notes", {}, None).status == 401
+    burst = settings["ThrottlingBurstLimit"]
+    for i in range(burst):  # a distributed flood: below every per-IP rule of the web ACL
+        assert api.handle_request("GET", "/notes", [], None, source_ip=client(i)).status == 401
     assert api.handle("GET", "/notes", {"Authorization": tokens.id_token()}, None).status == 429
+
+
+def client(number: int) -> str:
+    """The ``number``-th address of 10.0.0.0/8: one client each."""
+    return f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+
+
+def test_a_flood_of_forged_well_formed_tokens_from_one_client_leaves_others_served(
+    template: dict[str, Any], tokens: Tokens, recorder: Recorder, clock: Clock
+) -> None:
+    (settings,) = _stage(template)["MethodSettings"]
+    burst = settings["ThrottlingBurstLimit"]
+    api = gateway(template, tokens, recorder, clock)
+    (rule,) = [r for r in api.definition.waf_rate_rules if r.when_header is not None]
+    assert rule.limit < burst
+    forged = [("Authorization", tokens.sign(tokens.claims("id"), key=tokens.impostor))]
+    statuses = [
+        api.handle_request("GET", "/notes", forged, None, source_ip="203.0.113.66").status for _ in range(burst + 50)
+    ]
+    assert statuses == [401] * rule.limit + [403] * (burst + 50 - rule.limit)
+    assert recorder.calls == []
+    served = api.handle_request(
+        "GET", "/notes", [("Authorization", tokens.id_token())], None, source_ip="198.51.100.20"
+    )
+    assert served.status == 200
+
+
+def test_the_client_address_header_is_trusted_only_when_configured(
+    template: dict[str, Any], tokens: Tokens, recorder: Recorder, clock: Clock
+) -> None:
+    header = "X-Localmode-Client-Ip"
+    plain = gateway(template, tokens, recorder, clock)
+    trusting = gateway(template, tokens, recorder, clock, trusted_client_ip_header=header)
+    assert plain.client_address("127.0.0.1", [(header, "203.0.113.9")]) == "127.0.0.1"
+    assert trusting.client_address("127.0.0.1", [(header.lower(), " 203.0.113.9 ")]) == "203.0.113.9"
+    assert trusting.client_address("127.0.0.1", [(header, "2001:db8::1")]) == "2001:db8::1"
+    for odd in ([(header, "203.0.113.9, 10.0.0.1")], [(header, "evil")], [(header, "1.2.3.4"), (header, "5.6.7.8")]):
+        assert trusting.client_address("127.0.0.1", odd) == "127.0.0.1"
 
 
 # ---------------------------------------------------------------------------- integration failures

@@ -32,6 +32,13 @@ def test_the_reference_web_acls_rate_rules_and_body_limit_are_read_from_the_temp
             unless_header=("authorization", WELL_FORMED_BEARER_PATTERN),
             except_methods=frozenset({"OPTIONS"}),
         ),
+        WafRateRule(
+            name="RateLimitTokenPerIp",
+            priority=2,
+            limit=250,
+            window_seconds=60,
+            when_header=("authorization", WELL_FORMED_BEARER_PATTERN),
+        ),
     )
 
 
@@ -54,7 +61,7 @@ def test_a_rate_rule_with_a_scope_down_it_cannot_read_is_not_emulated() -> None:
         ]
     }
     assert rate_rules(odd) == ()
-    assert len(rate_rules(acl)) == 2
+    assert len(rate_rules(acl)) == 3
 
 
 class FakeClock:
@@ -94,5 +101,22 @@ def test_every_request_counts_against_the_per_ip_limit() -> None:
     clock = FakeClock()
     waf = limiter(clock)
     signed_in = {"authorization": TOKEN}.get
-    outcomes = [waf.blocking_rule("GET", "203.0.113.7", signed_in) for _ in range(1001)]
+    outcomes = []
+    for _minute in range(4):  # 250 a minute (the token rule's limit), 1,000 within 5 minutes
+        outcomes += [waf.blocking_rule("GET", "203.0.113.7", signed_in) for _ in range(250)]
+        clock.now += 61
+    outcomes.append(waf.blocking_rule("GET", "203.0.113.7", signed_in))
     assert outcomes[-1] == "RateLimitPerIp" and set(outcomes[:-1]) == {None}
+
+
+def test_requests_with_a_well_formed_token_are_limited_per_ip_per_minute() -> None:
+    clock = FakeClock()
+    waf = limiter(clock)
+    forged = {"authorization": TOKEN}.get  # the shape of a token; the WAF cannot check its signature
+    outcomes = [waf.blocking_rule("GET", "203.0.113.7", forged) for _ in range(251)]
+    assert outcomes == [None] * 250 + ["RateLimitTokenPerIp"]
+    # Another address, and requests without a token (their own rule), are outside that count.
+    assert waf.blocking_rule("GET", "198.51.100.1", forged) is None
+    assert waf.blocking_rule("GET", "203.0.113.7", {"authorization": "garbage"}.get) is None
+    clock.now += 61  # the 60-second window moves on
+    assert waf.blocking_rule("GET", "203.0.113.7", forged) is None

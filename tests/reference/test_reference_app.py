@@ -177,7 +177,7 @@ def test_stage_logs_errors_without_data_trace_and_throttles(reference_templates:
     assert settings["DataTraceEnabled"] is False
     assert settings["LoggingLevel"] == "ERROR"
     assert settings["ThrottlingRateLimit"] == 50
-    assert settings["ThrottlingBurstLimit"] == 100
+    assert settings["ThrottlingBurstLimit"] == 500
     assert stage["Properties"]["TracingEnabled"] is True
 
 

@@ -228,3 +228,42 @@ def test_bad_profile_context_fails_naming_the_key_and_the_fix(context: dict[str,
     with pytest.raises(ConfigurationError) as error:
         _config(context)
     assert expected in str(error.value)
+
+
+#: What a VPC function may do on "*": AWS documents no resource-level permissions for these.
+_RESOURCE_LESS_ON_STAR = {
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+}
+
+
+def _statements(service: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        statement
+        for resource in service["Resources"].values()
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_vpc_functions_grant_no_write_action_on_star(regulated_templates: ReferenceTemplates) -> None:
+    """Issue 25 (checkov CKV_AWS_111): the ENI actions are scoped to the function's subnets,
+    security groups and the account's network-interface/*; only Describe and X-Ray stay on "*"."""
+    service = _service(regulated_templates)
+    on_star = {
+        action
+        for statement in _statements(service)
+        if statement["Resource"] == "*"
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert on_star == _RESOURCE_LESS_ON_STAR
+    create = [s for s in _statements(service) if "ec2:CreateNetworkInterface" in json.dumps(s["Action"])]
+    named = {json.dumps(s["Resource"]).split(":", 5)[-1] for s in create}
+    assert any("subnet/" in text for text in named)
+    assert any("security-group/" in text for text in named)
+    assert any("network-interface/*" in text for text in named)
+    subnets = [lid for lid, r in service["Resources"].items() if r["Type"] == "AWS::EC2::Subnet"]
+    for subnet in subnets:
+        assert any(subnet in json.dumps(s["Resource"]) for s in create), subnet

@@ -297,7 +297,8 @@ class _Analysis:
                     f"(allowed: {', '.join(sorted(allowed))})",
                 )
             )
-        if target.status == "wildcard" and not wildcard_action and is_resource_less(action) and target.text == "*":
+        # The exemption names the exact wildcard text ("*", or a function's network-interface/* ARN).
+        if target.status == "wildcard" and not wildcard_action and is_resource_less(action):
             exemption = perimeter.exemption(action, target.text)
             if exemption is not None:
                 return _Verdict(RECORDED_WILDCARD, [], exemption.reason)

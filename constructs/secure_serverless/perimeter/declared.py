@@ -14,6 +14,7 @@ from typing import Any
 
 from secure_serverless.access_levels import (
     DYNAMODB_TABLE,
+    NETWORK_INTERFACES_WILDCARD,
     PERIMETER_METADATA_KEY,
     RESOURCE_TYPES,
     S3_PREFIX,
@@ -30,6 +31,9 @@ SUPPORTED_VERSIONS = (1, 2)
 #: From version 2 on, a shared entry must say why (``share_reason``).
 SHARE_REASON_SINCE = 2
 _CDK_NAG_RESOURCE = re.compile(r"^<(?P<id>[^.>]+)\.Arn>(?P<suffix>.*)$")
+#: Resources a ``wildcards`` entry may name.
+RECORDABLE_WILDCARD_RESOURCES = frozenset({"*", NETWORK_INTERFACES_WILDCARD})
+_INTRINSIC = re.compile(r"\$\{(AWS::[A-Za-z]+)\}")
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,13 @@ class Perimeter:
         return bool(entries) and all(entry.shared for entry in entries)
 
     def exemption(self, action: str, resource_text: str) -> WildcardEntry | None:
-        """The ``wildcards`` entry naming exactly this action on exactly this resource, if any."""
+        """The ``wildcards`` entry naming exactly this action on exactly this resource, if any.
+
+        ``resource_text`` as the analyzer renders it (``${AWS::Region}``); the metadata writes
+        intrinsics as ``<AWS::Region>`` (a ``${...}`` outside ``Fn::Sub`` is a template error)."""
+        written = _INTRINSIC.sub(r"<\1>", resource_text)
         for entry in self.wildcards:
-            if entry.resource == resource_text and action.lower() in entry.actions:
+            if entry.resource == written and action.lower() in entry.actions:
                 return entry
         return None
 
@@ -249,7 +257,10 @@ def _wildcard_entry(item: Any, where: str, problems: list[str]) -> WildcardEntry
             f"(such as xray:PutTraceSegments); not {', '.join(scoped)}: name the exact resources instead"
         )
         return None
-    if resource != "*":
-        problems.append(f"{where}: a recorded wildcard must be on resource '*', got {resource!r}")
+    if resource not in RECORDABLE_WILDCARD_RESOURCES:
+        problems.append(
+            f"{where}: a recorded wildcard must be on resource '*' (or, for a function's network interfaces, "
+            f"{NETWORK_INTERFACES_WILDCARD!r}), got {resource!r}"
+        )
         return None
     return WildcardEntry(frozenset(action.lower() for action in actions), resource, reason.strip())

@@ -82,6 +82,12 @@ _ARN_LAYOUTS: Mapping[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
     "states": (("AWS::StepFunctions::StateMachine",), re.compile(r"stateMachine:(?P<name>[^:]+)(?P<suffix>:.*)?")),
     "cognito-idp": (("AWS::Cognito::UserPool",), re.compile(r"userpool/(?P<name>[^/]+)(?P<suffix>/.*)?")),
     "iam": ((IAM_ROLE,), re.compile(r"role/(?:[^\x00]*/)?(?P<name>[^/]+)(?P<suffix>)")),
+    # A function in a VPC: its subnets and security groups (CreateNetworkInterface), and the
+    # account's network-interface/* (a pattern: judged as a recorded wildcard).
+    "ec2": (
+        ("AWS::EC2::Subnet", "AWS::EC2::SecurityGroup"),
+        re.compile(r"(?:subnet|security-group|network-interface)/(?P<name>[^/]+)(?P<suffix>/.*)?"),
+    ),
     "sts": ((IAM_ROLE,), re.compile(r"assumed-role/(?P<name>[^/]+)(?P<suffix>/.*)?")),
 }
 

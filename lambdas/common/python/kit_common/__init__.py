@@ -4,6 +4,7 @@ Claims extraction, generic error responses, body parsing with JSON Schema valida
 environment parsing and pagination cursors: one implementation for every function.
 """
 
+from .account import require_active_user
 from .config import ConfigurationError, env_csv, env_int, env_str
 from .contract import ADMIN_GROUP, GROUP_NAME_PATTERN, ROUTES
 from .errors import (
@@ -16,6 +17,7 @@ from .errors import (
     UnauthorizedError,
     generic_message,
 )
+from .headers import SINGLE_VALUE_HEADERS, refuse_duplicated_headers, repeated_headers
 from .idempotency import IDEMPOTENCY_KEY_HEADER, create_once, idempotency_config, idempotency_key, idempotent_errors
 from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse_groups
 from .pagination import decode_cursor, encode_cursor, parse_limit
@@ -33,6 +35,7 @@ __all__ = [
     "ORIGIN_PATTERN",
     "ROUTES",
     "SECURITY_HEADERS",
+    "SINGLE_VALUE_HEADERS",
     "BadRequestError",
     "Caller",
     "ConfigurationError",
@@ -68,6 +71,9 @@ __all__ = [
     "parse_groups",
     "parse_json_body",
     "parse_limit",
+    "refuse_duplicated_headers",
+    "repeated_headers",
+    "require_active_user",
     "to_int",
     "utc_now_iso",
 ]

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from .contract import ORIGIN_PATTERN
 from .errors import ServiceError
+from .headers import refuse_duplicated_headers
 from .idempotency import IDEMPOTENCY_KEY_HEADER
 from .identity import Caller, caller_from_event
 from .responses import error_response
@@ -79,4 +80,6 @@ def create_resolver(*, logger: Logger, cors_allowed_origins: Sequence[str] = ())
     # The most specific handler wins: ServiceError (and NotFoundError for unknown routes) first.
     app.exception_handler(ServiceError)(handle_service_error)
     app.exception_handler(Exception)(handle_unexpected_error)
+    # Before every route: one value per security-relevant header (kit_common.headers).
+    app.use(middlewares=[refuse_duplicated_headers])
     return app
