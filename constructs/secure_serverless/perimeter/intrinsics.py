@@ -112,6 +112,23 @@ def tokens(sym: Sym) -> list[Token]:
     return [part for part in sym if isinstance(part, Token)]
 
 
+def encoded(sym: Sym) -> tuple[str, list[Token]]:
+    """``sym`` as one string with each token replaced by ``\\x00<n>\\x00``, and the tokens by n.
+
+    Lets a regular expression match literal text across deploy-time values (an ARN with
+    ``${AWS::Partition}``, a dynamic reference with a ``Ref``) while keeping which token stood where.
+    """
+    placeholders: list[Token] = []
+    text = ""
+    for part in sym:
+        if isinstance(part, Token):
+            text += f"\x00{len(placeholders)}\x00"
+            placeholders.append(part)
+        else:
+            text += part
+    return text, placeholders
+
+
 def opaque(function: str) -> Sym:
     return (Token("opaque", function),)
 

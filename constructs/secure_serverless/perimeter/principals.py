@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .intrinsics import Sym, Token
+from .intrinsics import encoded as encoded_sym
 from .targets import TemplateLookup
 from .template import TemplateIndex
 
@@ -27,14 +28,7 @@ _LITERAL_OAI_ID = re.compile(r"^E[A-Z0-9]{6,}$")
 
 def non_role_principal(sym: Sym, index: TemplateIndex, lookup: TemplateLookup) -> str | None:
     """A description of the user or origin access identity ``sym`` names, or None."""
-    placeholders: list[Token] = []
-    encoded = ""
-    for part in sym:
-        if isinstance(part, Token):
-            encoded += f"\x00{len(placeholders)}\x00"
-            placeholders.append(part)
-        else:
-            encoded += part
+    encoded, placeholders = encoded_sym(sym)
     if encoded.startswith("arn:\x00"):
         partition = _PLACEHOLDER.match(encoded[4 : encoded.index("\x00", 5) + 1])
         if partition is None or placeholders[int(partition[1])].name != "AWS::Partition":

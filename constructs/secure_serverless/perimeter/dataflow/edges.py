@@ -24,7 +24,8 @@ from secure_serverless import cfn_intrinsics
 from secure_serverless.access_levels import is_configuration_action
 
 from ..assembly import Assembly
-from ..intrinsics import Token, literal, render, tokens
+from ..intrinsics import encoded as encoded_sym
+from ..intrinsics import literal, render, tokens
 from ..policies import Grant, PolicyIndex
 from ..targets import classify, is_pattern
 from ..template import LAMBDA_FUNCTION, TemplateIndex
@@ -620,14 +621,7 @@ class EdgeReader:
     def _dynamic_references(
         self, template: str, index: TemplateIndex, sym: tuple[Any, ...], where: str
     ) -> Iterator[tuple[NodeKey, str]]:
-        placeholders: list[Token] = []
-        encoded = ""
-        for part in sym:
-            if isinstance(part, Token):
-                encoded += f"\x00{len(placeholders)}\x00"
-                placeholders.append(part)
-            else:
-                encoded += part
+        encoded, placeholders = encoded_sym(sym)
         for match in _DYNAMIC_REFERENCE.finditer(encoded):
             service, identifier = match["service"], match["id"]
             shown = _PLACEHOLDER.sub(lambda found: placeholders[int(found[1])].render(), match[0])
