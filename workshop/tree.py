@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .breaks import Module
+from .breaks import Edit, Module
 
 STATE_FILE = Path(".workshop") / "applied.json"
 SAVED_DIR = Path(".workshop") / "saved"
@@ -51,21 +52,38 @@ def applied_module(root: Path) -> int | None:
     return number
 
 
-def planned_contents(root: Path, module: Module) -> dict[str, tuple[str, str]]:
-    """``{file: (before, after)}`` for the module's edits, or an error naming every edit that cannot apply."""
+def _plan(root: Path, edits: Sequence[Edit], fix: str) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """``{file: (before, after)}`` for ``edits`` applied in order, and a problem per edit that cannot apply."""
     contents: dict[str, tuple[str, str]] = {}
     problems: list[str] = []
-    for edit in module.edits:
+    for edit in edits:
         before, current = contents.get(edit.file) or (_read(root, edit.file),) * 2
         count = current.count(edit.find)
         if count != 1:
             first_line = edit.find.strip().splitlines()[0] if edit.find.strip() else edit.find
             problems.append(
-                f"{edit.file}: the text to replace ({first_line!r} ...) occurs {count} times, expected once. "
-                f"The code moved on: update `find` in {module.source}"
+                f"{edit.file}: the text to replace ({first_line!r} ...) occurs {count} times, expected once. {fix}"
             )
             continue
         contents[edit.file] = (before, current.replace(edit.find, edit.replace, 1))
+    return contents, problems
+
+
+def _write(root: Path, contents: dict[str, tuple[str, str]]) -> list[FileChange]:
+    """Write each file's new text under ``root``; return a diff per file."""
+    changes = []
+    for name, (before, after) in contents.items():
+        (root / name).write_text(after, encoding="utf-8")
+        diff = difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+        )
+        changes.append(FileChange(name, "".join(diff)))
+    return changes
+
+
+def planned_contents(root: Path, module: Module) -> dict[str, tuple[str, str]]:
+    """``{file: (before, after)}`` for the module's edits, or an error naming every edit that cannot apply."""
+    contents, problems = _plan(root, module.edits, f"The code moved on: update `find` in {module.source}")
     if problems:
         raise WorkshopTreeError(f"module {module.number}'s break cannot be applied:\n" + "\n".join(problems))
     return contents
@@ -87,41 +105,17 @@ def apply_break(root: Path, module: Module) -> list[FileChange]:
     }
     (root / STATE_FILE).parent.mkdir(exist_ok=True)
     (root / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-    changes = []
-    for name, (before, after) in contents.items():
-        (root / name).write_text(after, encoding="utf-8")
-        diff = difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
-        )
-        changes.append(FileChange(name, "".join(diff)))
-    return changes
+    return _write(root, contents)
 
 
 def apply_solution(root: Path, module: Module) -> list[FileChange]:
     """Make the attendee's fix (``module.solution``) on the broken tree; the break stays recorded."""
     if applied_module(root) != module.number:
         raise WorkshopTreeError(f"module {module.number}'s break is not applied: `make workshop-break {module.number}`")
-    contents: dict[str, tuple[str, str]] = {}
-    problems = []
-    for edit in module.solution:
-        before, current = contents.get(edit.file) or (_read(root, edit.file),) * 2
-        if current.count(edit.find) != 1:
-            problems.append(
-                f"{edit.file}: the solution's text to replace occurs {current.count(edit.find)} times, expected "
-                f"once; update [[solution]] in {module.source}"
-            )
-            continue
-        contents[edit.file] = (before, current.replace(edit.find, edit.replace, 1))
+    contents, problems = _plan(root, module.solution, f"Update [[solution]] in {module.source}")
     if problems:
         raise WorkshopTreeError(f"module {module.number}'s solution cannot be applied:\n" + "\n".join(problems))
-    changes = []
-    for name, (before, after) in contents.items():
-        (root / name).write_text(after, encoding="utf-8")
-        diff = difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
-        )
-        changes.append(FileChange(name, "".join(diff)))
-    return changes
+    return _write(root, contents)
 
 
 def solution_diff(module: Module) -> str:
