@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from localmode.deploy import DeployError, Values, _references, _replace_references
+from localmode.deploy import DeployError, Values
+from localmode.deploy.values import references, replace_references
 from localmode.gateway_template import _ref
 from secure_serverless import cfn_intrinsics
 from secure_serverless.cfn_intrinsics import ConcreteResolver, IntrinsicError
@@ -105,8 +106,8 @@ def test_local_mode_values_use_the_shared_model() -> None:
 def test_local_mode_references_and_replacements() -> None:
     node = {"A": {"Fn::GetAtt": "Table.Arn"}, "B": {"Fn::Sub": "${Bucket}/${!Keep}/${Table.Arn}"}}
 
-    assert sorted(_references(node), key=str) == [("Bucket", None), ("Table", "Arn"), ("Table", "Arn")]
-    replaced = _replace_references(node, {("Table", "Arn"): "arn:t"})
+    assert sorted(references(node), key=str) == [("Bucket", None), ("Table", "Arn"), ("Table", "Arn")]
+    replaced = replace_references(node, {("Table", "Arn"): "arn:t"})
     assert replaced == {"A": "arn:t", "B": {"Fn::Sub": "${Bucket}/${!Keep}/arn:t"}}
 
 

@@ -17,7 +17,10 @@ import json
 import secrets
 from collections import Counter
 
-from .scenarios import ALICE, BOB, GATEWAY, Demo, DemoUser, Run, Scenario, jwt_parts, register
+from .demo import Demo
+from .edge import rate_rule_and_notes_throttle
+from .model import ALICE, BOB, GATEWAY, DemoUser, Run, Scenario, jwt_parts
+from .suite import register
 
 __all__ = ["HARDENING_SCENARIOS"]
 
@@ -81,13 +84,10 @@ def _largest_valid_body(demo: Demo, run: Run) -> None:
 def _unauthenticated_burst(demo: Demo, run: Run) -> None:
     alice = demo.user(ALICE)
     api = demo.env.api
-    rules = [r for r in api.definition.waf_rate_rules if r.unless_header is not None]
-    if not rules:
-        run.check("the stage's web ACL", "no rate rule for requests without a token", "such a rule", False)
+    found = rate_rule_and_notes_throttle(demo, run, well_formed_token=False)
+    if found is None:
         return
-    (rule,) = rules
-    stage = api.definition.stage
-    throttle = stage.method_throttles.get(("/notes", "GET"), stage.default_throttle)
+    rule, throttle = found
 
     def garbage(count: int) -> Counter[int]:
         return Counter(demo.call("GET", "/notes", token=f"garbage-{secrets.token_hex(4)}").status for _ in range(count))

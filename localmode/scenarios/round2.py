@@ -22,8 +22,11 @@ from collections import Counter
 
 from kit_auth.cognito import generate_temporary_password
 
-from . import CLIENT_IP_HEADER
-from .scenarios import ALICE, BOB, GATEWAY, Demo, Reply, Run, Scenario, _token_label, forge_token, register
+from .. import CLIENT_IP_HEADER
+from .demo import Demo
+from .edge import rate_rule_and_notes_throttle
+from .model import ALICE, BOB, GATEWAY, Reply, Run, Scenario, forge_token, token_label
+from .suite import register
 
 __all__ = ["ROUND2_SCENARIOS"]
 
@@ -36,16 +39,12 @@ MAX_PENDING_UPLOADS = 10
 
 
 def _forged_token_flood(demo: Demo, run: Run) -> None:
-    assert demo.target.env is not None
-    api = demo.target.env.api
+    api = demo.env.api
     alice = demo.user(ALICE)
-    rules = [r for r in api.definition.waf_rate_rules if r.when_header is not None]
-    if not rules:
-        run.check("the stage's web ACL", "no rate rule for requests with a well-formed token", "such a rule", False)
+    found = rate_rule_and_notes_throttle(demo, run, well_formed_token=True)
+    if found is None:
         return
-    (rule,) = rules
-    stage = api.definition.stage
-    throttle = stage.method_throttles.get(("/notes", "GET"), stage.default_throttle)
+    rule, throttle = found
     burst = throttle.burst if throttle is not None else 0
     forged = forge_token(alice.id_token)  # Alice's claims, an attacker's key: the shape of a real token
     flood_size = burst + 50
@@ -107,7 +106,7 @@ def _raw_call(demo: Demo, method: str, path: str, headers: list[tuple[str, str]]
         status = response.status
     finally:
         connection.close()
-    shown = ", ".join(f"{n}: {_token_label(v) if n == 'Authorization' else v}" for n, v in headers)
+    shown = ", ".join(f"{n}: {token_label(v) if n == 'Authorization' else v}" for n, v in headers)
     return Reply(method, path, status, reply_headers, data, f"{method} {demo.stage_path}{path}  {shown}")
 
 
