@@ -99,9 +99,9 @@ canary settings, logging/tracing settings, custom domains, mTLS.
 
 from __future__ import annotations
 
+from ..emulator import ACCOUNT_ID
 from ..gateway_template import GatewayTemplateError
 from .api import LOOPBACK_HOSTS, GatewayConfig, LocalRestApi, RouteInfo
-from .request import ACCOUNT_ID
 from .responses import GatewayResponse
 from .server import API_GATEWAY_MAX_HEADER_BYTES, LocalGatewayServer
 

@@ -8,8 +8,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from ..emulator import ACCOUNT_ID
 from ..gateway_template import ApiDefinition, Route
-from .request import ACCOUNT_ID, Request, matches_media, media_type, stable_id
+from .request import Request, matches_media, media_type, stable_id
 from .responses import GatewayResponse, GatewayResponses
 
 _REMAPPED = frozenset(

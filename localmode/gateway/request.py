@@ -18,9 +18,6 @@ import fastjsonschema
 
 from ..gateway_template import ResourceNode, Route
 
-#: ``requestContext.accountId``: moto's default account.
-ACCOUNT_ID = "123456789012"
-
 
 def stable_id(text: str, length: int) -> str:
     """An id derived from a logical id (``apiId``, ``resourceId``), stable across runs."""

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..emulator import ACCOUNT_ID
 from ..gateway_template import ApiDefinition
-from .request import ACCOUNT_ID, Request, stable_id
+from .request import Request, stable_id
 
 _access_log = logging.getLogger("localmode.gateway.access")
 _log = logging.getLogger("localmode.gateway")
