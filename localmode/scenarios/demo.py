@@ -103,9 +103,12 @@ class Demo:
         next sign-in after an MFA setup waits for the next 30-second step instead of reusing
         the setup's code. moto accepts reuse, so local mode does not wait.
         """
+        code: str
         if self.target.single_use_codes:
-            return self._single_use.code(secret)
-        return current_code(secret, min_remaining=self.target.code_margin)
+            code = self._single_use.code(secret)
+        else:
+            code = current_code(secret, min_remaining=self.target.code_margin)
+        return code
 
     def _initiate(self, email: str, password: str) -> dict[str, Any]:
         """USER_SRP_AUTH (the only flow the app client allows), then the PASSWORD_VERIFIER answer."""
