@@ -1,6 +1,6 @@
 """The OpenAPI 3.0 document of a stack's REST API, exported from its synthesized template (issue 25).
 
-Everything comes from the template the local gateway serves (``gateway_template.parse_template``):
+Everything comes from the template the local gateway serves (``localmode.gateway.template.parse_template``):
 the resource paths and methods, the path parameters, the query and header parameters the methods
 declare (``RequestParameters``, required or not), and for a method with a request model its JSON
 schema (the API Gateway model, draft-04, minus ``$schema``: OpenAPI 3.0's schema object is a
@@ -23,7 +23,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .gateway_template import ApiDefinition, parse_template
+from .gateway.definition import ApiDefinition
+from .gateway.template import parse_template
 
 __all__ = ["openapi_document"]
 

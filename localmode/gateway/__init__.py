@@ -1,14 +1,16 @@
 """A local API Gateway (REST, v1) that serves a stack's API from its synthesized template.
 
 moto deploys API Gateway resources but does not run AWS_PROXY integrations, authorizers,
-validators, throttling or gateway responses. This module does, reading everything from the
-template (``gateway_template``): nothing about the kit's routes is hard-coded.
+validators, throttling or gateway responses. This package does, reading everything from the
+template (``template`` reads it into a ``definition``): nothing about the kit's routes is
+hard-coded.
 
-The package, one module per step a request takes: ``request`` (the parsed request, routing,
-the request validator), ``api`` (``LocalRestApi``: WAF, size, throttling, the authorizer from
-``gateway_auth``, in API Gateway's order), ``integration`` (the AWS_PROXY event and result,
-the MOCK preflight), ``responses`` (gateway responses, ``$context``, the access log) and
-``server`` (HTTP on loopback).
+The package, one module per job: ``template`` and ``definition`` (what is served, refused at
+start when it cannot be emulated), ``request`` (the parsed request, routing, the request
+validator), ``api`` (``LocalRestApi``: the steps below, in API Gateway's order), ``waf_rate``
+(the web ACL's rate rules), ``authorizer`` (the Cognito authorizer), ``integration`` (the
+AWS_PROXY event and result, the MOCK preflight), ``responses`` (gateway responses,
+``$context``, the access log) and ``server`` (HTTP on loopback).
 
     from localmode.gateway import GatewayConfig, LocalRestApi
     api = LocalRestApi.from_template(template, GatewayConfig(region=..., user_pool_id=...,
@@ -51,7 +53,7 @@ response, rendered from the template's ResponseTemplates/ResponseParameters):
    ``GatewayConfig.now``; requests the authorizer rejects later have used their token (AWS
    counts every request submission; limits on a stage or method apply without invoking an
    authorizer: docs/local-mode.md cites the sources).
-5. The Cognito authorizer (``gateway_auth``): missing, malformed, forged, expired or
+5. The Cognito authorizer (``authorizer``): missing, malformed, forged, expired or
    wrong-type token -> 401 UNAUTHORIZED ("The incoming token has expired" for an expired one;
    EXPIRED_TOKEN is AWS's type for expired SigV4 credentials, not Cognito tokens). The claims
    go to ``requestContext.authorizer.claims`` flattened to strings.
@@ -100,8 +102,8 @@ canary settings, logging/tracing settings, custom domains, mTLS.
 from __future__ import annotations
 
 from ..emulator import ACCOUNT_ID
-from ..gateway_template import GatewayTemplateError
 from .api import LOOPBACK_HOSTS, GatewayConfig, LocalRestApi, RouteInfo
+from .definition import GatewayTemplateError
 from .responses import GatewayResponse
 from .server import API_GATEWAY_MAX_HEADER_BYTES, LocalGatewayServer
 

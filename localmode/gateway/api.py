@@ -11,20 +11,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..gateway_auth import CognitoTokenVerifier, TokenRejected, flatten_claims
-from ..gateway_template import (
+from .authorizer import CognitoTokenVerifier, TokenRejected, flatten_claims
+from .definition import (
     ACCOUNT_THROTTLE,
     API_GATEWAY_MAX_BODY_BYTES,
     ApiDefinition,
     Route,
     Throttle,
-    parse_template,
 )
-from ..waf_rate import WafRateLimiter
 from .integration import Integrations
 from .request import Request, body_problem, match_route, missing_parameters, parse_query, stable_id
 from .responses import GatewayResponse, GatewayResponses
 from .server import LocalGatewayServer
+from .template import parse_template
+from .waf_rate import WafRateLimiter
 
 #: The only hosts ``serve`` binds to: the emulator's signing keys are public (they ship in moto).
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..emulator import ACCOUNT_ID
-from ..gateway_template import ApiDefinition, Route
+from .definition import ApiDefinition, Route
 from .request import Request, matches_media, media_type, stable_id
 from .responses import GatewayResponse, GatewayResponses
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus
 
 import fastjsonschema
 
-from ..gateway_template import ResourceNode, Route
+from .definition import ResourceNode, Route
 
 
 def stable_id(text: str, length: int) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..emulator import ACCOUNT_ID
-from ..gateway_template import ApiDefinition
+from .definition import ApiDefinition
 from .request import Request, stable_id
 
 _access_log = logging.getLogger("localmode.gateway.access")

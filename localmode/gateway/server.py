@@ -11,7 +11,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from ..gateway_template import API_GATEWAY_MAX_BODY_BYTES
+from .definition import API_GATEWAY_MAX_BODY_BYTES
 from .responses import GatewayResponse, plain_error
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ import json
 
 from secure_serverless.waf_limits import WAF_MAX_BODY_INSPECTION_BYTES
 
-from ..gateway_template import Throttle
-from ..waf_rate import WafRateRule
+from ..gateway.definition import Throttle
+from ..gateway.waf_rate import WafRateRule
 from .demo import Demo
 from .model import ALICE, BOB, TOKEN_LIFETIME_SHIFT, Reply, Run, forge_token, jwt_parts, tamper_token
 

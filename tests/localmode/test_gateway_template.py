@@ -17,7 +17,7 @@ import pytest
 from gateway_support import CLIENT_ID, OTHER_CLIENT_ID, Clock, Recorder, Tokens, config, gateway
 
 from localmode.gateway import LocalRestApi
-from localmode.gateway_template import GatewayTemplateError
+from localmode.gateway.definition import GatewayTemplateError
 
 API = {"Ref": "Api"}
 ROOT = {"Fn::GetAtt": ["Api", "RootResourceId"]}

@@ -6,8 +6,8 @@ from typing import Any
 
 from gateway_support import reference_template
 
-from localmode.gateway_template import parse_template
-from localmode.waf_rate import WafRateLimiter, WafRateRule, rate_rules
+from localmode.gateway.template import parse_template
+from localmode.gateway.waf_rate import WafRateLimiter, WafRateRule, rate_rules
 from secure_serverless.rest_api import WELL_FORMED_BEARER_PATTERN
 from stacks.contract import CONTRACT
 

@@ -8,7 +8,7 @@ import pytest
 
 from localmode.deploy import DeployError, Values
 from localmode.deploy.values import references, replace_references
-from localmode.gateway_template import _ref
+from localmode.gateway.template import _ref
 from secure_serverless import cfn_intrinsics
 from secure_serverless.cfn_intrinsics import ConcreteResolver, IntrinsicError
 from secure_serverless.perimeter.intrinsics import Resolver, render
