@@ -45,3 +45,18 @@ def test_the_suite_runs_the_catalogue_first_then_the_review_suites() -> None:
     assert len(keys) == len(set(keys)), "scenario keys must be unique"
     modules = {scenario.run.__module__ for scenario in all_scenarios()[len(SCENARIOS) :]}
     assert modules == {"localmode.scenarios.hardening", "localmode.scenarios.round2"}
+
+
+def test_the_wheel_ships_every_local_mode_package() -> None:
+    """``kit-verify`` and ``kit-local`` import the subpackages: the wheel's package list must hold them all."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"][
+        "find"
+    ]
+    shipped = set(find_packages(where=str(ROOT), include=find["include"]))
+    packages = {".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "localmode").rglob("__init__.py")}
+    assert {"localmode", "localmode.scenarios", "localmode.gateway", "localmode.deploy"} <= packages
+    assert packages - shipped == set()
