@@ -23,7 +23,7 @@ from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse
 from .pagination import decode_cursor, encode_cursor, parse_limit
 from .records import is_condition_check_failure, is_valid_id, new_id, to_int, utc_now_iso
 from .request_body import DRAFT_04, MAX_BODY_BYTES, load_schema, parse_json_body, request_validators
-from .resolver import ORIGIN_PATTERN, correlation_id, create_resolver, current_caller
+from .resolver import ORIGIN_PATTERN, correlation_id, create_resolver, current_caller, guard_callers
 from .responses import SECURITY_HEADERS, error_response, json_response, no_content
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "env_str",
     "error_response",
     "generic_message",
+    "guard_callers",
     "idempotency_config",
     "idempotency_key",
     "idempotent_errors",
