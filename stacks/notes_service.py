@@ -18,6 +18,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from secure_serverless import (
@@ -207,7 +208,7 @@ class NotesServiceStack(cdk.Stack):
         for svc in (self.profiles, self.notes, self.files):
             self.alarms.watch_function(svc)  # errors and throttles (no DLQ: invoked synchronously)
             self.alarms.watch_table(svc)
-        if self.api.web_acl is not None:
+        if self.api.web_acl_name is not None:
             self.alarms.watch_web_acl(self.api.web_acl_name)
         self.alarms.watch_user_pool(self.users.user_pool)  # account takeover, compromised credentials
 
@@ -216,7 +217,8 @@ class NotesServiceStack(cdk.Stack):
         if self.api.web_acl is not None and self.api.web_acl_name is not None:
             rules = self.api.web_acl.rules
             assert isinstance(rules, list)
-            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=[rule.name for rule in rules])
+            names = [rule.name for rule in rules if isinstance(rule, wafv2.CfnWebACL.RuleProperty)]
+            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=names)
         for title, svc in (("profiles", self.profiles), ("notes", self.notes), ("files", self.files)):
             self.dashboard.add_function(svc, title=title)
             self.dashboard.add_table(svc, title=title)
