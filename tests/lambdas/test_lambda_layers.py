@@ -109,3 +109,29 @@ def test_the_data_layer_never_lets_a_stale_replace_overwrite_newer_data(notes: F
     with pytest.raises(ConditionFailed):
         table.delete(USER_A, note.note_id, version=1)
     assert table.get(USER_A, note.note_id) == newer
+
+
+def test_the_notes_handler_answers_each_route_with_the_contracts_status(notes: Function) -> None:
+    status = {(r.method, r.path): r.status for r in _contract().routes_of("notes")}
+    created = notes.call(build_event("POST", "/notes", body={"title": "t", "content": "c"}))
+    assert created.status == status[("POST", "/notes")]
+    note_id = created.body["noteId"]
+    params = {"path_params": {"noteId": note_id}}
+    calls = [
+        (("GET", "/notes"), build_event("GET", "/notes")),
+        (("GET", "/notes/{noteId}"), build_event("GET", f"/notes/{note_id}", **params)),
+        (
+            ("PUT", "/notes/{noteId}"),
+            build_event("PUT", f"/notes/{note_id}", body={"title": "u", "content": "d", "version": 1}, **params),
+        ),
+        (("DELETE", "/notes/{noteId}"), build_event("DELETE", f"/notes/{note_id}", **params)),
+    ]
+    for route, event in calls:
+        assert notes.call(event).status == status[route], route
+    assert {route for route, _ in calls} | {("POST", "/notes")} == set(status)
+
+
+def test_the_profiles_handler_answers_its_user_routes_with_the_contracts_status(profiles: Function) -> None:
+    status = {(r.method, r.path): r.status for r in _contract().routes_of("profiles")}
+    assert profiles.call(build_event("PUT", "/me", body={"displayName": "A"})).status == status[("PUT", "/me")]
+    assert profiles.call(build_event("GET", "/me")).status == status[("GET", "/me")]
