@@ -65,10 +65,17 @@ PYTEST_ARGS ?=
 test: setup ## run the whole test suite
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: setup ## ruff (lint + format check) and mypy on the library
+lint: setup ## ruff (lint + format check) and mypy on the library, the workshop, the reference app and every handler
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy constructs/secure_serverless workshop
+	MYPYPATH=constructs:lambdas/common/python $(PY) -m mypy app.py stacks
+	@# Every function folder has its own app.py (Lambda's "app.handler"): one mypy run per folder,
+	@# the shared layer on MYPYPATH (checked through the imports, and once on its own).
+	MYPYPATH=lambdas/common/python $(PY) -m mypy -p kit_common
+	for folder in $$(ls -d lambdas/*/ | grep -v '^lambdas/common/$$'); do \
+	  MYPYPATH=lambdas/common/python $(PY) -m mypy "$$folder" || exit 1; \
+	done
 
 # The wheel beside the oldest aws-cdk-lib the metadata accepts (CI), or COMPAT=newest: the newest
 # release on the registry (a scheduled job). Venvs in build/compat/, CDK wheels in a wheelhouse

@@ -1,63 +1,81 @@
-"""The stack's side of the stack/handler contract: lambdas/common/python/kit_common/contract.json.
+"""The stack's side of the service contract (docs/contract.md).
 
-The handlers read the same file (kit_common/contract.py) at cold start; the stack reads it at
-synth. Values: the CORS origin pattern, the JSON-schema draft, the admin group and the
-group-name rule, the largest request body, and the route list (service, method, path, schema).
+The contract is lambdas/common/python/kit_common/contract.json, read by one reader,
+kit_common/contract.py, which the handlers import at cold start. The stack loads that same file
+(it needs only the standard library, not the Lambda layer's dependencies) and builds from it: the
+API routes, their request models (API Gateway models and validators), the admin group, the WAF
+body limit, and each function's access level on its table (the union of its routes' levels).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
+import importlib.util
+import sys
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from secure_serverless import TableAccess
+from secure_serverless._validation import ConfigurationError
+
+if TYPE_CHECKING:
+    from kit_common.contract import Contract, Route
+
+__all__ = ["CONTRACT", "CONTRACT_FILE", "LAMBDAS", "Contract", "Route", "request_schema", "table_access"]
 
 LAMBDAS = Path(__file__).resolve().parents[1] / "lambdas"
-CONTRACT_FILE = LAMBDAS / "common" / "python" / "kit_common" / "contract.json"
+_READER = LAMBDAS / "common" / "python" / "kit_common" / "contract.py"
+CONTRACT_FILE = _READER.with_name("contract.json")
+_MODULE_NAME = "_kit_common_contract"  # not "kit_common.contract": the handlers' own import stays theirs
 
 
-@dataclass(frozen=True)
-class Route:
-    service: str
-    method: str
-    path: str
-    schema: str | None
+def _reader() -> ModuleType:
+    """kit_common/contract.py, loaded by path once per process."""
+    loaded = sys.modules.get(_MODULE_NAME)
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.spec_from_file_location(_MODULE_NAME, _READER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_MODULE_NAME] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
 
 
-@dataclass(frozen=True)
-class Contract:
-    origin_pattern: str
-    json_schema_draft: str
-    admin_group: str
-    group_name_pattern: str
-    max_body_bytes: int
-    routes: tuple[Route, ...]
+_shared = _reader()
+if not TYPE_CHECKING:
+    Contract = _shared.Contract
+    Route = _shared.Route
 
-    def origin_problem(self, origin: str) -> str | None:
-        """Why the handlers would refuse ``origin`` at start, or None when they accept it."""
-        if re.fullmatch(self.origin_pattern, origin):
-            return None
-        return f"the handlers accept only origins matching {self.origin_pattern!r}"
-
-    def schema(self, service: str, name: str) -> dict[str, Any]:
-        """A request-body JSON schema shared by the API Gateway model and the handler's own check."""
-        schema: dict[str, Any] = json.loads((LAMBDAS / service / "schemas" / f"{name}.json").read_text())
-        if schema.get("$schema") != self.json_schema_draft:
-            raise ValueError(f"{service}/schemas/{name}.json must declare $schema {self.json_schema_draft!r}")
-        return schema
+CONTRACT: Contract = _shared.CONTRACT
 
 
-def load_contract(path: Path = CONTRACT_FILE) -> Contract:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Contract(
-        origin_pattern=data["originPattern"],
-        json_schema_draft=data["jsonSchemaDraft"],
-        admin_group=data["adminGroup"],
-        group_name_pattern=data["groupNamePattern"],
-        max_body_bytes=data["maxBodyBytes"],
-        routes=tuple(Route(r["service"], r["method"], r["path"], r.get("schema")) for r in data["routes"]),
-    )
+def request_schema(route: Route) -> dict[str, Any] | None:
+    """The JSON schema of ``route``'s body (the API Gateway model), or None for a route without a body."""
+    if route.schema is None:
+        return None
+    schema: dict[str, Any] = CONTRACT.schema(route.service, route.schema, lambdas=LAMBDAS)
+    return schema
 
 
-CONTRACT = load_contract()
+def table_access(service: str, contract: Contract = CONTRACT) -> TableAccess:
+    """The access level of ``service``'s function on its table: the union of its routes' levels.
+
+    Each route names a level of the kit's one access-level model (``TableAccess``); an unknown
+    name is a ConfigurationError naming the route and the levels there are.
+    """
+    levels: set[TableAccess] = set()
+    problems: list[str] = []
+    for route in contract.routes_of(service):
+        try:
+            levels.add(TableAccess(route.table_access))
+        except ValueError:
+            choices = ", ".join(level.value for level in TableAccess)
+            problems.append(f"{route.method} {route.path}: tableAccess={route.table_access!r}: use one of {choices}")
+    if problems:
+        raise ConfigurationError("kit_common/contract.json", problems)
+    if levels == {TableAccess.READ}:
+        return TableAccess.READ
+    if levels == {TableAccess.WRITE}:
+        return TableAccess.WRITE
+    return TableAccess.READ_WRITE

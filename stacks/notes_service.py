@@ -4,7 +4,7 @@ Three services, one Lambda per DynamoDB table, each in its own perimeter (role, 
 dead-letter queue; notes and files also their idempotency table); a Cognito user pool; a REST
 API with WAF, a Cognito authorizer on every method, request validation and access logs; alarms
 to an encrypted topic and a dashboard. The routes, the admin group and the body limit come from
-the stack/handler contract (stacks/contract.py). On the regulated profile (``-c profile=regulated``)
+the service contract (stacks/contract.py, docs/contract.md). On the regulated profile (``-c profile=regulated``)
 the functions also run in an isolated VPC with endpoints, with reserved concurrency, and every
 table is in an AWS Backup plan. The stack only composes library constructs.
 """
@@ -18,6 +18,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from secure_serverless import (
@@ -42,7 +43,7 @@ from secure_serverless.bucket_replication import BucketReplica, ReplicaTarget, r
 from secure_serverless.regulated_findings import acknowledge_api_findings, acknowledge_bucket_findings
 
 from .config import AppConfig
-from .contract import CONTRACT, LAMBDAS
+from .contract import CONTRACT, LAMBDAS, request_schema, table_access
 
 _ASSET_EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
 ADMIN_GROUP = CONTRACT.admin_group
@@ -118,6 +119,7 @@ class NotesServiceStack(cdk.Stack):
                 code=lambda_.Code.from_asset(str(LAMBDAS / folder), exclude=_ASSET_EXCLUDE),
                 handler="app.handler",
                 invocation=Invocation.SYNCHRONOUS,  # API Gateway proxy integrations: no DLQ could fire
+                access=table_access(folder),  # the union of the access levels of its contract routes
                 function_options={
                     "layers": [common],
                     "log_retention": retention,
@@ -191,11 +193,14 @@ class NotesServiceStack(cdk.Stack):
         )
         services = (self.profiles, self.notes, self.files)
         functions = {"profiles": self.profiles, "notes": self.notes, "files": self.files}
-        # Every route of the contract; tests compare these with each handler's own routes.
+        # Every route of the contract, with its request model; tests compare these with each
+        # handler's own routes and validators.
         for route in CONTRACT.routes:
-            schema = CONTRACT.schema(route.service, route.schema) if route.schema else None
             self.api.add_route(
-                route.method, route.path, functions[route.service].lambda_function, request_schema=schema
+                route.method,
+                route.path,
+                functions[route.service].lambda_function,
+                request_schema=request_schema(route),
             )
 
         self.alarms = SecurityAlarms(self, "Alarms", alarm_email=config.alarm_email)
@@ -203,7 +208,7 @@ class NotesServiceStack(cdk.Stack):
         for svc in (self.profiles, self.notes, self.files):
             self.alarms.watch_function(svc)  # errors and throttles (no DLQ: invoked synchronously)
             self.alarms.watch_table(svc)
-        if self.api.web_acl is not None:
+        if self.api.web_acl_name is not None:
             self.alarms.watch_web_acl(self.api.web_acl_name)
         self.alarms.watch_user_pool(self.users.user_pool)  # account takeover, compromised credentials
 
@@ -212,7 +217,8 @@ class NotesServiceStack(cdk.Stack):
         if self.api.web_acl is not None and self.api.web_acl_name is not None:
             rules = self.api.web_acl.rules
             assert isinstance(rules, list)
-            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=[rule.name for rule in rules])
+            names = [rule.name for rule in rules if isinstance(rule, wafv2.CfnWebACL.RuleProperty)]
+            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=names)
         for title, svc in (("profiles", self.profiles), ("notes", self.notes), ("files", self.files)):
             self.dashboard.add_function(svc, title=title)
             self.dashboard.add_table(svc, title=title)

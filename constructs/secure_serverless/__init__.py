@@ -28,6 +28,7 @@ _EXPORTS = {
     "TABLE_ACCESS_LEVELS": ".table_function",
     "SecureUserPool": ".user_pool",
     "SecureRestApi": ".rest_api",
+    "SecureWebAcl": ".web_acl",
     "ApiGatewayAccountLogging": ".api_gateway_account",
     "SecurityAlarms": ".monitoring",
     "ServiceDashboard": ".dashboard",
@@ -107,3 +108,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .table_function import TABLE_ACCESS_LEVELS as TABLE_ACCESS_LEVELS
     from .table_function import TableFunction as TableFunction
     from .user_pool import SecureUserPool as SecureUserPool
+    from .web_acl import SecureWebAcl as SecureWebAcl

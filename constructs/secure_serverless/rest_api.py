@@ -29,7 +29,19 @@ from .cdk_compat import APIGATEWAY_EXACT_ACCESS_LOG_ARN, FEATURE_FLAGS
 from .compliance import acknowledge
 from .encryption_key import EncryptionKey
 from .secure_function import Invocation, SecureFunction, kit_function_of
-from .waf_limits import WAF_COMMON_BODY_SIZE_BYTES, WAF_COMMON_BODY_SIZE_RULE, WAF_MAX_BODY_INSPECTION_BYTES
+from .waf_limits import WAF_COMMON_BODY_SIZE_BYTES
+
+# The web ACL lives in web_acl.py; its names stay importable from here.
+from .web_acl import (
+    WAF_LOG_GROUP_PREFIX as WAF_LOG_GROUP_PREFIX,
+)
+from .web_acl import (
+    WAF_MANAGED_RULE_GROUPS as WAF_MANAGED_RULE_GROUPS,
+)
+from .web_acl import (
+    WELL_FORMED_BEARER_PATTERN as WELL_FORMED_BEARER_PATTERN,
+)
+from .web_acl import build_web_acl, web_acl_option_problems
 
 #: Methods a route may use. OPTIONS is the CORS preflight's (``cors_allowed_origins``); ANY is
 #: not offered: each method is declared, authorized and validated on its own.
@@ -90,21 +102,9 @@ GATEWAY_RESPONSE_HEADERS: dict[str, str] = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
-#: A well-formed Cognito token, raw or after "Bearer ": a JWT whose header and payload are JSON
-#: objects (base64url "eyJ...") and whose signature is RS256 with a 2048-bit key or larger (342+
-#: base64url characters). The WAF cannot verify a signature; it tells garbage from what might be
-#: a token. Anyone can send this shape, so it only keeps garbage on the lower budget.
-WELL_FORMED_BEARER_PATTERN = r"^([Bb][Ee][Aa][Rr][Ee][Rr] +)?eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{342,}$"
-#: AWS managed rule groups of the web ACL, in evaluation order after the kit's own rules.
-WAF_MANAGED_RULE_GROUPS = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-)
 #: Headers a browser may send cross-origin: the Cognito token and the JSON content type.
 CORS_ALLOWED_HEADERS = ("Authorization", "Content-Type")
 CORS_MAX_AGE = cdk.Duration.minutes(10)
-WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
 
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _LITERAL_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
@@ -151,56 +151,6 @@ def _schema_problem(schema: Any) -> str | None:
     except (TypeError, ValueError) as error:
         return f"the schema must be JSON ({error})"
     return None
-
-
-def _well_formed_token() -> wafv2.CfnWebACL.StatementProperty:
-    """Requests whose Authorization header has the shape of a Cognito token (signature unchecked)."""
-    return wafv2.CfnWebACL.StatementProperty(
-        regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "authorization"}),
-            regex_string=WELL_FORMED_BEARER_PATTERN,
-            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
-        )
-    )
-
-
-def _without_well_formed_token() -> wafv2.CfnWebACL.StatementProperty:
-    """Requests, other than CORS preflights, whose Authorization header is no well-formed bearer token."""
-    return wafv2.CfnWebACL.StatementProperty(
-        and_statement=wafv2.CfnWebACL.AndStatementProperty(
-            statements=[
-                wafv2.CfnWebACL.StatementProperty(
-                    not_statement=wafv2.CfnWebACL.NotStatementProperty(
-                        statement=wafv2.CfnWebACL.StatementProperty(
-                            regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-                                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
-                                    single_header={"Name": "authorization"}
-                                ),
-                                regex_string=WELL_FORMED_BEARER_PATTERN,
-                                text_transformations=[
-                                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
-                                ],
-                            )
-                        )
-                    )
-                ),
-                wafv2.CfnWebACL.StatementProperty(
-                    not_statement=wafv2.CfnWebACL.NotStatementProperty(
-                        statement=wafv2.CfnWebACL.StatementProperty(
-                            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
-                                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
-                                positional_constraint="EXACTLY",
-                                search_string="OPTIONS",
-                                text_transformations=[
-                                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
-                                ],
-                            )
-                        )
-                    )
-                ),
-            ]
-        )
-    )
 
 
 @jsii.implements(cdk.IResolvable)
@@ -288,6 +238,9 @@ class SecureRestApi(Construct):
     Log groups are kept on stack deletion (RETAIN). The WAF log group has a fixed name
     (``aws-waf-logs-<stack>-<path>-<hash>``, WAF requires the prefix): redeploying a deleted
     stack under the same name needs the old group deleted or renamed first.
+
+    The web ACL's rules and logging are those of ``SecureWebAcl`` (web_acl.py), built directly
+    under this construct.
 
     Attributes: ``api`` (the RestApi), ``stage``, ``url``, ``authorizer``, ``request_validator``,
     ``access_log_group``, ``execution_log_group``, ``encryption_key``, ``web_acl`` and
@@ -399,30 +352,17 @@ class SecureRestApi(Construct):
             weak_setting="waf=False",
         )
         if waf:
-            problems.check_range("waf_rate_limit", waf_rate_limit, 100, 2_000_000_000, "requests per 5 minutes")
-            problems.check_range(
-                "waf_unauthenticated_rate_limit",
-                waf_unauthenticated_rate_limit,
-                10,
-                2_000_000_000,
-                "requests per 5 minutes",
-            )
-            if (
-                isinstance(waf_rate_limit, int)
-                and isinstance(waf_unauthenticated_rate_limit, int)
-                and not is_token(waf_rate_limit)
-                and not is_token(waf_unauthenticated_rate_limit)
-                and waf_unauthenticated_rate_limit >= waf_rate_limit
-            ):
-                problems.add(
-                    "waf_unauthenticated_rate_limit",
-                    waf_unauthenticated_rate_limit,
-                    f"must be below waf_rate_limit ({waf_rate_limit}): unauthenticated traffic gets the lower budget",
-                )
             burst_known = isinstance(throttle_burst_limit, int) and not is_token(throttle_burst_limit)
             if waf_token_rate_limit is None:
                 waf_token_rate_limit = max(10, throttle_burst_limit // 2) if burst_known else 10
-            problems.check_range("waf_token_rate_limit", waf_token_rate_limit, 10, 2_000_000_000, "requests per minute")
+            web_acl_option_problems(
+                problems,
+                rate_limit=waf_rate_limit,
+                unauthenticated_rate_limit=waf_unauthenticated_rate_limit,
+                token_rate_limit=waf_token_rate_limit,
+                max_body_bytes=max_body_bytes,
+                prefix="waf_",
+            )
             if (
                 burst_known
                 and isinstance(waf_token_rate_limit, int)
@@ -436,9 +376,6 @@ class SecureRestApi(Construct):
                     "spend a method's whole burst with forged tokens; lower this, or raise throttle_burst_limit "
                     "(WAF's smallest rate limit is 10, so the burst must be at least 11)",
                 )
-            problems.check_range(
-                "max_body_bytes", max_body_bytes, WAF_COMMON_BODY_SIZE_BYTES, WAF_MAX_BODY_INSPECTION_BYTES, "bytes"
-            )
         problems.raise_if_any()
 
         self.cors_allowed_origins: tuple[str, ...] = tuple(cors_allowed_origins)
@@ -492,12 +429,23 @@ class SecureRestApi(Construct):
         self.waf_log_group: logs.LogGroup | None = None
         self.max_body_bytes = max_body_bytes
         if waf:
-            self._add_web_acl(
+            # Built directly under this construct (not in a SecureWebAcl child): the ids and paths
+            # of the web ACL's resources are a public contract of existing stacks.
+            parts = build_web_acl(
+                self,
+                name=cdk.Names.unique_resource_name(self, max_length=120, separator="-"),
+                log_group_name=WAF_LOG_GROUP_PREFIX
+                + cdk.Names.unique_resource_name(self, max_length=400, separator="-"),
                 rate_limit=waf_rate_limit,
                 unauthenticated_rate_limit=waf_unauthenticated_rate_limit,
                 token_rate_limit=waf_token_rate_limit if waf_token_rate_limit is not None else 10,
                 max_body_bytes=max_body_bytes,
+                encryption_key=self.encryption_key,
+                log_retention=self._retention,
+                short_log_retention_reason=self._short_log_retention_reason,
+                associate_with=self.stage.stage_arn,
             )
+            self.web_acl, self.web_acl_name, self.waf_log_group = parts.web_acl, parts.name, parts.log_group
         else:
             acknowledge(self.stage, "AwsSolutions-APIG3", f"No WAF web ACL on this stage: {no_waf_reason}")
         self.node.add_validation(_EveryMethodAuthorized(self))
@@ -671,149 +619,6 @@ class SecureRestApi(Construct):
                 response_headers=headers,
                 templates={"application/json": body},
             )
-
-    def _add_web_acl(
-        self, *, rate_limit: int, unauthenticated_rate_limit: int, token_rate_limit: int, max_body_bytes: int
-    ) -> None:
-        stack = cdk.Stack.of(self)
-        name = cdk.Names.unique_resource_name(self, max_length=120, separator="-")
-
-        def visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-            return wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True
-            )
-
-        block = wafv2.CfnWebACL.RuleActionProperty(block={})
-        rules = [
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerIp",
-                priority=0,
-                action=block,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP", limit=rate_limit, evaluation_window_sec=300
-                    )
-                ),
-                visibility_config=visibility("RateLimitPerIp"),
-            ),
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitUnauthenticatedPerIp",
-                priority=1,
-                action=block,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP",
-                        limit=unauthenticated_rate_limit,
-                        evaluation_window_sec=300,
-                        scope_down_statement=_without_well_formed_token(),
-                    )
-                ),
-                visibility_config=visibility("RateLimitUnauthenticatedPerIp"),
-            ),
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitTokenPerIp",
-                priority=2,
-                action=block,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP",
-                        limit=token_rate_limit,
-                        evaluation_window_sec=60,
-                        scope_down_statement=_well_formed_token(),
-                    )
-                ),
-                visibility_config=visibility("RateLimitTokenPerIp"),
-            ),
-        ]
-        own_body_limit = max_body_bytes > WAF_COMMON_BODY_SIZE_BYTES
-        if own_body_limit:
-            rules.append(
-                wafv2.CfnWebACL.RuleProperty(
-                    name="BodySizeLimit",
-                    priority=3,
-                    action=block,
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
-                            # A body beyond the inspection limit is too large by definition.
-                            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
-                                body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")
-                            ),
-                            comparison_operator="GT",
-                            size=max_body_bytes,
-                            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
-                        )
-                    ),
-                    visibility_config=visibility("BodySizeLimit"),
-                )
-            )
-        for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS, start=len(rules)):
-            overrides = None
-            if own_body_limit and group == "AWSManagedRulesCommonRuleSet":
-                # BodySizeLimit replaces the group's 8 KB rule, which would block valid bodies.
-                overrides = [
-                    wafv2.CfnWebACL.RuleActionOverrideProperty(
-                        name=WAF_COMMON_BODY_SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
-                    )
-                ]
-            rules.append(
-                wafv2.CfnWebACL.RuleProperty(
-                    name=group,
-                    priority=priority,
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name=group, rule_action_overrides=overrides
-                        )
-                    ),
-                    visibility_config=visibility(group),
-                )
-            )
-        association_config = None
-        if own_body_limit:
-            steps_of_16_kb = -(-max_body_bytes // (16 * 1024))
-            association_config = wafv2.CfnWebACL.AssociationConfigProperty(
-                request_body={
-                    "API_GATEWAY": wafv2.CfnWebACL.RequestBodyAssociatedResourceTypeConfigProperty(
-                        default_size_inspection_limit=f"KB_{16 * steps_of_16_kb}"
-                    )
-                }
-            )
-        self.web_acl_name = name
-        self.web_acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            name=name,
-            description=f"Secure Serverless Kit web ACL of {self.node.path}",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            rules=rules,
-            visibility_config=visibility(name),
-            association_config=association_config,
-        )
-        wafv2.CfnWebACLAssociation(
-            self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=self.web_acl.attr_arn
-        )
-        waf_log_group_name = WAF_LOG_GROUP_PREFIX + cdk.Names.unique_resource_name(self, max_length=400, separator="-")
-        self.waf_log_group = self._log_group("WafLogs", log_group_name=waf_log_group_name)
-        waf_logging = wafv2.CfnLoggingConfiguration(
-            self,
-            "WafLogging",
-            resource_arn=self.web_acl.attr_arn,
-            # The log group ARN without the ":*" suffix of its Arn attribute, as WAF expects.
-            log_destination_configs=[
-                stack.format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=waf_log_group_name,
-                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                )
-            ],
-            # The Cognito token is a bearer credential: never write it to the WAF logs.
-            redacted_fields=[
-                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"})
-            ],
-        )
-        waf_logging.node.add_dependency(self.waf_log_group)
 
     # ------------------------------------------------------------------ attributes
     @property

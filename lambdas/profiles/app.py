@@ -13,10 +13,16 @@ worst and, flattened by API Gateway, ambiguous for group names with commas. The 
 pre-filters; membership is then read from the user pool itself (AdminGetUser: the user is
 enabled; AdminListGroupsForUser: exact group names), so removing a user from ADMIN_GROUP or
 disabling the user ends admin access on the next call.
+
+Layers: this module is the handler (environment, Powertools, routes); profiles_service/ holds the
+logic, the data access and the models. Routes, request models and who may call each route
+(``callers``: the admin guard runs before the route) come from the service contract
+(kit_common/contract.json). AWS clients are created on first use (``dependencies()``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,130 +30,107 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
 from kit_common import (
     GROUP_NAME_PATTERN,
     ORIGIN_PATTERN,
     Caller,
-    ForbiddenError,
     NotFoundError,
     create_resolver,
     current_caller,
     env_csv,
     env_str,
+    guard_callers,
     is_valid_sub,
     json_response,
-    load_schema,
     parse_json_body,
+    request_validators,
     require_active_user,
     utc_now_iso,
 )
+from profiles_service.data import ProfilesTable, UserPoolMembership
+from profiles_service.logic import ProfilesLogic
 
 TABLE_NAME = env_str("TABLE_NAME")
 ADMIN_GROUP = env_str("ADMIN_GROUP", pattern=GROUP_NAME_PATTERN)
 USER_POOL_ID = env_str("USER_POOL_ID", pattern=r"[\w-]+_[0-9a-zA-Z]+")
 CORS_ALLOWED_ORIGINS = env_csv("CORS_ALLOWED_ORIGINS", default="", item_pattern=ORIGIN_PATTERN, allow_empty=True)
 
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
-PUT_PROFILE = load_schema(SCHEMAS / "put_profile.json")
+#: (method, path) -> request model, generated from the contract's routes of this service.
+VALIDATORS = request_validators("profiles", Path(__file__).resolve().parent)
+PUT_PROFILE = VALIDATORS[("PUT", "/me")]
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = create_resolver(logger=logger, cors_allowed_origins=CORS_ALLOWED_ORIGINS)
-table = boto3.resource("dynamodb").Table(TABLE_NAME)
-cognito = boto3.client("cognito-idp")
 
 
-def _profile(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "userId": item["userId"],
-        "displayName": item.get("displayName", ""),
-        "bio": item.get("bio", ""),
-        "createdAt": item.get("createdAt"),
-        "updatedAt": item.get("updatedAt"),
-    }
+@dataclass(frozen=True)
+class Dependencies:
+    logic: ProfilesLogic
+    cognito: Any
 
 
-def _read_profile(user_id: str) -> Response[Any]:
-    item = table.get_item(Key={"userId": user_id}).get("Item")
-    if item is None:
-        raise NotFoundError("no profile")
-    return json_response(200, _profile(item))
+_dependencies: Dependencies | None = None
+
+
+def _build() -> Dependencies:
+    cognito = boto3.client("cognito-idp")
+    logic = ProfilesLogic(
+        table=ProfilesTable(boto3.resource("dynamodb").Table(TABLE_NAME)),
+        membership=UserPoolMembership(cognito, USER_POOL_ID),
+        admin_group=ADMIN_GROUP,
+        logger=logger,
+        metrics=metrics,
+        clock=utc_now_iso,
+    )
+    return Dependencies(logic=logic, cognito=cognito)
+
+
+def dependencies() -> Dependencies:
+    """The AWS clients and the logic, created on first use and reused by every later invocation."""
+    global _dependencies
+    if _dependencies is None:
+        _dependencies = _build()
+    return _dependencies
+
+
+def use(injected: Dependencies | None) -> None:
+    """Replace the dependencies (None: build them again on next use)."""
+    global _dependencies
+    _dependencies = injected
+
+
+def _require_admin(caller: Caller) -> None:
+    dependencies().logic.require_current_admin(caller)
+
+
+# The contract's "admins" routes (GET /profiles/{userId}) pass the admin check before they run.
+guard_callers(app, service="profiles", require_admin=_require_admin)
 
 
 @app.get("/me")
 def get_my_profile() -> Response[Any]:
-    return _read_profile(current_caller(app).sub)
+    return json_response(200, dependencies().logic.read(current_caller(app).sub).to_json())
 
 
 @app.put("/me")
 def put_my_profile() -> Response[Any]:
     caller = current_caller(app)
     body = parse_json_body(app.current_event.raw_event, PUT_PROFILE)
-    require_active_user(cognito, USER_POOL_ID, caller)
-    now = utc_now_iso()
-    names = {"#displayName": "displayName", "#updatedAt": "updatedAt", "#createdAt": "createdAt"}
-    values: dict[str, Any] = {":displayName": body["displayName"], ":now": now}
-    update = "SET #displayName = :displayName, #updatedAt = :now, #createdAt = if_not_exists(#createdAt, :now)"
-    names["#bio"] = "bio"
-    if "bio" in body:
-        update += ", #bio = :bio"
-        values[":bio"] = body["bio"]
-    else:
-        # PUT replaces the whole profile: an omitted bio is removed.
-        update += " REMOVE #bio"
-    item = table.update_item(
-        Key={"userId": caller.sub},
-        UpdateExpression=update,
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-        ReturnValues="ALL_NEW",
-    )["Attributes"]
-    if item.get("createdAt") == now:
-        metrics.add_metric(name="ProfileCreated", unit=MetricUnit.Count, value=1)
-    logger.info("Profile saved")
-    return json_response(200, _profile(item))
-
-
-def _is_current_admin(caller: Caller) -> bool:
-    """Whether the user pool says, now, that the caller is enabled and a member of ADMIN_GROUP."""
-    if caller.username is None:
-        return False
-    try:
-        user = cognito.admin_get_user(UserPoolId=USER_POOL_ID, Username=caller.username)
-        if not user.get("Enabled", False):
-            return False
-        token: dict[str, str] = {}
-        while True:
-            page = cognito.admin_list_groups_for_user(
-                UserPoolId=USER_POOL_ID, Username=caller.username, Limit=60, **token
-            )
-            if any(group.get("GroupName") == ADMIN_GROUP for group in page.get("Groups", [])):
-                return True
-            if not page.get("NextToken"):
-                return False
-            token = {"NextToken": page["NextToken"]}
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "UserNotFoundException":
-            return False
-        raise
+    deps = dependencies()
+    require_active_user(deps.cognito, USER_POOL_ID, caller)
+    return json_response(200, deps.logic.save(caller.sub, body).to_json())
 
 
 @app.get("/profiles/<userId>")
 def get_profile(userId: str) -> Response[Any]:
-    # Authorize before looking at the path: non-admins learn nothing about it.
-    caller = current_caller(app)
-    if not caller.groups.may_include(ADMIN_GROUP):
-        raise ForbiddenError("caller's group claim does not name the admin group")
-    if not _is_current_admin(caller):
-        raise ForbiddenError("caller is not a current member of the admin group")
+    # The caller is a current admin (guard_callers); only now is the path looked at.
     if not is_valid_sub(userId):
         raise NotFoundError("malformed user id")
     logger.info("Admin profile read")
-    return _read_profile(userId)
+    return json_response(200, dependencies().logic.read(userId).to_json())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

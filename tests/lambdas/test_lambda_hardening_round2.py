@@ -181,8 +181,10 @@ def test_after_the_link_expired_the_confirmed_record_is_final(files: Function, m
     assert files.call(file_event("GET", file_id)).status == 200
     let_upload_links_expire(files, monkeypatch)
     heads: list[Any] = []
-    original = files.module.s3.head_object
-    monkeypatch.setattr(files.module.s3, "head_object", lambda **kw: heads.append(kw) or original(**kw))
+    original = files.module.dependencies().bucket.s3.head_object
+    monkeypatch.setattr(
+        files.module.dependencies().bucket.s3, "head_object", lambda **kw: heads.append(kw) or original(**kw)
+    )
     assert files.call(file_event("GET", file_id)).status == 200
     assert heads == []
 

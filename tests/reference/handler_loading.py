@@ -70,6 +70,7 @@ def started_handler(environment: Mapping[str, str]) -> Iterator[ModuleType]:
             spec = importlib.util.spec_from_file_location(module_name, LAMBDAS / service / "app.py")
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module  # as an import does: a handler's dataclasses look it up
             spec.loader.exec_module(module)
             yield module
     finally:

@@ -6,7 +6,7 @@ environment parsing and pagination cursors: one implementation for every functio
 
 from .account import require_active_user
 from .config import ConfigurationError, env_csv, env_int, env_str
-from .contract import ADMIN_GROUP, GROUP_NAME_PATTERN, ROUTES
+from .contract import ADMIN_GROUP, CONTRACT, GROUP_NAME_PATTERN, Route
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -22,18 +22,18 @@ from .idempotency import IDEMPOTENCY_KEY_HEADER, create_once, idempotency_config
 from .identity import Caller, GroupClaim, caller_from_event, is_valid_sub, parse_groups
 from .pagination import decode_cursor, encode_cursor, parse_limit
 from .records import is_condition_check_failure, is_valid_id, new_id, to_int, utc_now_iso
-from .request_body import DRAFT_04, MAX_BODY_BYTES, load_schema, parse_json_body
-from .resolver import ORIGIN_PATTERN, correlation_id, create_resolver, current_caller
+from .request_body import DRAFT_04, MAX_BODY_BYTES, load_schema, parse_json_body, request_validators
+from .resolver import ORIGIN_PATTERN, correlation_id, create_resolver, current_caller, guard_callers
 from .responses import SECURITY_HEADERS, error_response, json_response, no_content
 
 __all__ = [
     "ADMIN_GROUP",
+    "CONTRACT",
     "DRAFT_04",
     "GROUP_NAME_PATTERN",
     "IDEMPOTENCY_KEY_HEADER",
     "MAX_BODY_BYTES",
     "ORIGIN_PATTERN",
-    "ROUTES",
     "SECURITY_HEADERS",
     "SINGLE_VALUE_HEADERS",
     "BadRequestError",
@@ -44,6 +44,7 @@ __all__ = [
     "GroupClaim",
     "NotFoundError",
     "PayloadTooLargeError",
+    "Route",
     "ServiceError",
     "UnauthorizedError",
     "caller_from_event",
@@ -58,6 +59,7 @@ __all__ = [
     "env_str",
     "error_response",
     "generic_message",
+    "guard_callers",
     "idempotency_config",
     "idempotency_key",
     "idempotent_errors",
@@ -73,6 +75,7 @@ __all__ = [
     "parse_limit",
     "refuse_duplicated_headers",
     "repeated_headers",
+    "request_validators",
     "require_active_user",
     "to_int",
     "utc_now_iso",

@@ -16,10 +16,10 @@ from typing import Any
 
 import fastjsonschema
 
-from .contract import JSON_SCHEMA_DRAFT, MAX_BODY_BYTES
+from .contract import CONTRACT, JSON_SCHEMA_DRAFT, MAX_BODY_BYTES
 from .errors import BadRequestError, PayloadTooLargeError
 
-__all__ = ["DRAFT_04", "MAX_BODY_BYTES", "BodyValidator", "load_schema", "parse_json_body"]
+__all__ = ["DRAFT_04", "MAX_BODY_BYTES", "BodyValidator", "load_schema", "parse_json_body", "request_validators"]
 
 DRAFT_04 = JSON_SCHEMA_DRAFT
 
@@ -33,6 +33,19 @@ def load_schema(path: Path) -> BodyValidator:
         raise ValueError(f"{path} must be a JSON Schema object declaring $schema {DRAFT_04!r}")
     validator: BodyValidator = fastjsonschema.compile(schema)
     return validator
+
+
+def request_validators(service: str, folder: Path) -> dict[tuple[str, str], BodyValidator]:
+    """(method, path) -> compiled request model of every route of ``service`` that has a body.
+
+    Generated from the contract (contract.json), from the same schema files the stack turns into
+    API Gateway models: ``folder`` is the function's own folder (``<folder>/schemas/<name>.json``).
+    """
+    return {
+        (route.method, route.path): load_schema(folder / "schemas" / f"{route.schema}.json")
+        for route in CONTRACT.routes_of(service)
+        if route.schema is not None
+    }
 
 
 def _reject_constant(name: str) -> Any:

@@ -8,21 +8,22 @@ and stack frames but not their message, which may quote request data.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from botocore.exceptions import ClientError
 
-from .contract import ORIGIN_PATTERN
+from .contract import CONTRACT, ORIGIN_PATTERN
 from .errors import ServiceError
 from .headers import refuse_duplicated_headers
 from .idempotency import IDEMPOTENCY_KEY_HEADER
 from .identity import Caller, caller_from_event
 from .responses import error_response
 
-__all__ = ["ORIGIN_PATTERN", "correlation_id", "create_resolver", "current_caller"]
+__all__ = ["ORIGIN_PATTERN", "correlation_id", "create_resolver", "current_caller", "guard_callers"]
 
 
 def correlation_id(app: APIGatewayRestResolver) -> str | None:
@@ -83,3 +84,21 @@ def create_resolver(*, logger: Logger, cors_allowed_origins: Sequence[str] = ())
     # Before every route: one value per security-relevant header (kit_common.headers).
     app.use(middlewares=[refuse_duplicated_headers])
     return app
+
+
+def guard_callers(app: APIGatewayRestResolver, *, service: str, require_admin: Callable[[Caller], None]) -> None:
+    """Enforce each route's ``callers`` from the contract before the route runs.
+
+    A route whose callers are "admins" first passes ``require_admin(caller)`` (which raises 403),
+    so a caller who is not a current admin learns nothing about the path. "users" routes need
+    only the caller (401 without a usable ``sub``), which every route asks for anyway.
+    """
+    admin_routes = {(route.method, route.path) for route in CONTRACT.routes_of(service) if route.callers == "admins"}
+
+    def guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        event = app.current_event.raw_event
+        if (event.get("httpMethod"), event.get("resource")) in admin_routes:
+            require_admin(current_caller(app))
+        return next_middleware(app)
+
+    app.use(middlewares=[guard])
