@@ -122,9 +122,10 @@ def fan_out(stack: cdk.Stack) -> None:
 
 
 def schedule(stack: cdk.Stack) -> None:
-    """B's schedule sends its undelivered events into A's queue."""
+    """B's schedule sends its undelivered events into A's queue, which A consumes."""
     orders, report = service(stack, "Orders"), service(stack, "Report", invocation=Invocation.ASYNCHRONOUS)
     orders_queue = SecureQueue(stack, "OrderEvents", owner=orders.function)
+    orders.function.consume_queue(orders_queue)
     rule = events.Rule(stack, "Nightly", schedule=events.Schedule.cron(hour="2", minute="0"))
     rule.add_target(targets.LambdaFunction(report.function, retry_attempts=2, dead_letter_queue=orders_queue))
 

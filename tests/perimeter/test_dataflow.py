@@ -454,6 +454,47 @@ def _(b: TemplateBuilder) -> None:
 
 
 @leak(
+    "eventbridge",
+    "a scheduled rule's target sends what it did not take to the other service's queue",
+    FILES_FUNCTION,
+    NOTES_FUNCTION,
+    "Nightly",
+    FILES_DLQ,
+)
+def _(b: TemplateBuilder) -> None:
+    add(
+        b,
+        "Nightly",
+        "AWS::Events::Rule",
+        ScheduleExpression="cron(0 2 * * ? *)",
+        Targets=[{"Id": "t", "Arn": getatt(NOTES_FUNCTION), "DeadLetterConfig": {"Arn": getatt(FILES_DLQ)}}],
+    )
+
+
+@leak(
+    "eventbridge",
+    "a Scheduler schedule's target sends what it did not take to the other service's queue",
+    FILES_FUNCTION,
+    NOTES_FUNCTION,
+    "Schedule",
+    FILES_DLQ,
+)
+def _(b: TemplateBuilder) -> None:
+    add(
+        b,
+        "Schedule",
+        "AWS::Scheduler::Schedule",
+        ScheduleExpression="rate(1 day)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": getatt(NOTES_FUNCTION),
+            "RoleArn": role(b, "SchedulerRole", "scheduler.amazonaws.com"),
+            "DeadLetterConfig": {"Arn": getatt(FILES_DLQ)},
+        },
+    )
+
+
+@leak(
     "custom-resource",
     "a helper function reads one service's parameter into the other's environment",
     NOTES_FUNCTION,
@@ -1056,6 +1097,28 @@ def _(b: TemplateBuilder) -> None:
 @declared("invocation results sent to a service that declares the function shared")
 def _(b: TemplateBuilder) -> None:
     next(c for c in LEAKS if c.id == "event-source:asynchronous invocation results sent to the other service").build(b)
+    declare(
+        b,
+        FILES_FUNCTION,
+        kind="lambda-function",
+        resource=NOTES_FUNCTION,
+        access="invoke",
+        shared=True,
+        share_reason=REASON,
+    )
+
+
+@declared("a schedule's target dead-letter queue of the target's own service")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id.startswith("eventbridge:a Scheduler schedule's target")).build(b)
+    b.resources["Schedule"]["Properties"]["Target"]["DeadLetterConfig"] = {"Arn": getatt(NOTES_DLQ)}
+    next(c for c in LEAKS if c.id.startswith("eventbridge:a scheduled rule's target")).build(b)
+    b.resources["Nightly"]["Properties"]["Targets"][0]["DeadLetterConfig"] = {"Arn": getatt(NOTES_DLQ)}
+
+
+@declared("a rule's target dead-letter queue of a service that declares the target function shared")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id.startswith("eventbridge:a scheduled rule's target")).build(b)
     declare(
         b,
         FILES_FUNCTION,

@@ -453,18 +453,31 @@ class EdgeReader:
             self._edge(buses, me, f"event rule {logical_id}")
         for position, target in enumerate(shapes.list_of(properties.get("Targets"))):
             if isinstance(target, dict):
-                where = f"{logical_id}.Targets[{position}]"
-                self._edge(me, self.nodes(template, target.get("Arn"), f"{where}.Arn"), f"target of rule {logical_id}")
-                dead_letter = target.get("DeadLetterConfig")
-                if isinstance(dead_letter, dict):
-                    self._edge(
-                        me,
-                        self.nodes(template, dead_letter.get("Arn"), f"{where}.DeadLetterConfig"),
-                        f"dead-letter queue of rule {logical_id}",
-                    )
+                self._target(template, logical_id, f"{logical_id}.Targets[{position}]", target, "rule")
 
     def _schedule(self, template: str, index: TemplateIndex, logical_id: str) -> None:
-        return  # a schedule carries its literal Input only; dynamic references in it are read by _values
+        """A schedule carries its literal Input only (dynamic references in it are read by _values), to
+        its target; what the target does not take goes to the target's dead-letter queue."""
+        target = index.properties(logical_id).get("Target")
+        if isinstance(target, dict):
+            self._target(template, logical_id, f"{logical_id}.Target", target, "schedule")
+
+    def _target(self, template: str, logical_id: str, where: str, target: Mapping[str, Any], what: str) -> None:
+        """A rule's or a schedule's target, and its dead-letter queue.
+
+        The events a target did not take are events meant for the target: they carry the target's
+        input (its service's data) into the dead-letter queue, so the queue is an edge from the
+        target too (as a function's own ``DeadLetterConfig`` is), not only from the rule.
+        """
+        me = [(template, logical_id, "")]
+        receivers = self.nodes(template, target.get("Arn"), f"{where}.Arn")
+        self._edge(me, receivers, f"target of {what} {logical_id}")
+        dead_letter = target.get("DeadLetterConfig")
+        if isinstance(dead_letter, dict):
+            queues = self.nodes(template, dead_letter.get("Arn"), f"{where}.DeadLetterConfig.Arn")
+            self._edge(me, queues, f"dead-letter queue of {what} {logical_id}")
+            for receiver in receivers:
+                self._edge([receiver], queues, f"dead-letter queue of {receiver[1]} as target of {what} {logical_id}")
 
     def _state_machine(self, template: str, index: TemplateIndex, logical_id: str) -> None:
         properties = index.properties(logical_id)
