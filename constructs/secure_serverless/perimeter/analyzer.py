@@ -311,6 +311,8 @@ class _Analysis:
         if target.status == "wildcard":
             return [(rules.WILDCARD_RESOURCE, _WILDCARD_RESOURCE_MESSAGE)], None, "wildcard"
         if target.status == "external":
+            if perimeter.asset_source(action, target.text) is not None:
+                return [], frozenset({"s3:GetObject"}), "asset-source"
             return (
                 [
                     (

@@ -551,6 +551,27 @@ class EdgeReader:
         self._edge(me, provider, f"properties of custom resource {logical_id}")
         self._edge(provider, me, f"response of custom resource {logical_id}")
 
+    def _bucket_deployment(self, template: str, index: TemplateIndex, logical_id: str) -> None:
+        """CDK's ``BucketDeployment``: a deploy-time source, each source object copied under the destination
+        prefix (by CDK's handler, behind ``ServiceToken``: the custom resource's own edges)."""
+        self._custom_resource(template, index, logical_id)
+        properties = index.properties(logical_id)
+        names, keys = shapes.list_of(properties.get("SourceBucketNames")), properties.get("SourceObjectKeys")
+        keys = shapes.list_of(keys)
+        prefix = properties.get("DestinationBucketKeyPrefix", "")
+        destination = self.nodes(
+            template,
+            properties.get("DestinationBucketName"),
+            f"{logical_id}.DestinationBucketName",
+            (BUCKET,),
+            shapes.text(prefix) if prefix != "/" else "",
+        )
+        for position, name in enumerate(names):
+            key = keys[position] if position < len(keys) else ""
+            where = f"{logical_id}.SourceBucketNames[{position}]"
+            sources = self.nodes(template, name, where, (BUCKET,), shapes.text(key))
+            self._edge(sources, destination, f"deploy-time source of BucketDeployment {logical_id}")
+
     # -- roles of relays ------------------------------------------------------------------------
 
     def _relay_role(self, template: str, logical_id: str, property_name: str) -> None:
@@ -690,6 +711,7 @@ _READERS: Mapping[str, _Reader] = {
     "AWS::KinesisFirehose::DeliveryStream": EdgeReader._firehose,
     BUCKET: EdgeReader._bucket,
     "Custom::S3BucketNotifications": EdgeReader._bucket_notifications,
+    "Custom::CDKBucketDeployment": EdgeReader._bucket_deployment,
     "AWS::DynamoDB::Table": EdgeReader._table,
     "AWS::DynamoDB::GlobalTable": EdgeReader._table,
     "AWS::SNS::Topic": EdgeReader._topic,
