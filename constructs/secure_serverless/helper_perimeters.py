@@ -73,7 +73,9 @@ class HelperPerimeters:
         if provider is not None:
             _declare_custom_resource_provider(node, provider)
         from ._bucket_deployment_helper import declare_bucket_deployment_handlers
+        from ._refused_helpers import refuse_undeclarable_helpers
 
+        refuse_undeclarable_helpers(node)
         declare_bucket_deployment_handlers(node)
 
 
