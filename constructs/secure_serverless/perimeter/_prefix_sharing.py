@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Mapping, Set
 from typing import TypeVar
 
-from ..access_levels import S3_PREFIX
+from secure_serverless.access_levels import S3_PREFIX
+
 from ._sharing import shared_conflicts
 from .declared import Perimeter
 
