@@ -72,6 +72,11 @@ class HelperPerimeters:
         provider = node.node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
         if provider is not None:
             _declare_custom_resource_provider(node, provider)
+        from ._bucket_deployment_helper import declare_bucket_deployment_handlers
+        from ._refused_helpers import refuse_undeclarable_helpers
+
+        refuse_undeclarable_helpers(node)
+        declare_bucket_deployment_handlers(node)
 
 
 def _configured_buckets(stack: cdk.Stack, handler_function: cdk.CfnResource) -> list[IConstruct]:

@@ -387,6 +387,19 @@ class SecureFunction(lambda_.FunctionBase):
                 conditions=dict(conditions) if conditions else None,
             )
 
+    def add_event_source(self, source: lambda_.IEventSource) -> None:
+        """CDK's ``add_event_source``; an ``S3EventSource`` on a SecureBucket's inner bucket is refused.
+
+        ``S3EventSource`` takes a concrete ``s3.Bucket`` (CDK's Python binding refuses a SecureBucket
+        with a TypeError); passing the SecureBucket's inner ``.bucket`` instead would skip the kit's
+        check of whose prefix the events carry. ``S3EventSourceV2(secure_bucket, ...)`` takes any
+        ``IBucket`` and goes through ``SecureBucket.add_event_notification`` (checked, declared).
+        """
+        from ._s3_event_sources import refuse_inner_bucket_source
+
+        refuse_inner_bucket_source(self, source)
+        super().add_event_source(source)
+
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke this function (``lambda:InvokeFunction`` on its ARN only).
 

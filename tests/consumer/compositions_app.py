@@ -95,8 +95,11 @@ def bucket_notification(stack: cdk.Stack) -> None:
 
 
 def bucket_deployment(stack: cdk.Stack) -> None:
-    """A static site deployed into a SecureBucket with s3_deployment.BucketDeployment."""
+    """A static site deployed under a prefix of a SecureBucket (plain s3_deployment.BucketDeployment), next to
+    a service's own prefix of the same bucket: the deployment's handler reaches 'site/' only."""
+    uploads = service(stack, "Uploads")
     bucket = SecureBucket(stack, "Site")
+    bucket.grant_prefix(uploads.function, prefix="uploads/", access=PrefixAccess.READ_WRITE)
     s3_deployment.BucketDeployment(
         stack,
         "Deploy",

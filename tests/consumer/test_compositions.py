@@ -5,11 +5,9 @@
 one ``cdk synth`` per test session proves them all: exit 0, no cdk-nag or perimeter finding, and
 the perimeter matrix shows each CDK call landed as the exact kit access level. ``leaks_app.py``
 builds each composition carrying another service's data, in one more process: each must be refused
-with a message that names the path (A's data -> ... -> B) and the fix.
-
-The variant that needs a data-flow edge the analyzer does not follow yet (an EventBridge Scheduler
-target's dead-letter queue) and the composition whose
-CDK helper has no kit perimeter yet (BucketDeployment) are strict xfails.
+with a message that names the path (A's data -> ... -> B) and the fix. A composition may have more
+than one leak variant (``EXTRA_VARIANTS``: a BucketDeployment into another service's prefix, and one
+from another service's objects).
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from consumer_support import ConsumerVenv
 from secure_serverless.perimeter import analyze, load_path
 
 HERE = Path(__file__).resolve().parent
-#: Compositions synthesized by ``cdk synth`` (the pending ones are in leaks_app.PENDING_COMPOSITIONS).
+#: Compositions synthesized by ``cdk synth``.
 PASSING = [
     "QueuePair",
     "TopicPublish",
@@ -43,11 +41,10 @@ PASSING = [
     "InvokeOther",
     "OwnStreamEventSource",
     "CustomResourceSsm",
+    "BucketDeployment",
 ]
-PENDING = {
-    "BucketDeployment": "BucketDeployment's handler has no kit perimeter yet: it reads CDK's asset bucket (outside "
-    "the assembly, P07), carries AWSLambdaBasicExecutionRole (P05), CDK's wildcard grants (P11) and an old runtime",
-}
+#: leak variant -> the composition it varies (when the variant's name is not the composition's).
+EXTRA_VARIANTS = {"BucketDeploymentSource": "BucketDeployment"}
 
 #: composition -> rows (function logical-id prefix, resource logical-id prefix, access) its matrix must show.
 LANDED = {
@@ -78,6 +75,13 @@ LANDED = {
     "InvokeOther": [("OrdersFunction", "ShippingFunction", "invoke")],
     "OwnStreamEventSource": [("OrdersFunction", "OrdersTable", "stream-read"), ("OrdersFunction", "Failures", "send")],
     "CustomResourceSsm": [("AWS679f53fac002430cb0da5b7982bd2287", "Release", "read")],
+    "BucketDeployment": [
+        ("CustomCDKBucketDeployment", "Site", "write"),
+        ("CustomCDKBucketDeployment", "Site", "delete"),
+        ("CustomCDKBucketDeployment", "Site", "list"),
+        ("CustomCDKBucketDeployment", "arn:", "asset-source"),
+        ("UploadsFunction", "Site", "read-write"),
+    ],
 }
 
 #: leak variant -> texts its refusal must contain (the path's ends and the fix).
@@ -129,13 +133,33 @@ REFUSED = {
         "is also reached by OrdersFunction",
         "share_reason",
     ],
-    "BucketDeployment": ["P07 undeclared-reach", "Site"],
+    # the deployment's handler writes into Orders' prefix: refused as a second reacher of it
+    "BucketDeployment": [
+        "P13 shared-resource: BucketDeployment/CustomCDKBucketDeployment",
+        "(objects under 'orders/') is also reached by OrdersFunction",
+        "share_reason",
+    ],
+    # the deployment publishes Orders' objects under the site prefix: the deploy-time source is the path
+    "BucketDeploymentSource": [
+        "P20 undeclared-data-flow",
+        "OrdersFunction",
+        "/orders/export.zip -> [deploy-time source of BucketDeployment Deploy",
+        "-> CustomCDKBucketDeployment",
+        "/site/",
+        "share_reason",
+    ],
     # refused by the data-flow graph (P20): the path through the subscription or the state machine
     "FanOut": ["P20 undeclared-data-flow", "[subscription", "-> [", "share_reason"],
     "StepFunctionsTable": ["P20 undeclared-data-flow", "Machine", "-> [", "share_reason"],
-}
-NEEDS_DATA_FLOW = {
-    "Schedule": "an EventBridge target's dead-letter queue (B's events into A's queue) is a data-flow edge the analyzer does not follow yet",
+    # the target's dead-letter queue carries B's undelivered events into A's queue, which A consumes
+    "Schedule": [
+        "P20 undeclared-data-flow",
+        "ReportFunction",
+        "[dead-letter queue of ReportFunction",
+        "as target of rule Nightly",
+        "-> OrdersFunction",
+        "share_reason",
+    ],
 }
 
 
@@ -283,6 +307,44 @@ def test_the_notifications_handler_perimeter_names_its_construct_and_buckets(com
     assert "ManagedPolicyArns" not in role["Properties"]
 
 
+def test_the_bucket_deployment_handler_reaches_only_what_its_deployment_configures(composed: dict[str, Any]) -> None:
+    """Its asset object and the site prefix, exact actions, no managed policy; recorded with the construct path."""
+    template = _template(composed, "BucketDeployment")
+    resources = template["Resources"]
+    (handler,) = [
+        r
+        for k, r in resources.items()
+        if k.startswith("CustomCDKBucketDeployment") and r["Type"] == "AWS::Lambda::Function"
+    ]
+    declared = handler["Metadata"]["SecureServerless::Perimeter"]
+    assert declared["helper"]["construct"].startswith("BucketDeployment/Custom::CDKBucketDeployment")
+    assert declared["helper"]["configures"] == ["BucketDeployment/Deploy"]
+    assert [d.split("/", 1)[1] for d in declared["helper"]["destinations"]] == ["site/"]
+    (source,) = declared["asset_sources"]
+    assert source["resource"].startswith("arn:<AWS::Partition>:s3:::cdk-") and source["resource"].endswith(".zip")
+    role = next(
+        r for k, r in resources.items() if k.startswith("CustomCDKBucketDeployment") and r["Type"] == "AWS::IAM::Role"
+    )
+    assert "ManagedPolicyArns" not in role["Properties"]
+    (policy,) = [
+        r for k, r in resources.items() if k.startswith("CustomCDKBucketDeployment") and r["Type"] == "AWS::IAM::Policy"
+    ]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert actions == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    }
+    text = json.dumps(statements)
+    assert '"/site/*"' in text and '"/*"' not in text and "uploads" not in text
+
+
 @pytest.mark.parametrize("variant", sorted(REFUSED))
 def test_the_leak_variant_is_refused_naming_the_path_and_the_fix(leaks: dict[str, Any], variant: str) -> None:
     verdict = leaks[f"leak:{variant}"]
@@ -291,24 +353,6 @@ def test_the_leak_variant_is_refused_naming_the_path_and_the_fix(leaks: dict[str
         assert text in verdict["error"], (text, verdict["error"][-3000:])
 
 
-@pytest.mark.parametrize("variant", sorted(NEEDS_DATA_FLOW))
-def test_the_leak_variant_needing_a_data_flow_edge_is_refused(
-    leaks: dict[str, Any], variant: str, request: pytest.FixtureRequest
-) -> None:
-    request.applymarker(pytest.mark.xfail(strict=True, reason=NEEDS_DATA_FLOW[variant]))
-    verdict = leaks[f"leak:{variant}"]
-    assert verdict["ok"] is False, f"{variant}: another service's data went through unrefused"
-    assert "->" in verdict["error"] and "share_reason" in verdict["error"], verdict["error"][-3000:]
-
-
-@pytest.mark.parametrize("composition", sorted(PENDING))
-def test_the_composition_with_a_cdk_helper_passes(
-    leaks: dict[str, Any], composition: str, request: pytest.FixtureRequest
-) -> None:
-    request.applymarker(pytest.mark.xfail(strict=True, reason=PENDING[composition]))
-    verdict = leaks[f"pending:{composition}"]
-    assert verdict["ok"] is True, verdict["error"][-2000:]
-
-
 def test_every_composition_has_a_leak_variant() -> None:
-    assert set(REFUSED) | set(NEEDS_DATA_FLOW) == set(PASSING) | set(PENDING)
+    assert {EXTRA_VARIANTS.get(variant, variant) for variant in REFUSED} == set(PASSING)
+    assert set(EXTRA_VARIANTS) <= set(REFUSED)

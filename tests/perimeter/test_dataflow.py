@@ -454,6 +454,47 @@ def _(b: TemplateBuilder) -> None:
 
 
 @leak(
+    "eventbridge",
+    "a scheduled rule's target sends what it did not take to the other service's queue",
+    FILES_FUNCTION,
+    NOTES_FUNCTION,
+    "Nightly",
+    FILES_DLQ,
+)
+def _(b: TemplateBuilder) -> None:
+    add(
+        b,
+        "Nightly",
+        "AWS::Events::Rule",
+        ScheduleExpression="cron(0 2 * * ? *)",
+        Targets=[{"Id": "t", "Arn": getatt(NOTES_FUNCTION), "DeadLetterConfig": {"Arn": getatt(FILES_DLQ)}}],
+    )
+
+
+@leak(
+    "eventbridge",
+    "a Scheduler schedule's target sends what it did not take to the other service's queue",
+    FILES_FUNCTION,
+    NOTES_FUNCTION,
+    "Schedule",
+    FILES_DLQ,
+)
+def _(b: TemplateBuilder) -> None:
+    add(
+        b,
+        "Schedule",
+        "AWS::Scheduler::Schedule",
+        ScheduleExpression="rate(1 day)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": getatt(NOTES_FUNCTION),
+            "RoleArn": role(b, "SchedulerRole", "scheduler.amazonaws.com"),
+            "DeadLetterConfig": {"Arn": getatt(FILES_DLQ)},
+        },
+    )
+
+
+@leak(
     "custom-resource",
     "a helper function reads one service's parameter into the other's environment",
     NOTES_FUNCTION,
@@ -763,6 +804,38 @@ def _(b: TemplateBuilder) -> None:
     }
 
 
+@leak(
+    "deploy-source",
+    "a BucketDeployment copies one service's objects under the other's prefix",
+    NOTES_FUNCTION,
+    f"{BUCKET}/files/site.zip",
+    "deploy-time source of BucketDeployment Deploy",
+    f"{BUCKET}/attachments/",
+)
+def _(b: TemplateBuilder) -> None:
+    _bucket_deployment(b, {"Ref": BUCKET}, "files/site.zip", "attachments/")
+
+
+def _bucket_deployment(b: TemplateBuilder, source_bucket: Any, key: str, prefix: str) -> None:
+    """CDK's Custom::CDKBucketDeployment as BucketDeployment writes it, and its handler (a declared helper that
+    reaches nothing here: the data-flow edge is the deployment itself)."""
+    add(b, "Deployer", "AWS::Lambda::Function", Role=role(b, "DeployerRole", "lambda.amazonaws.com"))
+    b.resources["Deployer"]["Metadata"] = {
+        "SecureServerless::Perimeter": {"version": 2, "role": "DeployerRole", "reach": [], "wildcards": []}
+    }
+    add(
+        b,
+        "Deploy",
+        "Custom::CDKBucketDeployment",
+        ServiceToken=getatt("Deployer"),
+        SourceBucketNames=[source_bucket],
+        SourceObjectKeys=[key],
+        DestinationBucketName={"Ref": BUCKET},
+        DestinationBucketKeyPrefix=prefix,
+        Prune=True,
+    )
+
+
 # == dynamic references and values resolved into another service ============================
 
 
@@ -1065,6 +1138,43 @@ def _(b: TemplateBuilder) -> None:
         shared=True,
         share_reason=REASON,
     )
+
+
+@declared("a schedule's target dead-letter queue of the target's own service")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id.startswith("eventbridge:a Scheduler schedule's target")).build(b)
+    b.resources["Schedule"]["Properties"]["Target"]["DeadLetterConfig"] = {"Arn": getatt(NOTES_DLQ)}
+    next(c for c in LEAKS if c.id.startswith("eventbridge:a scheduled rule's target")).build(b)
+    b.resources["Nightly"]["Properties"]["Targets"][0]["DeadLetterConfig"] = {"Arn": getatt(NOTES_DLQ)}
+
+
+@declared("a rule's target dead-letter queue of a service that declares the target function shared")
+def _(b: TemplateBuilder) -> None:
+    next(c for c in LEAKS if c.id.startswith("eventbridge:a scheduled rule's target")).build(b)
+    declare(
+        b,
+        FILES_FUNCTION,
+        kind="lambda-function",
+        resource=NOTES_FUNCTION,
+        access="invoke",
+        shared=True,
+        share_reason=REASON,
+    )
+
+
+@declared("a BucketDeployment of a CDK asset under a service's prefix")
+def _(b: TemplateBuilder) -> None:
+    asset_bucket = {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}
+    _bucket_deployment(
+        b, asset_bucket, "31ba80771002ffa7a94a6c45eed1644577c35401e2896ebdfc58d98ba210db85.zip", "files/"
+    )
+
+
+@declared("a BucketDeployment between two prefixes both services declare shared")
+def _(b: TemplateBuilder) -> None:
+    _bucket_deployment(b, {"Ref": BUCKET}, "files/site.zip", "attachments/")
+    share(b, FILES_FUNCTION, BUCKET)
+    share(b, NOTES_FUNCTION, BUCKET)
 
 
 @declared("a state machine handing items to a service that declares the table shared")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from secure_serverless.access_levels import (
 
 from . import rules
 from ._gc import cyclic_gc_paused
+from ._prefix_sharing import bucket_conflicts, shared_heads
 from ._sharing import shared_conflicts
 from .assembly import Assembly
 from .credentials import assumed_role_grants, borrowed_grants, credential_findings
@@ -311,6 +312,8 @@ class _Analysis:
         if target.status == "wildcard":
             return [(rules.WILDCARD_RESOURCE, _WILDCARD_RESOURCE_MESSAGE)], None, "wildcard"
         if target.status == "external":
+            if perimeter.asset_source(action, target.text) is not None:
+                return [], frozenset({"s3:GetObject"}), "asset-source"
             return (
                 [
                     (
@@ -407,7 +410,12 @@ class _Analysis:
             is_bucket = kind_of_type(owner.type_of(resource[1])) == S3_PREFIX
             shared = {function for function in reachers if self._declares_shared(function, resource)}
             heads = {function: reach.heads for function, reach in reachers.items()}
-            for function, conflicts in shared_conflicts(heads, shared, by_heads=is_bucket):
+            found = (
+                bucket_conflicts(heads, {f: self._shared_heads(f, resource, h) for f, h in heads.items()})
+                if is_bucket  # sharing is declared per prefix (perimeter/_prefix_sharing.py)
+                else shared_conflicts(heads, shared, by_heads=False)
+            )
+            for function, conflicts in found:
                 reach = reachers[function]
                 where = f" (objects under {', '.join(repr(h) for h in sorted(reach.heads))})" if is_bucket else ""
                 label = resource[1] if resource[0] == function[0] else f"{resource[0]}/{resource[1]}"
@@ -419,6 +427,10 @@ class _Analysis:
                     "function unless every function reaching it declares it 'shared: true'"
                 )
                 self._report(function, rules.SHARED_RESOURCE, label, sorted(reach.actions, key=str.lower), message)
+
+    def _shared_heads(self, function: FunctionKey, resource: ResourceKey, heads: Set[str]) -> set[str]:
+        perimeter = self._perimeters.get(function) if resource[0] == function[0] else None
+        return shared_heads(perimeter, resource[1], heads)
 
     def _declares_shared(self, function: FunctionKey, resource: ResourceKey) -> bool:
         return resource[0] == function[0] and self._perimeters[function].declares_shared(resource[1])

@@ -63,6 +63,18 @@ class WildcardEntry:
 
 
 @dataclass(frozen=True)
+class AssetSource:
+    """A CDK asset object outside the assembly that a helper reads at deploy time (``s3:GetObject`` only)."""
+
+    resource: str
+    reason: str
+
+
+#: A CDK asset object: an exact key (the asset's hash) in a bucket outside the assembly, never a pattern.
+_ASSET_OBJECT = re.compile(r"^arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9.<>:A-Z-]+/[0-9a-f]{64}\.[a-z]+$")
+
+
+@dataclass(frozen=True)
 class Perimeter:
     """A function's declared perimeter."""
 
@@ -71,6 +83,15 @@ class Perimeter:
     wildcards: tuple[WildcardEntry, ...] = ()
     #: Declared control-plane reach (``control_plane``): exact actions on exact resources, with a reason.
     control_plane: tuple[ControlPlaneEntry, ...] = ()
+    #: Deploy-time sources outside the assembly (``asset_sources``): CDK asset objects a helper reads.
+    asset_sources: tuple[AssetSource, ...] = ()
+
+    def asset_source(self, action: str, resource_text: str) -> AssetSource | None:
+        """The ``asset_sources`` entry naming exactly this object, for ``s3:GetObject`` (the only action)."""
+        if action.lower() != "s3:getobject":
+            return None
+        written = _INTRINSIC.sub(r"<\1>", resource_text)
+        return next((entry for entry in self.asset_sources if entry.resource == written), None)
 
     def control_plane_for(self, action: str, resource: str) -> ControlPlaneEntry | None:
         """The ``control_plane`` entry declaring exactly ``action`` on ``resource`` (a logical id or ARN)."""
@@ -131,7 +152,29 @@ def read_perimeter(index: TemplateIndex, function: str) -> tuple[Perimeter | Non
     control_plane = read_control_plane(
         raw.get("control_plane"), has_resource=index.has, own=(role, function), where="control_plane", problems=problems
     )
-    return Perimeter(role, tuple(reach), tuple(wildcards), control_plane), problems
+    asset_sources = [
+        source
+        for position, item in enumerate(_list(raw, "asset_sources", problems))
+        if (source := _asset_source(item, f"asset_sources[{position}]", problems)) is not None
+    ]
+    return Perimeter(role, tuple(reach), tuple(wildcards), control_plane, tuple(asset_sources)), problems
+
+
+def _asset_source(item: Any, where: str, problems: list[str]) -> AssetSource | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where} must be an object")
+        return None
+    resource, reason = item.get("resource"), item.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        problems.append(f"{where}: an asset source needs a 'reason'")
+        return None
+    if not isinstance(resource, str) or not _ASSET_OBJECT.match(resource):
+        problems.append(
+            f"{where}: {resource!r} is not a CDK asset object: name one exact object "
+            "'arn:<AWS::Partition>:s3:::<asset bucket>/<64-hex asset hash>.<ext>', never a pattern"
+        )
+        return None
+    return AssetSource(resource, reason.strip())
 
 
 def logical_id_of(value: Any) -> str | None:

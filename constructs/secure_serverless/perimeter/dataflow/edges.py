@@ -453,18 +453,31 @@ class EdgeReader:
             self._edge(buses, me, f"event rule {logical_id}")
         for position, target in enumerate(shapes.list_of(properties.get("Targets"))):
             if isinstance(target, dict):
-                where = f"{logical_id}.Targets[{position}]"
-                self._edge(me, self.nodes(template, target.get("Arn"), f"{where}.Arn"), f"target of rule {logical_id}")
-                dead_letter = target.get("DeadLetterConfig")
-                if isinstance(dead_letter, dict):
-                    self._edge(
-                        me,
-                        self.nodes(template, dead_letter.get("Arn"), f"{where}.DeadLetterConfig"),
-                        f"dead-letter queue of rule {logical_id}",
-                    )
+                self._target(template, logical_id, f"{logical_id}.Targets[{position}]", target, "rule")
 
     def _schedule(self, template: str, index: TemplateIndex, logical_id: str) -> None:
-        return  # a schedule carries its literal Input only; dynamic references in it are read by _values
+        """A schedule carries its literal Input only (dynamic references in it are read by _values), to
+        its target; what the target does not take goes to the target's dead-letter queue."""
+        target = index.properties(logical_id).get("Target")
+        if isinstance(target, dict):
+            self._target(template, logical_id, f"{logical_id}.Target", target, "schedule")
+
+    def _target(self, template: str, logical_id: str, where: str, target: Mapping[str, Any], what: str) -> None:
+        """A rule's or a schedule's target, and its dead-letter queue.
+
+        The events a target did not take are events meant for the target: they carry the target's
+        input (its service's data) into the dead-letter queue, so the queue is an edge from the
+        target too (as a function's own ``DeadLetterConfig`` is), not only from the rule.
+        """
+        me = [(template, logical_id, "")]
+        receivers = self.nodes(template, target.get("Arn"), f"{where}.Arn")
+        self._edge(me, receivers, f"target of {what} {logical_id}")
+        dead_letter = target.get("DeadLetterConfig")
+        if isinstance(dead_letter, dict):
+            queues = self.nodes(template, dead_letter.get("Arn"), f"{where}.DeadLetterConfig.Arn")
+            self._edge(me, queues, f"dead-letter queue of {what} {logical_id}")
+            for receiver in receivers:
+                self._edge([receiver], queues, f"dead-letter queue of {receiver[1]} as target of {what} {logical_id}")
 
     def _state_machine(self, template: str, index: TemplateIndex, logical_id: str) -> None:
         properties = index.properties(logical_id)
@@ -537,6 +550,27 @@ class EdgeReader:
         provider = self.nodes(template, index.properties(logical_id).get("ServiceToken"), f"{logical_id}.ServiceToken")
         self._edge(me, provider, f"properties of custom resource {logical_id}")
         self._edge(provider, me, f"response of custom resource {logical_id}")
+
+    def _bucket_deployment(self, template: str, index: TemplateIndex, logical_id: str) -> None:
+        """CDK's ``BucketDeployment``: a deploy-time source, each source object copied under the destination
+        prefix (by CDK's handler, behind ``ServiceToken``: the custom resource's own edges)."""
+        self._custom_resource(template, index, logical_id)
+        properties = index.properties(logical_id)
+        names, keys = shapes.list_of(properties.get("SourceBucketNames")), properties.get("SourceObjectKeys")
+        keys = shapes.list_of(keys)
+        prefix = properties.get("DestinationBucketKeyPrefix", "")
+        destination = self.nodes(
+            template,
+            properties.get("DestinationBucketName"),
+            f"{logical_id}.DestinationBucketName",
+            (BUCKET,),
+            shapes.text(prefix) if prefix != "/" else "",
+        )
+        for position, name in enumerate(names):
+            key = keys[position] if position < len(keys) else ""
+            where = f"{logical_id}.SourceBucketNames[{position}]"
+            sources = self.nodes(template, name, where, (BUCKET,), shapes.text(key))
+            self._edge(sources, destination, f"deploy-time source of BucketDeployment {logical_id}")
 
     # -- roles of relays ------------------------------------------------------------------------
 
@@ -677,6 +711,7 @@ _READERS: Mapping[str, _Reader] = {
     "AWS::KinesisFirehose::DeliveryStream": EdgeReader._firehose,
     BUCKET: EdgeReader._bucket,
     "Custom::S3BucketNotifications": EdgeReader._bucket_notifications,
+    "Custom::CDKBucketDeployment": EdgeReader._bucket_deployment,
     "AWS::DynamoDB::Table": EdgeReader._table,
     "AWS::DynamoDB::GlobalTable": EdgeReader._table,
     "AWS::SNS::Topic": EdgeReader._topic,

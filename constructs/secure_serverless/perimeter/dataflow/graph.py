@@ -99,17 +99,21 @@ class FlowGraph:
     def shares(self, function: FunctionKey, node: NodeKey) -> bool:
         """``function`` declares ``node`` shared, with a reason (every entry of it that applies)."""
         entries = self.entries(function, node)
-        if not entries and self.types.get(node[:2]) == BUCKET:
-            entries = self.entries(function, (node[0], node[1], ""))
         return bool(entries) and all(entry.shared and entry.share_reason for entry in entries)
 
-    def declared(self, data: NodeKey, owners: Iterable[FunctionKey], receiver: FunctionKey) -> bool:
+    def declared(
+        self, data: NodeKey, owners: Iterable[FunctionKey], receiver: FunctionKey, node: NodeKey | None = None
+    ) -> bool:
+        """Both sides declare the step: every other owner of ``data``, and ``receiver`` on the data itself or,
+        when its perimeter does not name the data (another prefix of a bucket), on ``node``, where the data
+        arrives: prefix by prefix, never the receiver's other prefixes of the bucket."""
+        receiving = data if node is None or self.entries(receiver, data) else node
         if self.is_service(data):
             # A function's events and results: the function itself configured where they go; the
             # receiver declares the function shared, with its reason.
             return data[:2] == receiver or self.shares(receiver, data)
         others = [owner for owner in owners if owner != receiver]
-        return not others or (self.shares(receiver, data) and all(self.shares(owner, data) for owner in others))
+        return not others or (self.shares(receiver, receiving) and all(self.shares(owner, data) for owner in others))
 
     # -- the search -------------------------------------------------------------------------
 
@@ -141,7 +145,7 @@ class FlowGraph:
             receivers = sorted(self.owners(node) - ({data[:2]} if self.is_service(data) else set()))
             blocked = False
             for receiver in receivers:
-                if not self.declared(data, data_owners, receiver):
+                if not self.declared(data, data_owners, receiver, node):
                     blocked = True
                     key = (receiver, data)
                     if key not in found:
