@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import handlers, local, peer, perimeter, report, suite, synth
+from . import compare_peer, handlers, local, perimeter, report, suite, synth
 from .environment import ROOT, git_commit, node_version
 from .stats import Figure
 
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         scaling = synth.services_scaling(sizes=plan.service_sizes, runs=plan.service_runs)
     if plan.peer_pairs:
         _say(f"ours against the peer app (bench/peer/), {plan.peer_pairs} alternating pair(s) ...")
-        figures += peer.compare(pairs=plan.peer_pairs)
+        figures += compare_peer.compare(pairs=plan.peer_pairs)
     else:
         skipped["peer.*"] = (
             "the peer comparison runs in a full run (its first run builds the peer's environment: minutes)"
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["peer"]:
         pairs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else FULL.peer_pairs
         started_machine = report.machine()
-        figures = peer.compare(pairs=pairs)
+        figures = compare_peer.compare(pairs=pairs)
         print(f"load average at start {started_machine['load_average']}, at end {report.machine()['load_average']}")
         print(report.table(figures))
         return 0

@@ -210,9 +210,7 @@ class NotesServiceStack(cdk.Stack):
         self.dashboard = ServiceDashboard(self, "Dashboard")
         self.dashboard.add_api(self.api.api, config.stage)
         if self.api.web_acl is not None and self.api.web_acl_name is not None:
-            rules = self.api.web_acl.rules
-            assert isinstance(rules, list)
-            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=[rule.name for rule in rules])
+            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=self.api.web_acl_rule_names)
         for title, svc in (("profiles", self.profiles), ("notes", self.notes), ("files", self.files)):
             self.dashboard.add_function(svc, title=title)
             self.dashboard.add_table(svc, title=title)

@@ -23,10 +23,9 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_solutions_constructs.aws_cognito_apigateway_lambda import CognitoToApiGatewayToLambda
-from aws_solutions_constructs.aws_lambda_dynamodb import LambdaToDynamoDb
+from aws_solutions_constructs.aws_lambda_dynamodb import LambdaToDynamoDB
 from aws_solutions_constructs.aws_lambda_s3 import LambdaToS3
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct
@@ -41,17 +40,13 @@ class PeerStack(cdk.Stack):
         super().__init__(scope, construct_id)
         functions: dict[str, lambda_.IFunction] = {}
         for name in SERVICES:
-            service = LambdaToDynamoDb(
+            service = LambdaToDynamoDB(
                 self,
                 f"{name.capitalize()}Service",
                 lambda_function_props=lambda_.FunctionProps(
                     runtime=lambda_.Runtime.PYTHON_3_14,
                     handler="index.handler",
                     code=lambda_.Code.from_asset(str(HANDLER)),
-                ),
-                dynamo_table_props=dynamodb.TableProps(
-                    partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-                    sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
                 ),
             )
             functions[name] = service.lambda_function
@@ -70,7 +65,7 @@ class PeerStack(cdk.Stack):
             item = collection.add_resource("{id}")
             for verb in ("GET", "PUT", "DELETE"):
                 item.add_method(verb, integration)
-        api.add_authorization_to_methods()
+        api.add_authorizers()  # after every method, as the construct requires
 
 
 def main() -> int:

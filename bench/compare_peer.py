@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from .environment import ROOT, cdk_context, child_environment
-from .synth import _children_cpu
 from .stats import Figure
+from .synth import _children_cpu
 
 PEER_DIR = ROOT / "bench" / "peer"
 REQUIREMENTS = PEER_DIR / "requirements.txt"
@@ -87,7 +87,7 @@ def _resources(outdir: Path) -> int:
     )
 
 
-def _run(command: list[str], *, outdir: Path, env: dict[str, str], what: str) -> tuple[float, float, str]:
+def _run(command: list[str], *, env: dict[str, str], what: str) -> tuple[float, float, str]:
     cpu_before, started = _children_cpu(), time.perf_counter()
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     wall, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
@@ -104,7 +104,7 @@ def _context_env(outdir: Path) -> dict[str, str]:
 def run_ours(outdir: Path) -> Run:
     """``python app.py`` as ``cdk synth`` runs it (the kit's sources on PYTHONPATH as for any other child)."""
     wall, cpu, _ = _run(
-        [sys.executable, "app.py"], outdir=outdir, env=child_environment(**_context_env(outdir)), what="the reference app"
+        [sys.executable, "app.py"], env=child_environment(**_context_env(outdir)), what="the reference app"
     )
     return Run(wall, cpu, _resources(outdir), 0)
 
@@ -114,7 +114,7 @@ def run_peer(python: Path, outdir: Path) -> Run:
     env = child_environment(**_context_env(outdir))
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
-    wall, cpu, stdout = _run([str(python), str(PEER_DIR / "app.py")], outdir=outdir, env=env, what="the peer app")
+    wall, cpu, stdout = _run([str(python), str(PEER_DIR / "app.py")], env=env, what="the peer app")
     lines = [line for line in stdout.splitlines() if line.startswith(_RESULT_PREFIX)]
     if not lines:
         raise RuntimeError(f"the peer app printed no {_RESULT_PREFIX.strip()} line:\n{stdout[-2000:]}")
