@@ -19,6 +19,7 @@ REQUIRED_FIGURES = (
     "synth.reference.jsii.callbacks",
     "synth.reference.jsii.callback_time",
     "synth.import_only",
+    "peer.*",
     "synth.services.*",
     "synth.per_service",
     "synth.per_service_cpu",

@@ -1,6 +1,7 @@
 """``python -m bench [--quick] [--with-tests] [--docs]``: measure, print the table, write JSON and the plot.
 
 ``python -m bench compare OLD.json NEW.json`` prints the medians of two runs side by side.
+``python -m bench peer [--runs N]`` runs only the comparison with the peer app (bench/peer/).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import handlers, local, perimeter, report, suite, synth
+from . import compare_peer, handlers, local, perimeter, report, suite, synth
 from .environment import ROOT, git_commit, node_version
 from .stats import Figure
 
@@ -36,6 +37,8 @@ class Plan:
     handler_requests: int
     local_runs: int
     gateway_requests_per_client: int
+    #: alternating synths of ours and the peer app (0: not measured)
+    peer_pairs: int = 0
 
 
 FULL = Plan(
@@ -50,6 +53,7 @@ FULL = Plan(
     handler_requests=200,
     local_runs=2,
     gateway_requests_per_client=50,
+    peer_pairs=5,
 )
 #: the smallest inputs: a smoke run (tests/test_bench.py) whose numbers are not comparable to a full run
 QUICK = Plan(
@@ -75,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     plan = QUICK if args.quick else FULL
     if args.runs:
         plan = Plan(**{**plan.__dict__, "synth_runs": args.runs, "service_runs": args.runs, "local_runs": args.runs})
+    if args.no_peer:
+        plan = Plan(**{**plan.__dict__, "peer_pairs": 0})
     started_machine, commit, node = report.machine(), git_commit(), node_version()
     figures: list[Figure] = []
     skipped: dict[str, str] = {}
@@ -91,6 +97,15 @@ def run(args: argparse.Namespace) -> int:
         figures += reference
         _say(f"synth against the number of services {plan.service_sizes}, {plan.service_runs} run(s) each ...")
         scaling = synth.services_scaling(sizes=plan.service_sizes, runs=plan.service_runs)
+    if plan.peer_pairs:
+        _say(f"ours against the peer app (bench/peer/), {plan.peer_pairs} alternating pair(s) ...")
+        figures += compare_peer.compare(pairs=plan.peer_pairs)
+    else:
+        skipped["peer.*"] = (
+            "the peer comparison runs in a full run (its first run builds the peer's environment: minutes)"
+            if args.quick
+            else "not measured in this run (--no-peer)"
+        )
     figures.append(synth.import_only(runs=plan.synth_runs))
     figures += scaling.figures
     _say(f"perimeter check on {plan.perimeter_sizes} generated functions ...")
@@ -160,10 +175,18 @@ def main(argv: list[str] | None = None) -> int:
         old, new = (json.loads(Path(p).read_text()) for p in argv[1:])
         print(report.compare(old, new))
         return 0
+    if argv[:1] == ["peer"]:
+        pairs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else FULL.peer_pairs
+        started_machine = report.machine()
+        figures = compare_peer.compare(pairs=pairs)
+        print(f"load average at start {started_machine['load_average']}, at end {report.machine()['load_average']}")
+        print(report.table(figures))
+        return 0
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smallest inputs, one run each (a smoke run)")
     parser.add_argument("--runs", type=int, help="runs of each synth and local-mode measurement (default 3 / 2)")
     parser.add_argument("--with-tests", action="store_true", help="also time the test suite (minutes)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the comparison with the peer app (bench/peer/)")
     parser.add_argument(
         "--docs", action="store_true", help="write the table into docs/performance.md and the plot into docs/images/"
     )

@@ -19,8 +19,10 @@ DOCS_TABLE_END = "<!-- bench:table:end -->"
 def _number(value: float, unit: str) -> str:
     if unit == "count":
         return f"{value:.0f}"
-    if unit == "1/s":
+    if unit in {"1/s", "load"}:
         return f"{value:.1f}"
+    if unit == "ratio":
+        return f"{value:.2f}"
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
 
 

@@ -18,7 +18,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from secure_serverless import (
@@ -215,10 +214,7 @@ class NotesServiceStack(cdk.Stack):
         self.dashboard = ServiceDashboard(self, "Dashboard")
         self.dashboard.add_api(self.api.api, config.stage)
         if self.api.web_acl is not None and self.api.web_acl_name is not None:
-            rules = self.api.web_acl.rules
-            assert isinstance(rules, list)
-            names = [rule.name for rule in rules if isinstance(rule, wafv2.CfnWebACL.RuleProperty)]
-            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=names)
+            self.dashboard.add_web_acl(self.api.web_acl_name, rule_names=self.api.web_acl_rule_names)
         for title, svc in (("profiles", self.profiles), ("notes", self.notes), ("files", self.files)):
             self.dashboard.add_function(svc, title=title)
             self.dashboard.add_table(svc, title=title)

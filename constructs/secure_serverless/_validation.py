@@ -7,6 +7,7 @@ listing them all, so a user fixes everything in one pass instead of one error pe
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -32,10 +33,25 @@ class ConfigurationError(ValueError):
         super().__init__(f"{construct_path}: invalid configuration ({len(self.problems)} problem(s)):\n{lines}")
 
 
+#: CDK encodes a number token as a negative double near -2**960 (bits 0xFBFF in the top 16): nothing smaller is one.
+_SMALLEST_NUMBER_TOKEN = 1e280
+
+
 def is_token(value: Any) -> bool:
-    """True when ``value`` is an unresolved CDK token: such values are checked at deploy time."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return cdk.Token.is_unresolved(value)
+    """True when ``value`` is an unresolved CDK token: such values are checked at deploy time.
+
+    Asks CDK (a round trip to Node.js) only about values that can be tokens: strings holding
+    CDK's marker ``Token[`` and numbers of a token's magnitude; CDK answers False for every other.
+    """
+    if isinstance(value, str):
+        return "Token[" in value and cdk.Token.is_unresolved(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            magnitude = abs(float(value))
+        except OverflowError:  # an int beyond any double: no token
+            return False
+        # inf and nan are no tokens either (and jsii cannot send them to Node.js)
+        return math.isfinite(magnitude) and magnitude >= _SMALLEST_NUMBER_TOKEN and cdk.Token.is_unresolved(value)
     return False
 
 

@@ -157,9 +157,22 @@ def lambda_runtime() -> lambda_.Runtime:
 
 @functools.cache
 def _checked_runtime_name() -> str:
-    """Once per process: the installed CDK cannot change, and Runtime.ALL costs a jsii call per runtime."""
+    """Once per process: the installed CDK cannot change."""
     from aws_cdk import aws_lambda as lambda_
 
     version = installed_cdk_version()
     check_cdk_version(version)
-    return python_runtime_name((runtime.name for runtime in lambda_.Runtime.ALL), version)
+    return python_runtime_name(binding_python_runtimes(lambda_.Runtime), version)
+
+
+_BINDING_PYTHON = re.compile(r"PYTHON_(\d+)_(\d+)")
+
+
+def binding_python_runtimes(runtime_class: type) -> list[str]:
+    """``pythonX.Y`` for each ``PYTHON_X_Y`` runtime of the installed CDK's Python bindings.
+
+    Read from the names of ``aws_lambda.Runtime``'s generated attributes, with no round trip to
+    Node.js (``Runtime.ALL`` costs one per runtime, about 50); CDK defines each runtime as such a
+    static attribute, so the Python ones are the same (tests/constructs/test_cdk_compat_runtimes.py).
+    """
+    return [f"python{m[1]}.{m[2]}" for name in dir(runtime_class) if (m := _BINDING_PYTHON.fullmatch(name))]

@@ -18,6 +18,7 @@ import jsii
 from constructs import IConstruct
 
 from ._acknowledgment_record import format_reason
+from ._creation_traces import skip_empty_creation_traces
 from ._nag_report import ComplianceReport, Finding, read_validation_report
 from ._validation import MIN_REASON_LENGTH, has_reason
 from .cdk_compat import check_cdk_version
@@ -86,6 +87,8 @@ def register_compliance_checks(
             f"perimeter=False needs perimeter_off_reason (at least {MIN_REASON_LENGTH} characters) saying why "
             "this app may skip the proof that each function reaches only its own resources"
         )
+    # before the first construct: CDK's creation stack traces name no Python line, and cost synth time
+    skip_empty_creation_traces(app)
     plugins = [_PACK_CLASSES[name](app) for name in packs]
     if perimeter:
         from ._perimeter_gate import PerimeterGate, library_raises

@@ -24,6 +24,10 @@ from .secure_function import SecureFunction
 from .secure_table import SecureTable
 from .table_function import TableFunction
 
+#: ``cloudwatch.Stats.SUM`` and ``.MAXIMUM`` as plain text: each read of ``Stats.*`` is a round trip to Node.js
+_SUM = "Sum"
+_MAXIMUM = "Maximum"
+
 _WIDTH = 24  # a dashboard row is 24 units wide
 
 
@@ -79,21 +83,21 @@ class ServiceDashboard(Construct):
         self._row(
             f"API {stage_name}",
             [
-                self._graph("Requests", [metric("Count", cloudwatch.Stats.SUM, "requests")], 6),
+                self._graph("Requests", [metric("Count", _SUM, "requests")], 6),
                 self._graph(
                     "Latency (ms)",
                     [
-                        metric("Latency", cloudwatch.Stats.p(50), "p50"),
-                        metric("Latency", cloudwatch.Stats.p(99), "p99"),
-                        metric("IntegrationLatency", cloudwatch.Stats.p(99), "integration p99"),
+                        metric("Latency", "p50", "p50"),
+                        metric("Latency", "p99", "p99"),
+                        metric("IntegrationLatency", "p99", "integration p99"),
                     ],
                     6,
                 ),
                 self._graph(
                     "4XX and 5XX responses",
                     [
-                        metric("4XXError", cloudwatch.Stats.SUM, "4XX (401 and 403 included)"),
-                        metric("5XXError", cloudwatch.Stats.SUM, "5XX"),
+                        metric("4XXError", _SUM, "4XX (401 and 403 included)"),
+                        metric("5XXError", _SUM, "5XX"),
                     ],
                     12,
                 ),
@@ -108,7 +112,7 @@ class ServiceDashboard(Construct):
                 namespace="AWS/WAFV2",
                 metric_name=name,
                 dimensions_map={"WebACL": web_acl_name, "Region": region or cdk.Stack.of(self).region, "Rule": rule},
-                statistic=cloudwatch.Stats.SUM,
+                statistic=_SUM,
                 period=self.period,
                 label=f"{name} {rule}",
             )
@@ -136,18 +140,18 @@ class ServiceDashboard(Construct):
                 self._graph(
                     "Invocations, errors, throttles",
                     [
-                        function.metric_invocations(statistic=cloudwatch.Stats.SUM, period=period),
-                        function.metric_errors(statistic=cloudwatch.Stats.SUM, period=period),
-                        function.metric_throttles(statistic=cloudwatch.Stats.SUM, period=period),
+                        function.metric_invocations(statistic=_SUM, period=period),
+                        function.metric_errors(statistic=_SUM, period=period),
+                        function.metric_throttles(statistic=_SUM, period=period),
                     ],
                     12,
                 ),
                 self._graph(
                     "Duration (ms)",
                     [
-                        function.metric_duration(statistic=cloudwatch.Stats.p(50), period=period, label="p50"),
-                        function.metric_duration(statistic=cloudwatch.Stats.p(99), period=period, label="p99"),
-                        function.metric_duration(statistic=cloudwatch.Stats.MAXIMUM, period=period, label="max"),
+                        function.metric_duration(statistic="p50", period=period, label="p50"),
+                        function.metric_duration(statistic="p99", period=period, label="p99"),
+                        function.metric_duration(statistic=_MAXIMUM, period=period, label="max"),
                     ],
                     12,
                 ),
@@ -166,8 +170,8 @@ class ServiceDashboard(Construct):
                 self._graph(
                     "Throttle events",
                     [
-                        table.metric("ReadThrottleEvents", statistic=cloudwatch.Stats.SUM, period=self.period),
-                        table.metric("WriteThrottleEvents", statistic=cloudwatch.Stats.SUM, period=self.period),
+                        table.metric("ReadThrottleEvents", statistic=_SUM, period=self.period),
+                        table.metric("WriteThrottleEvents", statistic=_SUM, period=self.period),
                     ],
                     _WIDTH,
                 )
@@ -183,7 +187,7 @@ class ServiceDashboard(Construct):
                 namespace="AWS/Cognito",
                 metric_name=name,
                 dimensions_map=dimensions,
-                statistic=cloudwatch.Stats.SUM,
+                statistic=_SUM,
                 period=self.period,
                 label=name,
             )

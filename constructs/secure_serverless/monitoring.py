@@ -31,6 +31,10 @@ from .secure_function import SecureFunction
 from .secure_table import SecureTable
 from .table_function import TableFunction
 
+#: ``cloudwatch.Stats.SUM`` and ``.MAXIMUM`` as plain text: each read of ``Stats.*`` is a round trip to Node.js
+_SUM = "Sum"
+_MAXIMUM = "Maximum"
+
 #: What a service needs on the key to publish to the encrypted topic / send to the encrypted
 #: queue: exact actions, not the "kms:GenerateDataKey*" of the AWS guides.
 _PUBLISH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -52,7 +56,7 @@ def risk_metric(
         namespace="AWS/Cognito",
         metric_name=metric_name,
         dimensions_map={"UserPoolId": user_pool.user_pool_id, "RiskLevel": risk_level},
-        statistic=cloudwatch.Stats.SUM,
+        statistic=_SUM,
         period=period,
         label=f"{metric_name} {risk_level}",
     )
@@ -285,7 +289,7 @@ class SecurityAlarms(Construct):
                 namespace="AWS/ApiGateway",
                 metric_name=name,
                 dimensions_map=dimensions,
-                statistic=cloudwatch.Stats.SUM,
+                statistic=_SUM,
                 period=period,
             )
 
@@ -340,13 +344,13 @@ class SecurityAlarms(Construct):
         alarms = [
             self._alarm(
                 f"{prefix}Errors",
-                metric=function.metric_errors(statistic=cloudwatch.Stats.SUM, period=period),
+                metric=function.metric_errors(statistic=_SUM, period=period),
                 threshold=error_threshold,
                 description=f"Function {name} failed: look at its log group (errors carry a correlation id).",
             ),
             self._alarm(
                 f"{prefix}Throttles",
-                metric=function.metric_throttles(statistic=cloudwatch.Stats.SUM, period=period),
+                metric=function.metric_throttles(statistic=_SUM, period=period),
                 threshold=throttle_threshold,
                 description=f"Function {name} was throttled: a traffic spike or abuse is exhausting its "
                 "concurrency (check WAF blocks and the API's 4XX).",
@@ -382,9 +386,7 @@ class SecurityAlarms(Construct):
         return [
             self._alarm(
                 f"{prefix}Messages",
-                metric=queue.metric_approximate_number_of_messages_visible(
-                    statistic=cloudwatch.Stats.MAXIMUM, period=period
-                ),
+                metric=queue.metric_approximate_number_of_messages_visible(statistic=_MAXIMUM, period=period),
                 threshold=visible_messages_threshold,
                 description=f"Queue {queue.node.path} holds failed events: inspect them, fix the cause, redrive.",
             )
@@ -422,8 +424,8 @@ class SecurityAlarms(Construct):
         throttles = cloudwatch.MathExpression(
             expression="FILL(reads, 0) + FILL(writes, 0)",
             using_metrics={
-                "reads": table.metric("ReadThrottleEvents", statistic=cloudwatch.Stats.SUM, period=period),
-                "writes": table.metric("WriteThrottleEvents", statistic=cloudwatch.Stats.SUM, period=period),
+                "reads": table.metric("ReadThrottleEvents", statistic=_SUM, period=period),
+                "writes": table.metric("WriteThrottleEvents", statistic=_SUM, period=period),
             },
             label="Read and write throttle events",
             period=period,
@@ -473,7 +475,7 @@ class SecurityAlarms(Construct):
                 "Region": region or cdk.Stack.of(self).region,
                 "Rule": "ALL",
             },
-            statistic=cloudwatch.Stats.SUM,
+            statistic=_SUM,
             period=period,
         )
         return [

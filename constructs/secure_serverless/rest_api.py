@@ -188,20 +188,23 @@ class _EveryMethodAuthorized:
         stack = cdk.Stack.of(owner)
         errors: list[str] = []
         for child in owner.api.node.find_all():
-            if not isinstance(child, apigateway.Method) or child.node.path in owner._opened_methods:
+            if not isinstance(child, apigateway.Method):
                 continue
             cfn = child.node.default_child
             assert isinstance(cfn, apigateway.CfnMethod)
-            integration = stack.resolve(cfn.integration) or {}
-            if child.http_method == "OPTIONS" and integration.get("type") == "MOCK":
+            # the authorized methods first: each further read is a round trip to Node.js
+            if cfn.authorization_type == "COGNITO_USER_POOLS" and cfn.authorizer_id is not None:
+                continue
+            if child.node.path in owner._opened_methods:
+                continue
+            if child.http_method == "OPTIONS" and (stack.resolve(cfn.integration) or {}).get("type") == "MOCK":
                 continue  # a CORS preflight answers from API Gateway, reaching no function
-            if cfn.authorization_type != "COGNITO_USER_POOLS" or cfn.authorizer_id is None:
-                errors.append(
-                    f"method {child.http_method} {child.resource.path} has no Cognito authorizer "
-                    f"(authorization type {cfn.authorization_type or 'NONE'}). Add it with add_route(), or pass "
-                    "authorizer=<SecureRestApi>.authorizer; to make it public on purpose use "
-                    "add_route(..., open_without_authorization_reason='...')."
-                )
+            errors.append(
+                f"method {child.http_method} {child.resource.path} has no Cognito authorizer "
+                f"(authorization type {cfn.authorization_type or 'NONE'}). Add it with add_route(), or pass "
+                "authorizer=<SecureRestApi>.authorizer; to make it public on purpose use "
+                "add_route(..., open_without_authorization_reason='...')."
+            )
         return errors
 
 
@@ -244,7 +247,8 @@ class SecureRestApi(Construct):
 
     Attributes: ``api`` (the RestApi), ``stage``, ``url``, ``authorizer``, ``request_validator``,
     ``access_log_group``, ``execution_log_group``, ``encryption_key``, ``web_acl`` and
-    ``web_acl_name`` (None with ``waf=False``; the name is plain text, for alarms), ``waf_log_group``,
+    ``web_acl_name`` (None with ``waf=False``; the name is plain text, for alarms),
+    ``web_acl_rule_names`` (empty with ``waf=False``; for ``ServiceDashboard.add_web_acl``), ``waf_log_group``,
     ``routes``.
 
     :param user_pool: the Cognito user pool whose tokens the API accepts (required). Methods
@@ -426,6 +430,8 @@ class SecureRestApi(Construct):
 
         self.web_acl: wafv2.CfnWebACL | None = None
         self.web_acl_name: str | None = None
+        #: the names of the web ACL's rules, in order (reading ``web_acl.rules`` back costs a Node.js round trip per field)
+        self.web_acl_rule_names: list[str] = []
         self.waf_log_group: logs.LogGroup | None = None
         self.max_body_bytes = max_body_bytes
         if waf:
@@ -446,6 +452,7 @@ class SecureRestApi(Construct):
                 associate_with=self.stage.stage_arn,
             )
             self.web_acl, self.web_acl_name, self.waf_log_group = parts.web_acl, parts.name, parts.log_group
+            self.web_acl_rule_names = list(parts.rule_names)
         else:
             acknowledge(self.stage, "AwsSolutions-APIG3", f"No WAF web ACL on this stage: {no_waf_reason}")
         self.node.add_validation(_EveryMethodAuthorized(self))

@@ -151,6 +151,8 @@ class WebAclParts:
     name: str
     log_group: logs.LogGroup
     logging: wafv2.CfnLoggingConfiguration
+    #: the rules' names, in order (reading ``web_acl.rules`` back costs a Node.js round trip per field)
+    rule_names: tuple[str, ...]
 
 
 def build_web_acl(
@@ -318,7 +320,13 @@ def build_web_acl(
         redacted_fields=[wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"})],
     )
     logging.node.add_dependency(log_group)
-    return WebAclParts(web_acl=web_acl, name=name, log_group=log_group, logging=logging)
+    return WebAclParts(
+        web_acl=web_acl,
+        name=name,
+        log_group=log_group,
+        logging=logging,
+        rule_names=tuple(str(rule.name) for rule in rules),
+    )
 
 
 class SecureWebAcl(Construct):
