@@ -63,6 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
 SHARED_UNITS = {
     "tests/localmode/test_e2e.py": "tests/localmode [local_env]",
     "tests/localmode/test_verify_and_startup.py": "tests/localmode [local_env]",
+    "tests/localmode/test_fuzz_openapi.py": "tests/localmode [local_env]",
     "tests/reference/test_regulated_profile.py": "tests/reference [replicated_assembly]",
     "tests/reference/test_third_party_scanners.py": "tests/reference [replicated_assembly]",
 }
