@@ -53,37 +53,42 @@ def pytest_configure(config: pytest.Config) -> None:
 # (what runs, and how, is the same):
 #
 # - files that share a costly session fixture form one unit, so it is built once per run, not
-#   once per worker: the local stack (`local_env`, about 5 s and four processes) and the
+#   once per worker: the local stack (`local_env`, about 5 s and four processes; the e2e, fuzz and verify files) and the
 #   regulated profile with a replica region (`replicated_assembly`, synthesized in-process);
 # - the heaviest unit left goes first (longest-processing-time-first), so both workers finish
 #   together instead of one running the bench smoke test alone at the end. The weights are rough
-#   seconds on a 2-core machine; a wrong one costs balance, never a test.
+#   CPU seconds (on a quiet 2-core machine a unit's wall time is about its CPU time, as each unit
+#   runs on one worker); a wrong one costs balance, never a test.
 
 #: files that form one unit of work (they share a session fixture that is costly to build)
 SHARED_UNITS = {
     "tests/localmode/test_e2e.py": "tests/localmode [local_env]",
     "tests/localmode/test_verify_and_startup.py": "tests/localmode [local_env]",
+    "tests/localmode/test_fuzz_openapi.py": "tests/localmode [local_env]",
     "tests/reference/test_regulated_profile.py": "tests/reference [replicated_assembly]",
     "tests/reference/test_third_party_scanners.py": "tests/reference [replicated_assembly]",
 }
-#: rough seconds of the units that take more than a few; any other unit weighs 0.05 s per test
+#: rough CPU seconds of the units that take more than a few (each unit's process tree, measured per
+#: test from /proc in a full run, 2026-12-07); any other unit weighs 0.05 s per test
 UNIT_SECONDS = {
-    "tests/localmode [local_env]": 41.0,
-    "tests/test_bench.py": 17.0,
-    "tests/localmode/test_regulated_local.py": 14.0,
-    "tests/consumer/test_cli_gate.py": 45.0,
-    "tests/consumer/test_consumer.py": 14.0,
-    "tests/reference [replicated_assembly]": 10.0,
-    "tests/consumer/test_grant_paths.py": 7.0,
-    "tests/reference/test_guide_fourth_service.py": 7.0,
-    "tests/lambdas/test_lambda_notes.py": 5.5,
-    "tests/scripts/test_kit_user_cognito.py": 4.5,
-    "tests/lambdas/test_lambda_files.py": 4.0,
-    "tests/constructs/test_rest_api.py": 4.0,
-    "tests/lambdas/test_lambda_profiles.py": 3.5,
-    "tests/test_reference_docs.py": 3.0,
-    "tests/pullrequests/test_acknowledgment_hygiene.py": 3.0,
-    "tests/localmode/test_s3_front.py": 3.0,
+    "tests/localmode [local_env]": 115.0,
+    "tests/consumer/test_cli_gate.py": 62.0,
+    "tests/test_bench.py": 45.0,
+    "tests/localmode/test_regulated_local.py": 39.0,
+    "tests/consumer/test_compositions.py": 37.0,
+    "tests/consumer/test_consumer.py": 36.0,
+    "tests/test_reference_docs.py": 30.0,
+    "tests/reference [replicated_assembly]": 29.0,
+    "tests/consumer/test_grant_paths.py": 20.5,
+    "tests/lambdas/test_lambda_notes.py": 18.5,
+    "tests/reference/test_guide_fourth_service.py": 17.5,
+    "tests/constructs/test_rest_api.py": 16.5,
+    "tests/lambdas/test_lambda_files.py": 12.0,
+    "tests/scripts/test_kit_user_cognito.py": 8.5,
+    "tests/lambdas/test_lambda_profiles.py": 8.0,
+    "tests/localmode/test_s3_front.py": 6.0,
+    "tests/localmode/test_gateway.py": 5.0,
+    "tests/perimeter/test_perimeter_mutations.py": 5.0,
 }
 
 

@@ -9,41 +9,6 @@ from pathlib import Path
 
 from consumer_support import ROOT, ConsumerVenv
 
-CONSUMER_APP = textwrap.dedent(
-    """
-    import json, sys
-    import aws_cdk as cdk
-    import constructs
-    import secure_serverless
-    from aws_cdk import aws_dynamodb as dynamodb, aws_lambda as lambda_
-    from secure_serverless import Invocation, TableFunction, register_compliance_checks, synth_with_checks
-
-    assert "site-packages" in secure_serverless.__file__, secure_serverless.__file__
-    assert hasattr(constructs, "Construct")
-    app = cdk.App(outdir=sys.argv[1])
-    register_compliance_checks(app)
-    stack = cdk.Stack(app, "ConsumerStack")
-    TableFunction(
-        stack, "Orders",
-        code=lambda_.Code.from_inline("def handler(event, context):\\n    return None\\n"),
-        handler="index.handler",
-        partition_key=dynamodb.Attribute(name="orderId", type=dynamodb.AttributeType.STRING),
-        access="read",
-        invocation=Invocation.SYNCHRONOUS,
-    )
-    report = synth_with_checks(app)
-    print(json.dumps({"findings": len(report.findings), "file": secure_serverless.__file__}))
-    """
-)
-
-
-def test_wheel_installs_into_a_clean_venv_and_works_in_a_new_app(consumer: ConsumerVenv, tmp_path: Path) -> None:
-    result = consumer.run(CONSUMER_APP, tmp_path / "consumer-app", str(tmp_path / "cdk.out"))
-    assert result.returncode == 0, result.stderr[-3000:]
-    verdict = json.loads(result.stdout.strip().splitlines()[-1])
-    assert verdict["findings"] == 0
-    assert str(consumer.site) in verdict["file"]
-
 
 def _readme_library_example() -> str:
     text = (ROOT / "README.md").read_text()
@@ -54,9 +19,19 @@ def _readme_library_example() -> str:
 
 
 def test_the_readme_library_example_synthesizes_with_every_check(consumer: ConsumerVenv, tmp_path: Path) -> None:
+    """The wheel, installed into a clean venv, works in a new app: the README's, with every check.
+
+    ``app.synth()`` raises on any cdk-nag or perimeter finding, so exit 0 is the clean verdict. The
+    kit comes from the venv's site-packages, and ``constructs`` is the dependency, not the
+    checkout's ``constructs/`` folder (this test also replaced a separate smaller consumer app:
+    the same guarantee, one jsii start-up fewer).
+    """
     script = _readme_library_example() + textwrap.dedent(
         """
-        import secure_serverless, json
+        import constructs, json, secure_serverless
+        from secure_serverless import synth_with_checks
+        assert "site-packages" in secure_serverless.__file__, secure_serverless.__file__
+        assert hasattr(constructs, "Construct") and callable(synth_with_checks)
         print(json.dumps({"file": secure_serverless.__file__}))
         """
     )
