@@ -92,6 +92,8 @@ def concat(pieces: Iterable[Sym | str]) -> Sym:
 
 def render(sym: Sym) -> str:
     """Human-readable text: literals as they are, tokens as ``${X.Arn}``."""
+    if len(sym) == 1 and isinstance(sym[0], str):
+        return sym[0]
     return "".join(part if isinstance(part, str) else part.render() for part in sym)
 
 
@@ -103,6 +105,9 @@ def shape(sym: Sym) -> str:
 
 def literal(sym: Sym) -> str | None:
     """The plain string when ``sym`` holds no token, else None."""
+    if len(sym) == 1:  # the common case: one piece of text, or one token
+        only = sym[0]
+        return only if isinstance(only, str) else None
     if all(isinstance(part, str) for part in sym):
         return "".join(part for part in sym if isinstance(part, str))
     return None
@@ -187,6 +192,8 @@ class Resolver:
         cfn_intrinsics.check_depth(depth)
         if isinstance(value, list):
             items: list[Sym] = []
+            if all(isinstance(item, str) for item in value):  # a list of literals (actions): no intrinsic
+                return [(item,) if item else () for item in value]
             for position, item in enumerate(value):
                 items.extend(self._list(item, f"{where}[{position}]", depth + 1))
             return items
