@@ -6,9 +6,11 @@ validated in one place and an unexpected shape becomes an input error, not a ``K
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import TemplateStructureError
@@ -83,6 +85,11 @@ class TemplateIndex:
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
         resources: Mapping[str, Mapping[str, Any]] = self.template["Resources"]
         return resources
+
+    @cached_property
+    def resources_text(self) -> str:
+        """The resources as JSON text, made once: a cheap test for a string anywhere in them."""
+        return json.dumps(self.resources)
 
     @property
     def parameters(self) -> Mapping[str, Any]:
