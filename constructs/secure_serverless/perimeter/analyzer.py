@@ -14,7 +14,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from secure_serverless import cfn_intrinsics
@@ -159,20 +158,24 @@ class _GrantJudgement:
 
     def __init__(self, analysis: _Analysis, key: FunctionKey, perimeter: Perimeter, grant: Grant) -> None:
         self._analysis, self._key, self._perimeter, self.grant = analysis, key, perimeter, grant
-        self._by_listing: dict[bool, tuple[tuple[Finding, ...], frozenset[str] | None, str]] = {}
+        self._by_listing: dict[bool, tuple[tuple[Finding, ...], frozenset[str] | None, frozenset[str], str]] = {}
         self._data: ResourceKey | None = _UNSET
         self._head: str | None = None
 
-    def resource_verdict(self, action: str) -> tuple[list[Finding], frozenset[str] | None, str]:
-        """``_judge_resource`` for this grant; it depends on the action only for ``s3:ListBucket``."""
-        listing = action.lower() == "s3:listbucket"
+    def resource_verdict(
+        self, action: str, lowered: str
+    ) -> tuple[tuple[Finding, ...], frozenset[str] | None, frozenset[str], str]:
+        """``_judge_resource`` for this grant (it depends on the action only for ``s3:ListBucket``),
+        with the allowed actions in lower case."""
+        listing = lowered == "s3:listbucket"
         found = self._by_listing.get(listing)
         if found is None:
             findings, allowed, access = self._analysis._judge_resource(
                 self._key[0], self._perimeter, self.grant.target, action, self.grant
             )
-            found = self._by_listing[listing] = (tuple(findings), allowed, access)
-        return list(found[0]), found[1], found[2]
+            allowed_lowered = frozenset(name.lower() for name in allowed) if allowed is not None else frozenset()
+            found = self._by_listing[listing] = (tuple(findings), allowed, allowed_lowered, access)
+        return found
 
     def data_resource(self) -> ResourceKey | None:
         if self._data is _UNSET:
@@ -331,16 +334,18 @@ class _Analysis:
         judged: _GrantJudgement,
     ) -> _Verdict:
         target = grant.target
-        control_plane = declared_entry(perimeter, action, grant, template)
+        control_plane = declared_entry(perimeter, action, grant, template) if perimeter.control_plane else None
         if control_plane is not None:
             return _Verdict(CONTROL_PLANE_ACCESS, [], control_plane.reason)
-        wildcard_action = grant.not_action or is_pattern(action)
-        findings, allowed, access = judged.resource_verdict(action)
+        wildcard_action = grant.not_action or "*" in action or "?" in action  # is_pattern(action)
+        lowered = action.lower()
+        resource_findings, allowed, allowed_lowered, access = judged.resource_verdict(action, lowered)
+        findings = list(resource_findings)
         if wildcard_action:
             findings.append(
                 (rules.WILDCARD_ACTION, "wildcard action: write the exact actions (a wildcard action is never excused)")
             )
-        elif allowed is not None and action.lower() not in _lowered(allowed):
+        elif allowed is not None and lowered not in allowed_lowered:
             findings.append(
                 (
                     rules.ACCESS_EXCEEDED,
@@ -423,12 +428,12 @@ class _Analysis:
             return
         if target.status != "resource" or target.logical_id is None or is_configuration_action(action):
             return  # a bucket's notification configuration moves no object: not data reach (P07/P08 still judge it)
-        resource = judged.data_resource()
-        if resource is None:
+        owned = judged.data_resource()
+        if owned is None:
             return
         listed = _listed_prefixes(grant) if action.lower() == "s3:listbucket" and not target.suffix else []
         for head in listed or [judged.key_head()]:
-            self._reach(resource, key, head, action)
+            self._reach(owned, key, head, action)
 
     def _data_resource(self, key: FunctionKey, target: Target) -> ResourceKey | None:
         """The data resource a resource target names (None when it names no data resource)."""
@@ -530,11 +535,6 @@ def _actions(grant: Grant) -> list[str]:
     if grant.not_action:
         return [f"* except {', '.join(grant.actions)}"]
     return list(grant.actions)
-
-
-@lru_cache(maxsize=4096)
-def _lowered(allowed: frozenset[str]) -> frozenset[str]:
-    return frozenset(name.lower() for name in allowed)
 
 
 def _allowed(entries: Iterable[ReachEntry]) -> frozenset[str]:
