@@ -499,8 +499,13 @@ class PolicyIndex:
     ) -> list[str]:
         if key not in statement:
             return []
+        raw = statement[key]
+        if isinstance(raw, str):  # what CDK writes: literal names, read without the resolver
+            return [raw]
+        if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+            return list(dict.fromkeys(raw))
         actions: list[str] = []
-        for sym in resolver.resolve_list(statement[key], f"{where}.{key}"):
+        for sym in resolver.resolve_list(raw, f"{where}.{key}"):
             text = literal(sym)
             if text is None:
                 problems.append((where, f"the {key} {render(sym)} cannot be resolved: it may be any action"))
