@@ -467,9 +467,12 @@ class PolicyIndex:
     ) -> _Statement:
         problems: list[tuple[str, str]] = []
         raw_effect = statement.get("Effect")
-        effects = (
-            [literal(sym) for sym in resolver.resolve_all(raw_effect, f"{where}.Effect")] if raw_effect else [None]
-        )
+        if isinstance(raw_effect, str) and raw_effect:
+            effects: list[str | None] = [raw_effect]  # a literal Effect, as the resolver would read it
+        else:
+            effects = (
+                [literal(sym) for sym in resolver.resolve_all(raw_effect, f"{where}.Effect")] if raw_effect else [None]
+            )
         if any(effect not in ("Allow", "Deny") for effect in effects):
             problems.append((where, "Effect is not a literal Allow or Deny: it may allow"))
         allow = any(effect != "Deny" for effect in effects)
@@ -521,7 +524,7 @@ class PolicyIndex:
         if value is None:
             return targets
         for sym in resolver.resolve_list(value, where):
-            target = classify(sym, index, self.lookup)
+            target = WILDCARD if sym == ("*",) else classify(sym, index, self.lookup)
             targets.extend(defaults if defaults and target == WILDCARD else [target])
         return targets
 
