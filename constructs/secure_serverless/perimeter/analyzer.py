@@ -116,16 +116,16 @@ class _RowBuilder:
     sources: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
-    def add(self, verdict: _Verdict, action: str, grant: Grant) -> None:
-        for values, value in (
-            (self.access, verdict.access),
-            (self.actions, action),
-            (self.sources, grant.source),
-            (self.reasons, verdict.reason),
-        ):
+    def add_grant(self, grant: Grant) -> None:
+        """What a grant adds to the row whatever its actions (once per grant with an action)."""
+        if grant.source and grant.source not in self.sources:
+            self.sources.append(grant.source)
+        self.conditions.update(grant.conditions)
+
+    def add(self, verdict: _Verdict, action: str) -> None:
+        for values, value in ((self.access, verdict.access), (self.actions, action), (self.reasons, verdict.reason)):
             if value and value not in values:
                 values.append(value)
-        self.conditions.update(grant.conditions)
 
     def build(self, resource: str) -> ReachRow:
         return ReachRow(
@@ -148,6 +148,45 @@ class _DataReach:
 
 
 FunctionKey = tuple[str, str]
+
+_UNSET: Any = object()
+
+
+class _GrantJudgement:
+    """One grant of one function: what its resource alone decides, computed once for all its actions."""
+
+    __slots__ = ("_analysis", "_by_listing", "_data", "_head", "_key", "_perimeter", "grant")
+
+    def __init__(self, analysis: _Analysis, key: FunctionKey, perimeter: Perimeter, grant: Grant) -> None:
+        self._analysis, self._key, self._perimeter, self.grant = analysis, key, perimeter, grant
+        self._by_listing: dict[bool, tuple[tuple[Finding, ...], frozenset[str] | None, frozenset[str], str]] = {}
+        self._data: ResourceKey | None = _UNSET
+        self._head: str | None = None
+
+    def resource_verdict(
+        self, action: str, lowered: str
+    ) -> tuple[tuple[Finding, ...], frozenset[str] | None, frozenset[str], str]:
+        """``_judge_resource`` for this grant (it depends on the action only for ``s3:ListBucket``),
+        with the allowed actions in lower case."""
+        listing = lowered == "s3:listbucket"
+        found = self._by_listing.get(listing)
+        if found is None:
+            findings, allowed, access = self._analysis._judge_resource(
+                self._key[0], self._perimeter, self.grant.target, action, self.grant
+            )
+            allowed_lowered = frozenset(name.lower() for name in allowed) if allowed is not None else frozenset()
+            found = self._by_listing[listing] = (tuple(findings), allowed, allowed_lowered, access)
+        return found
+
+    def data_resource(self) -> ResourceKey | None:
+        if self._data is _UNSET:
+            self._data = self._analysis._data_resource(self._key, self.grant.target)
+        return self._data
+
+    def key_head(self) -> str:
+        if self._head is None:
+            self._head = _key_head(self.grant.target.suffix)
+        return self._head
 
 
 class _Analysis:
@@ -247,21 +286,29 @@ class _Analysis:
 
     def _judge_grants(self, key: FunctionKey, perimeter: Perimeter, grants: Iterable[Grant]) -> tuple[ReachRow, ...]:
         """Judge every (action, resource) pair of the role's grants; return the matrix rows."""
+        template = key[0]
         rows: dict[str, _RowBuilder] = {}
         pending: dict[tuple[Rule, str, str], list[str]] = {}
         conditioned: set[str] = set()
         for grant in grants:
-            display = self._display(key[0], grant.target)
-            for action in _actions(grant):
-                verdict = self._judge(key[0], perimeter, action, grant)
-                row = rows.setdefault(display, _RowBuilder(self._kind(grant.target)))
-                row.add(verdict, action, grant)
+            display = self._display(template, grant.target)
+            actions = _actions(grant)
+            row = rows.get(display)
+            if row is None:
+                row = rows[display] = _RowBuilder(self._kind(grant.target))
+            if actions:
+                row.add_grant(grant)
+            # What the resource alone decides is judged once per grant, not once per action.
+            judged = _GrantJudgement(self, key, perimeter, grant)
+            for action in actions:
+                verdict = self._judge(template, perimeter, action, grant, judged)
+                row.add(verdict, action)
                 for rule, message in verdict.findings:
-                    actions = pending.setdefault((rule, display, message), [])
-                    if action not in actions:
-                        actions.append(action)
+                    found = pending.setdefault((rule, display, message), [])
+                    if action not in found:
+                        found.append(action)
                 if verdict.access != RECORDED_WILDCARD:
-                    self._record_data_reach(key, grant, action)
+                    self._record_data_reach(key, judged, action)
             if grant.conditions:
                 conditioned.add(display)
         for (rule, resource, message), actions in pending.items():
@@ -279,18 +326,27 @@ class _Analysis:
 
     # -- judging one (action, resource) pair ------------------------------------------------
 
-    def _judge(self, template: str, perimeter: Perimeter, action: str, grant: Grant) -> _Verdict:
+    def _judge(
+        self,
+        template: str,
+        perimeter: Perimeter,
+        action: str,
+        grant: Grant,
+        judged: _GrantJudgement,
+    ) -> _Verdict:
         target = grant.target
-        control_plane = declared_entry(perimeter, action, grant, template)
+        control_plane = declared_entry(perimeter, action, grant, template) if perimeter.control_plane else None
         if control_plane is not None:
             return _Verdict(CONTROL_PLANE_ACCESS, [], control_plane.reason)
-        wildcard_action = grant.not_action or is_pattern(action)
-        findings, allowed, access = self._judge_resource(template, perimeter, target, action, grant)
+        wildcard_action = grant.not_action or "*" in action or "?" in action  # is_pattern(action)
+        lowered = action.lower()
+        resource_findings, allowed, allowed_lowered, access = judged.resource_verdict(action, lowered)
+        findings = list(resource_findings)
         if wildcard_action:
             findings.append(
                 (rules.WILDCARD_ACTION, "wildcard action: write the exact actions (a wildcard action is never excused)")
             )
-        elif allowed is not None and action.lower() not in {name.lower() for name in allowed}:
+        elif allowed is not None and lowered not in allowed_lowered:
             findings.append(
                 (
                     rules.ACCESS_EXCEEDED,
@@ -361,7 +417,8 @@ class _Analysis:
                         by_service[_SERVICE_OF_KIND[kind]].append((name, logical_id))
         return by_service
 
-    def _record_data_reach(self, key: FunctionKey, grant: Grant, action: str) -> None:
+    def _record_data_reach(self, key: FunctionKey, judged: _GrantJudgement, action: str) -> None:
+        grant = judged.grant
         target = grant.target
         if target.status == "wildcard":
             if is_resource_less(action) and not grant.not_action:
@@ -374,17 +431,30 @@ class _Analysis:
             return
         if target.status != "resource" or target.logical_id is None or is_configuration_action(action):
             return  # a bucket's notification configuration moves no object: not data reach (P07/P08 still judge it)
+        owned = judged.data_resource()
+        if owned is None:
+            return
+        listed = _listed_prefixes(grant) if action.lower() == "s3:listbucket" and not target.suffix else []
+        for head in listed or [judged.key_head()]:
+            self._reach(owned, key, head, action)
+
+    def _data_resource(self, key: FunctionKey, target: Target) -> ResourceKey | None:
+        """The data resource a resource target names (None when it names no data resource)."""
         owner_name = target.template or key[0]
         owner = self.assembly.indexes.get(owner_name)
-        if owner is None or kind_of_type(owner.type_of(target.logical_id)) not in DATA_KINDS:
-            return
-        resource = (owner_name, target.logical_id)
-        listed = _listed_prefixes(grant) if action.lower() == "s3:listbucket" and not target.suffix else []
-        for head in listed or [_key_head(target.suffix)]:
-            self._reach(resource, key, head, action)
+        if (
+            owner is None
+            or target.logical_id is None
+            or kind_of_type(owner.type_of(target.logical_id)) not in DATA_KINDS
+        ):
+            return None
+        return (owner_name, target.logical_id)
 
     def _reach(self, resource: ResourceKey, key: FunctionKey, head: str, action: str) -> None:
-        reach = self._data_reach[resource].setdefault(key, _DataReach())
+        reachers = self._data_reach[resource]
+        reach = reachers.get(key)
+        if reach is None:
+            reach = reachers[key] = _DataReach()
         reach.heads.add(head)
         reach.actions.add(action)
 

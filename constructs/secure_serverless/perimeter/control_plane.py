@@ -21,6 +21,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 #: cloudsplaining 0.9.1 ``PRIVILEGE_ESCALATION_METHODS`` (Rhino Security Labs + pathfinding.cloud):
@@ -263,6 +264,15 @@ def is_control_plane(action: str) -> bool:
 def control_plane_actions(actions: Iterable[str], *, not_action: bool) -> list[str]:
     """The control-plane actions a statement grants: exact ones as written, patterns expanded over
     the catalogue (``iam:Put*``, ``*``), and for ``NotAction`` every catalogued action it spares."""
+    return list(_control_plane_actions(tuple(actions), not_action))
+
+
+@lru_cache(maxsize=4096)  # the same action lists recur for every function of an assembly
+def _control_plane_actions(actions: tuple[str, ...], not_action: bool) -> tuple[str, ...]:
+    return tuple(_find_control_plane_actions(actions, not_action=not_action))
+
+
+def _find_control_plane_actions(actions: Iterable[str], *, not_action: bool) -> list[str]:
     if not_action:
         spared = [action.lower() for action in actions]
         return sorted(
@@ -284,6 +294,15 @@ _METHOD_ACTIONS: frozenset[str] = frozenset(a for actions in ESCALATION_METHODS.
 
 def held_method_actions(actions: Iterable[str], *, not_action: bool) -> set[str]:
     """The actions of the published methods (lower case) a statement grants, patterns expanded."""
+    return set(_held_method_actions(tuple(actions), not_action))
+
+
+@lru_cache(maxsize=4096)
+def _held_method_actions(actions: tuple[str, ...], not_action: bool) -> frozenset[str]:
+    return frozenset(_find_held_method_actions(actions, not_action=not_action))
+
+
+def _find_held_method_actions(actions: Iterable[str], *, not_action: bool) -> set[str]:
     lowered = [action.lower() for action in actions]
     if not_action:
         return {a for a in _METHOD_ACTIONS if not any(fnmatch.fnmatchcase(a, p) for p in lowered)}

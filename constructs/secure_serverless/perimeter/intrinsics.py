@@ -92,6 +92,8 @@ def concat(pieces: Iterable[Sym | str]) -> Sym:
 
 def render(sym: Sym) -> str:
     """Human-readable text: literals as they are, tokens as ``${X.Arn}``."""
+    if len(sym) == 1 and isinstance(sym[0], str):
+        return sym[0]
     return "".join(part if isinstance(part, str) else part.render() for part in sym)
 
 
@@ -103,6 +105,9 @@ def shape(sym: Sym) -> str:
 
 def literal(sym: Sym) -> str | None:
     """The plain string when ``sym`` holds no token, else None."""
+    if len(sym) == 1:  # the common case: one piece of text, or one token
+        only = sym[0]
+        return only if isinstance(only, str) else None
     if all(isinstance(part, str) for part in sym):
         return "".join(part for part in sym if isinstance(part, str))
     return None
@@ -155,6 +160,10 @@ class Resolver:
         self.index = index
         self._import_value = import_value
         self._parameter_value = parameter_value
+        self._remembered: dict[tuple[str, int, str], tuple[Sym, ...]] = {}
+        #: Lookups in other templates so far (exports, a parent's parameters): what they return can
+        #: change while the assembly is being linked, so a value that needed one is never remembered.
+        self._outside_lookups = 0
 
     # -- public ---------------------------------------------------------------------------
 
@@ -187,6 +196,8 @@ class Resolver:
         cfn_intrinsics.check_depth(depth)
         if isinstance(value, list):
             items: list[Sym] = []
+            if all(isinstance(item, str) for item in value):  # a list of literals (actions): no intrinsic
+                return [(item,) if item else () for item in value]
             for position, item in enumerate(value):
                 items.extend(self._list(item, f"{where}[{position}]", depth + 1))
             return items
@@ -199,9 +210,12 @@ class Resolver:
             if function == "Fn::Split":
                 return self._split(argument, where, depth)
             if function == "Ref" and isinstance(argument, str) and argument in self.index.parameters:
+                self._outside_lookups += 1
                 outer = self._parameter_value(argument) if self._parameter_value else None
                 if outer is not None:
                     return [sym for sym in outer if sym != NO_VALUE]
+            scalar = self._call(function, argument, where, depth)  # as ``_scalar`` would, without reading it again
+            return [sym for sym in scalar if sym != NO_VALUE]
         return [sym for sym in self._scalar(value, where, depth) if sym != NO_VALUE]
 
     def _scalar(self, value: Any, where: str, depth: int) -> list[Sym]:
@@ -217,11 +231,29 @@ class Resolver:
             raise TemplateStructureError(
                 f"{self.index.name}: {where}: expected a string or an intrinsic function, got {_short(value)}"
             )
-        function, argument = call
+        return self._call(call[0], call[1], where, depth)
+
+    def _call(self, function: str, argument: Any, where: str, depth: int) -> list[Sym]:
+        """The values of one intrinsic call; a ``Fn::Join``/``Fn::Sub`` seen before is not evaluated again.
+
+        CDK writes the same ARN shapes for every function (``arn:${AWS::Partition}:iam::...``); the
+        key is the argument's text (``repr``: equal JSON values, equal text) and the depth, since
+        the depth limit depends on it. ``where`` only names an error, and an error is never kept;
+        nor is a value read through another template (``_outside_lookups``).
+        """
         handler = _SCALAR_FUNCTIONS.get(function)
         if handler is None:
             return [opaque(function)]
-        return _bounded(handler(self, argument, where, depth + 1))
+        if function not in _REMEMBERED:
+            return _bounded(handler(self, argument, where, depth + 1))
+        key = (function, depth, repr(argument))
+        found = self._remembered.get(key)
+        if found is None:
+            lookups = self._outside_lookups
+            found = tuple(_bounded(handler(self, argument, where, depth + 1)))
+            if lookups == self._outside_lookups:
+                self._remembered[key] = found
+        return list(found)
 
     def _ref(self, argument: Any, where: str, depth: int) -> list[Sym]:
         if not isinstance(argument, str):
@@ -327,6 +359,7 @@ class Resolver:
 
     def _import(self, argument: Any, where: str, depth: int) -> list[Sym]:
         names = self._scalar(argument, f"{where}.Fn::ImportValue", depth + 1)
+        self._outside_lookups += 1
         if self._import_value is None:
             return [opaque("Fn::ImportValue")]
         results: list[Sym] = []
@@ -343,6 +376,7 @@ class Resolver:
         """A ``Ref``/``${name}``: a token, or what the parent stack passes for a parameter."""
         token = self._name_token(name, where, function)
         if token.kind == "parameter" and self._parameter_value is not None:
+            self._outside_lookups += 1
             outer = self._parameter_value(name)
             if outer is not None:
                 return outer
@@ -378,6 +412,10 @@ _SCALAR_FUNCTIONS: dict[str, _Handler] = {
     "Fn::FindInMap": Resolver._find_in_map,
     "Fn::ImportValue": Resolver._import,
 }
+
+
+#: Calls whose values are remembered by the text of their argument (``Resolver._call``).
+_REMEMBERED = frozenset({"Fn::Join", "Fn::Sub"})
 
 
 def _is_list_function(value: Any) -> bool:

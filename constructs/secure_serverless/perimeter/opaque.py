@@ -14,7 +14,6 @@ A stack-level ``Transform`` is already reported by the assembly (P14).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,7 +56,7 @@ def opaque_findings(assembly: Assembly, template: str) -> list[Finding]:
     if isinstance(resources, dict) and "Fn::Transform" in resources:
         findings.append(("Resources", rules.OPAQUE_TEMPLATE, f"Resources holds Fn::Transform: {_FIX}"))
     # One pass of the C JSON encoder tells whether any walk for Fn::Transform is needed at all.
-    has_transform = "Fn::Transform" in json.dumps(resources)
+    has_transform = "Fn::Transform" in index.resources_text
     for logical_id in sorted(index.resources):
         resource_type = index.type_of(logical_id)
         resource = index.resources[logical_id]

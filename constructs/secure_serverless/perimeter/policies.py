@@ -14,17 +14,16 @@ finding for every role (``everyone_findings``).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from secure_serverless import cfn_intrinsics
 
 from . import rules
-from .errors import DanglingReferenceError, TemplateStructureError
+from .documents import condition_keys, condition_values, list_items, walk_document
 from .intrinsics import Resolver, Sym, Token, literal, render, shape, tokens
 from .names import check_condition_references, folded_names
 from .principals import non_role_principal
@@ -211,7 +210,7 @@ class PolicyIndex:
         key = (name, role)
         properties = index.properties(role)
         inline = properties.get("Policies", [])
-        for sym_position, policy in enumerate(_items(inline, resolver, f"{role}.Policies")):
+        for sym_position, policy in enumerate(list_items(inline, resolver, f"{role}.Policies")):
             if not isinstance(policy, dict):
                 self._role_problem(key, f"{role}.Policies[{sym_position}]", "an inline policy is not an object")
                 continue
@@ -447,7 +446,7 @@ class PolicyIndex:
     ) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """Statements of a policy document; both branches of ``Fn::If``; anything else that is an
         intrinsic is a finding (for ``role``, or for every role when the principal is unknown)."""
-        for problem_where, problem, statement_where, statement in _walk_document(document, where):
+        for problem_where, problem, statement_where, statement in walk_document(document, where):
             if problem:
                 finding = RoleFinding(role[1] if role else "*", rules.UNRESOLVED_RESOURCE, problem_where, problem)
                 if role is None:
@@ -468,9 +467,12 @@ class PolicyIndex:
     ) -> _Statement:
         problems: list[tuple[str, str]] = []
         raw_effect = statement.get("Effect")
-        effects = (
-            [literal(sym) for sym in resolver.resolve_all(raw_effect, f"{where}.Effect")] if raw_effect else [None]
-        )
+        if isinstance(raw_effect, str) and raw_effect:
+            effects: list[str | None] = [raw_effect]  # a literal Effect, as the resolver would read it
+        else:
+            effects = (
+                [literal(sym) for sym in resolver.resolve_all(raw_effect, f"{where}.Effect")] if raw_effect else [None]
+            )
         if any(effect not in ("Allow", "Deny") for effect in effects):
             problems.append((where, "Effect is not a literal Allow or Deny: it may allow"))
         allow = any(effect != "Deny" for effect in effects)
@@ -490,8 +492,8 @@ class PolicyIndex:
             tuple(actions),
             tuple(not_actions),
             tuple(dict.fromkeys(targets)),
-            _conditions(condition),
-            _condition_values(condition, resolver, where),
+            condition_keys(condition),
+            condition_values(condition, resolver, where),
             tuple(problems),
         )
 
@@ -500,8 +502,13 @@ class PolicyIndex:
     ) -> list[str]:
         if key not in statement:
             return []
+        raw = statement[key]
+        if isinstance(raw, str):  # what CDK writes: literal names, read without the resolver
+            return [raw]
+        if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+            return list(dict.fromkeys(raw))
         actions: list[str] = []
-        for sym in resolver.resolve_list(statement[key], f"{where}.{key}"):
+        for sym in resolver.resolve_list(raw, f"{where}.{key}"):
             text = literal(sym)
             if text is None:
                 problems.append((where, f"the {key} {render(sym)} cannot be resolved: it may be any action"))
@@ -517,7 +524,7 @@ class PolicyIndex:
         if value is None:
             return targets
         for sym in resolver.resolve_list(value, where):
-            target = classify(sym, index, self.lookup)
+            target = WILDCARD if sym == ("*",) else classify(sym, index, self.lookup)
             targets.extend(defaults if defaults and target == WILDCARD else [target])
         return targets
 
@@ -609,116 +616,3 @@ def _principal_values(raw: Any, resolver: Resolver, where: str, found: _Principa
         return [(str(kind), value) for kind, value in raw.items()]
     found.unknown.append(render(resolver.resolve(raw, where)) if call is not None else repr(raw)[:60])
     return []
-
-
-def _items(value: Any, resolver: Resolver, where: str) -> list[Any]:
-    """Items of a list property, both branches of an ``Fn::If`` item; NoValue dropped."""
-    if isinstance(value, list):
-        items: list[Any] = []
-        for item in value:
-            items.extend(_items(item, resolver, where) if cfn_intrinsics.intrinsic(item) else [item])
-        return items
-    call = cfn_intrinsics.intrinsic(value)
-    if call is None:
-        return [] if value is None else [value]
-    if call[0] == "Fn::If":
-        _, when_true, when_false = cfn_intrinsics.if_arguments(call[1])
-        return _items(when_true, resolver, where) + _items(when_false, resolver, where)
-    if call == ("Ref", cfn_intrinsics.NO_VALUE):
-        return []
-    return [value]  # reported by the caller as not an object
-
-
-_Walked = Iterator[tuple[str, str, str, Mapping[str, Any]]]
-
-
-def _unless_branches(call: tuple[str, Any], where: str, what: str, walk: Callable[[Any], _Walked]) -> _Walked:
-    """Both branches of an ``Fn::If`` (walked), nothing for NoValue, a problem for anything else."""
-    if call[0] == "Fn::If":
-        _, when_true, when_false = cfn_intrinsics.if_arguments(call[1])
-        yield from walk(when_true)
-        yield from walk(when_false)
-    elif call != ("Ref", cfn_intrinsics.NO_VALUE):
-        yield where, f"{what} is {call[0]}, which the analyzer cannot read: it may grant anything", "", {}
-
-
-def _walk_document(document: Any, where: str, depth: int = 0) -> Iterator[tuple[str, str, str, Mapping[str, Any]]]:
-    """(problem where, problem, statement where, statement) for each statement of a document."""
-    cfn_intrinsics.check_depth(depth)
-    if document is None:
-        return
-    call = cfn_intrinsics.intrinsic(document)
-    if call is not None:
-        yield from _unless_branches(
-            call, where, "the policy document", lambda branch: _walk_document(branch, where, depth + 1)
-        )
-        return
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError as error:
-            raise TemplateStructureError(f"{where}: PolicyDocument is a string but not JSON") from error
-    if not isinstance(document, dict):
-        raise TemplateStructureError(f"{where}: PolicyDocument is not an object")
-    yield from _walk_statements(document.get("Statement", []), where, depth + 1)
-
-
-def _walk_statements(statements: Any, where: str, depth: int) -> Iterator[tuple[str, str, str, Mapping[str, Any]]]:
-    cfn_intrinsics.check_depth(depth)
-    call = cfn_intrinsics.intrinsic(statements)
-    if call is not None:
-        yield from _unless_branches(call, where, "Statement", lambda branch: _walk_statements(branch, where, depth + 1))
-        return
-    if isinstance(statements, dict):
-        statements = [statements]
-    if not isinstance(statements, list):
-        raise TemplateStructureError(f"{where}: Statement is not a list")
-    for position, statement in enumerate(statements):
-        label = f"Statement[{position}]"
-        call = cfn_intrinsics.intrinsic(statement)
-        if call is not None:
-            if call[0] == "Fn::If":
-                yield from _walk_statements(_branches(statement), where, depth + 1)
-            elif call != ("Ref", cfn_intrinsics.NO_VALUE):
-                problem = f"{label} is {call[0]}, which the analyzer cannot read: it may grant anything"
-                yield where, problem, "", {}
-            continue
-        if not isinstance(statement, dict):
-            raise TemplateStructureError(f"{where}: Statement[{position}] is not an object")
-        sid = statement.get("Sid")
-        yield "", "", (f"Statement {sid}" if isinstance(sid, str) and sid else label), statement
-
-
-def _branches(statement: Any) -> list[Any]:
-    call = cfn_intrinsics.intrinsic(statement)
-    assert call is not None
-    _, when_true, when_false = cfn_intrinsics.if_arguments(call[1])
-    return [when_true, when_false]
-
-
-def _conditions(condition: Any) -> tuple[str, ...]:
-    if not isinstance(condition, dict):
-        return ("<unresolved condition>",) if condition is not None else ()
-    return tuple(
-        sorted(f"{operator}:{key}" for operator, keys in condition.items() if isinstance(keys, dict) for key in keys)
-    )
-
-
-def _condition_values(condition: Any, resolver: Resolver, where: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """(operator, key, values) of each condition whose values are all literal."""
-    if not isinstance(condition, dict):
-        return ()
-    found: list[tuple[str, str, tuple[str, ...]]] = []
-    for operator, keys in condition.items():
-        if not isinstance(keys, dict):
-            continue
-        for key, values in keys.items():
-            try:
-                resolved = [literal(sym) for sym in resolver.resolve_list(values, f"{where}.Condition")]
-            except DanglingReferenceError:
-                raise  # a dangling reference is an input error wherever it stands
-            except TemplateStructureError:
-                continue
-            if resolved and all(value is not None for value in resolved):
-                found.append((str(operator), str(key), tuple(value for value in resolved if value is not None)))
-    return tuple(found)

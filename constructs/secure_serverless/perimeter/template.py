@@ -6,9 +6,11 @@ validated in one place and an unexpected shape becomes an input error, not a ``K
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import TemplateStructureError
@@ -53,13 +55,17 @@ class TemplateIndex:
     environment: Environment = field(default_factory=Environment)
     _by_type: dict[str, list[str]] = field(init=False, repr=False, compare=False)
     _by_name: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
+    #: Type of every resource by logical id: ``type_of`` is asked hundreds of thousands of times.
+    _type_of: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_template(self.template, self.name)
         by_type: dict[str, list[str]] = defaultdict(list)
-        for logical_id in sorted(self.resources):
-            by_type[str(self.resources[logical_id]["Type"])].append(logical_id)
+        type_of = {logical_id: str(resource["Type"]) for logical_id, resource in self.resources.items()}
+        for logical_id in sorted(type_of):
+            by_type[type_of[logical_id]].append(logical_id)
         object.__setattr__(self, "_by_type", dict(by_type))
+        object.__setattr__(self, "_type_of", type_of)
         object.__setattr__(self, "_by_name", {})
         self.index_names(lambda value, where: value if isinstance(value, str) else None)
 
@@ -80,6 +86,11 @@ class TemplateIndex:
         resources: Mapping[str, Mapping[str, Any]] = self.template["Resources"]
         return resources
 
+    @cached_property
+    def resources_text(self) -> str:
+        """The resources as JSON text, made once: a cheap test for a string anywhere in them."""
+        return json.dumps(self.resources)
+
     @property
     def parameters(self) -> Mapping[str, Any]:
         parameters = self.template.get("Parameters")
@@ -96,12 +107,11 @@ class TemplateIndex:
         return outputs if isinstance(outputs, dict) else {}
 
     def has(self, logical_id: str) -> bool:
-        return logical_id in self.resources
+        return logical_id in self._type_of
 
     def type_of(self, logical_id: str) -> str:
         """The resource's CloudFormation type, or "" when the template has no such resource."""
-        resource = self.resources.get(logical_id)
-        return str(resource["Type"]) if resource else ""
+        return self._type_of.get(logical_id, "")
 
     def properties(self, logical_id: str) -> Mapping[str, Any]:
         resource = self.resources.get(logical_id) or {}

@@ -17,8 +17,9 @@ from secure_serverless import cfn_intrinsics
 
 from . import rules
 from .assembly import Assembly
+from .documents import walk_document
 from .intrinsics import Resolver, Sym, Token, literal, render, shape
-from .policies import RoleKey, _walk_document
+from .policies import RoleKey
 from .rules import Rule
 
 #: Service principals that are the Lambda service itself (Lambda@Edge included).
@@ -39,7 +40,7 @@ def trust_findings(assembly: Assembly, role: RoleKey) -> list[Finding]:
     document = index.properties(logical_id).get("AssumeRolePolicyDocument")
     findings: list[Finding] = []
     where = f"{logical_id}.AssumeRolePolicyDocument"
-    for _problem_where, problem, statement_where, statement in _walk_document(document, where):
+    for _problem_where, problem, statement_where, statement in walk_document(document, where):
         if problem:
             continue  # an unreadable trust policy is already P14 (policies)
         effect = statement.get("Effect")

@@ -648,7 +648,7 @@ class EdgeReader:
                 for logical_id, resource in index.resources.items()
                 if resource["Type"] == "AWS::SSM::Parameter" or is_custom_resource(str(resource["Type"]))
             ]
-            found = (sources, "{{resolve:" in json.dumps(index.resources))
+            found = (sources, "{{resolve:" in index.resources_text)
             self._sources_of[template] = found
         return found
 
