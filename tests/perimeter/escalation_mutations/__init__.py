@@ -1,6 +1,6 @@
 """The adversarial table of issue 21's five classes: mutations of the compliant fixture and their verdicts.
 
-Like ``mutations.py`` (issue 9), each row changes a deep copy of the compliant fixture and says
+Like the ``mutations`` package (issue 9), each row changes a deep copy of the compliant fixture and says
 what the analyzer must answer: ``fail`` with a rule code on a function (and, when given, on a
 resource, with words the message must hold: the path and the fix), ``pass``, or ``error`` (exit
 2). Classes: ``control-plane`` (P17), ``trust`` (P18), ``opaque`` (P19), ``computed-name``,
