@@ -1,4 +1,4 @@
-"""SecureRestApi: the default, each option, each refusal, the synth-time authorizer check, cdk-nag.
+"""SecureRestApi: the default and each option (refusals, the synth-time check, cdk-nag: test_rest_api_refusals.py).
 
 Synthesis is the slow part, so the module synthesizes two apps and many tests read them: the
 default API alone, and one stack holding one API per option (each test reads its own API by
@@ -9,114 +9,29 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
-from cdk_support import StackResources, nag_report, new_app, open_findings
-from secure_serverless import (
-    ConfigurationError,
-    EncryptionKey,
-    Invocation,
-    SecureFunction,
-    SecureRestApi,
-    SecureUserPool,
+from rest_api_support import (
+    NO_WAF_REASON,
+    NOTE_SCHEMA,
+    OPEN_REASON,
+    ORIGINS,
+    ROUTES_OF_THE_DEFAULT_API,
+    SHORT_LOGS_REASON,
+    Built,
+    add_notes_routes,
+    handler,
+    synthesize,
 )
+from secure_serverless import EncryptionKey, SecureRestApi
 from secure_serverless.cdk_compat import renders_exact_access_log_arn
 from secure_serverless.rest_api import WELL_FORMED_BEARER_PATTERN
-
-CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
-NOTE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 200}},
-    "required": ["title"],
-    "additionalProperties": False,
-}
-OPEN_REASON = "Health probe of the uptime monitor; answers a constant and reads no user data."
-NO_WAF_REASON = "Private test stage reached only from the CI runner's fixed IPs via a resource policy."
-SHORT_LOGS_REASON = "Workshop sandbox torn down after each session; logs hold no production data."
-ORIGINS = ["https://app.example.com", "https://admin.example.com"]
-ROUTES_OF_THE_DEFAULT_API = {
-    ("GET", "/notes"),
-    ("POST", "/notes"),
-    ("GET", "/notes/{noteId}"),
-    ("PUT", "/notes/{noteId}"),
-    ("DELETE", "/notes/{noteId}"),
-}
-ACK_KEY = "aws:cdk:acknowledged-rules"
-
-
-# ---------------------------------------------------------------- synthesized once per module
-class Built(StackResources):
-    """One synthesized stack: its template, its metadata, and the constructs that made it."""
-
-    def __init__(self, outdir: Path, stack: cdk.Stack, made: dict[str, Any]) -> None:
-        self.made = made
-        self.template: dict[str, Any] = json.loads((outdir / f"{stack.artifact_id}.template.json").read_text())
-        self.metadata: dict[str, Any] = json.loads((outdir / f"{stack.artifact_id}.metadata.json").read_text())
-        super().__init__(stack, self.template["Resources"])
-
-    def of_type(self, cfn_type: str, under: SecureRestApi | None = None) -> dict[str, dict[str, Any]]:
-        """Resources of ``cfn_type``, only those inside ``under`` when given."""
-        found = {k: v for k, v in self.resources.items() if v["Type"] == cfn_type}
-        if under is None:
-            return found
-        inside = {
-            self.stack.get_logical_id(c)
-            for c in under.node.find_all()
-            if isinstance(c, cdk.CfnResource) and c.cfn_resource_type == cfn_type
-        }
-        return {k: v for k, v in found.items() if k in inside}
-
-    def acknowledgments(self, construct: Any) -> dict[str, str]:
-        """Rule id -> reason recorded on ``construct`` (an L2 is read at its default child too)."""
-        paths = {f"/{construct.node.path}"}
-        if construct.node.default_child is not None:
-            paths.add(f"/{construct.node.default_child.node.path}")
-        recorded: dict[str, str] = {}
-        for path in paths:
-            for entry in self.metadata.get(path, []):
-                if entry["type"] == ACK_KEY:
-                    recorded.update(entry["data"])
-        return recorded
-
-    def all_acknowledgments_under(self, construct: Any) -> dict[str, dict[str, str]]:
-        prefix = f"/{construct.node.path}/"
-        return {
-            path: {k: v for e in entries if e["type"] == ACK_KEY for k, v in e["data"].items()}
-            for path, entries in self.metadata.items()
-            if path.startswith(prefix) and any(e["type"] == ACK_KEY for e in entries)
-        }
-
-
-def synthesize(outdir: Path, build: Callable[[cdk.Stack, dict[str, Any]], None]) -> Built:
-    app = new_app(outdir=str(outdir))
-    stack = cdk.Stack(app, "Test")
-    made: dict[str, Any] = {}
-    build(stack, made)
-    app.synth()
-    return Built(outdir, stack, made)
-
-
-def handler(stack: cdk.Stack, construct_id: str = "Handler") -> lambda_.IFunction:
-    return lambda_.Function(
-        stack, construct_id, runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler", code=CODE
-    )
-
-
-def add_notes_routes(api: SecureRestApi, fn: lambda_.IFunction) -> None:
-    api.add_route("GET", "/notes", fn, request_parameters={"method.request.querystring.limit": False})
-    api.add_route("POST", "/notes", fn, request_schema=NOTE_SCHEMA)
-    api.add_route("GET", "/notes/{noteId}", fn)
-    api.add_route("PUT", "/notes/{noteId}", fn, request_schema=NOTE_SCHEMA)
-    api.add_route("DELETE", "/notes/{noteId}", fn)
 
 
 @pytest.fixture(scope="module")
@@ -634,183 +549,3 @@ def test_encryption_key_option_is_used_for_every_log_group(options: Built) -> No
     key_arn = {"Fn::GetAtt": [options.logical_id(key.key), "Arn"]}
     for log_group in options.of_type("AWS::Logs::LogGroup", api).values():
         assert log_group["Properties"]["KmsKeyId"] == key_arn
-
-
-# ---------------------------------------------------------------- refusals
-def new_api(**options: Any) -> SecureRestApi:
-    stack = cdk.Stack(new_app(), "Test")
-    pool = cognito.UserPool(stack, "Pool")
-    return SecureRestApi(stack, "Api", user_pool=pool, **options)
-
-
-@pytest.mark.parametrize(
-    ("options", "expected"),
-    [
-        ({"throttle_rate_limit": 0}, "throttle_rate_limit=0: must be a number of requests per second above 0"),
-        ({"throttle_rate_limit": -5}, "throttle_rate_limit=-5: must be a number"),
-        ({"throttle_burst_limit": -1}, "throttle_burst_limit=-1: must be a whole number of requests, at least 1"),
-        ({"throttle_burst_limit": 0}, "throttle_burst_limit=0:"),
-        ({"cors_allowed_origins": ["app.example.com"]}, "cors_allowed_origins='app.example.com': use an origin like"),
-        ({"cors_allowed_origins": ["https://*.example.com"]}, "cors_allowed_origins='https://*.example.com': wildcard"),
-        ({"cors_allowed_origins": ["*"]}, "cors_allowed_origins='*': wildcard origins"),
-        ({"cors_allowed_origins": ["http://app.example.com"]}, "cors_allowed_origins='http://app.example.com'"),
-        ({"cors_allowed_origins": "https://app.example.com"}, "give a list of origins"),
-        ({"waf": False}, "waf=False: leaves the stage without a web ACL (APIG3); pass no_waf_reason="),
-        ({"waf": False, "no_waf_reason": "because"}, "waf=False: leaves the stage without a web ACL"),
-        ({"no_waf_reason": NO_WAF_REASON}, "only applies with waf=False; remove it"),
-        ({"waf_rate_limit": 99}, "waf_rate_limit=99: must be a number between 100 and 2e+09"),
-        ({"waf_unauthenticated_rate_limit": 5}, "waf_unauthenticated_rate_limit=5: must be a number between 10"),
-        (
-            {"waf_rate_limit": 500, "waf_unauthenticated_rate_limit": 500},
-            "waf_unauthenticated_rate_limit=500: must be below waf_rate_limit (500)",
-        ),
-        ({"waf_token_rate_limit": 5}, "waf_token_rate_limit=5: must be a number between 10"),
-        ({"waf_token_rate_limit": 100}, "waf_token_rate_limit=100: must be below throttle_burst_limit (100)"),
-        (
-            {"throttle_burst_limit": 10, "throttle_rate_limit": 5, "waf_token_rate_limit": 10},
-            "waf_token_rate_limit=10: must be below throttle_burst_limit (10)",
-        ),
-        ({"max_body_bytes": 70_000}, "max_body_bytes=70000: must be a number between 8192 and 65536 bytes"),
-        ({"max_body_bytes": 1024}, "max_body_bytes=1024: must be a number between 8192"),
-        ({"stage_name": "prod stage"}, "stage_name='prod stage': use 1-128 letters"),
-        ({"log_retention": logs.RetentionDays.ONE_WEEK}, "is shorter than 365 days; pass short_log_retention_reason="),
-        ({"log_retention": 45}, "log_retention=45: use a logs.RetentionDays member"),
-    ],
-)
-def test_refuses_an_invalid_option(options: dict[str, Any], expected: str) -> None:
-    with pytest.raises(ConfigurationError, match=re.escape(expected)):
-        new_api(**options)
-
-
-def test_reports_every_problem_at_once() -> None:
-    with pytest.raises(ConfigurationError) as error:
-        new_api(throttle_rate_limit=0, throttle_burst_limit=-1, cors_allowed_origins=["*"], waf=False)
-    assert error.value.construct_path == "Test/Api"
-    assert [problem.split("=", 1)[0] for problem in error.value.problems] == [
-        "throttle_rate_limit",
-        "throttle_burst_limit",
-        "cors_allowed_origins",
-        "waf",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "options", "expected"),
-    [
-        ("FETCH", "/notes", {}, "method='FETCH': must be one of GET, POST, PUT, PATCH, DELETE, HEAD"),
-        ("ANY", "/notes", {}, "method='ANY': must be one of"),
-        ("OPTIONS", "/notes", {}, "method='OPTIONS': must be one of"),
-        ("GET", "notes", {}, "path='notes': must start with '/'"),
-        ("GET", "/notes/", {}, "segment '' is malformed"),
-        ("GET", "/notes//x", {}, "segment '' is malformed"),
-        ("GET", "/notes/{note id}", {}, "segment '{note id}' is malformed"),
-        ("GET", "/notes/{noteId", {}, "segment '{noteId' is malformed"),
-        ("GET", "/files/{key+}/meta", {}, "greedy segment '{key+}' must be the last one"),
-        ("GET", "/a/{id}/b/{id}", {}, "path parameter 'id' appears twice"),
-        ("GET", "/notes", {"request_schema": NOTE_SCHEMA}, "request_schema='...': GET requests carry no body"),
-        ("DELETE", "/notes", {"request_schema": NOTE_SCHEMA}, "DELETE requests carry no body"),
-        ("POST", "/notes", {"request_schema": {"properties": {}}}, 'give a JSON-schema object with a "type"'),
-        ("POST", "/notes", {"request_schema": "note.json"}, 'give a JSON-schema object with a "type"'),
-        (
-            "POST",
-            "/notes",
-            {"request_schema": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}},
-            "draft-04 only",
-        ),
-        (
-            "GET",
-            "/health",
-            {"open_without_authorization_reason": "public"},
-            "open_without_authorization_reason='public'",
-        ),
-        (
-            "GET",
-            "/health",
-            {"open_without_authorization_reason": OPEN_REASON, "authorization_scopes": ["a/b"]},
-            "authorization_scopes=['a/b']: an open route checks no token",
-        ),
-        ("GET", "/notes", {"authorization_scopes": ["notes read"]}, "authorization_scopes=['notes read']"),
-        ("GET", "/notes", {"request_parameters": {"limit": False}}, "request_parameters=['limit']"),
-    ],
-)
-def test_add_route_refuses_an_invalid_route(method: str, path: str, options: dict[str, Any], expected: str) -> None:
-    api = new_api()
-    fn = handler(cdk.Stack.of(api))
-    with pytest.raises(ConfigurationError, match=re.escape(expected)) as error:
-        api.add_route(method, path, fn, **options)
-    assert error.value.construct_path == f"Test/Api {method} {path}"
-
-
-def test_add_route_refuses_a_duplicate_route_and_reports_every_problem_at_once() -> None:
-    api = new_api()
-    fn = handler(cdk.Stack.of(api))
-    api.add_route("POST", "/notes", fn, request_schema=NOTE_SCHEMA)
-    with pytest.raises(ConfigurationError) as error:
-        api.add_route("post", "/notes", fn, request_schema={"title": "no type"}, request_parameters={"x": True})
-    assert error.value.construct_path == "Test/Api POST /notes"
-    assert len(error.value.problems) == 3
-    assert "this route exists already" in error.value.problems[0]
-
-
-def test_synth_fails_for_a_method_added_without_the_authorizer(tmp_path: Path) -> None:
-    def build(stack: cdk.Stack, made: dict[str, Any]) -> None:
-        api = SecureRestApi(stack, "Api", user_pool=cognito.UserPool(stack, "Pool"), cors_allowed_origins=ORIGINS)
-        fn = handler(stack)
-        api.add_route("GET", "/notes", fn)  # its CORS preflight is exempt
-        raw = api.api.root.add_resource("raw")
-        raw.add_method("GET", apigateway.LambdaIntegration(fn))
-        raw.add_method("POST", apigateway.LambdaIntegration(fn), authorizer=api.authorizer)
-        raw.add_method("OPTIONS", apigateway.LambdaIntegration(fn))  # not a preflight: reaches a function
-
-    with pytest.raises(RuntimeError) as error:
-        synthesize(tmp_path, build)
-    message = str(error.value)
-    assert "method GET /raw has no Cognito authorizer" in message
-    assert "method OPTIONS /raw has no Cognito authorizer" in message
-    assert "open_without_authorization_reason" in message
-    assert "POST /raw" not in message and "/notes" not in message
-
-
-# ---------------------------------------------------------------- cdk-nag
-def nag_apis(stack: cdk.Stack, apis: dict[str, dict[str, Any]], *, open_route: bool = False) -> None:
-    """A SecureUserPool, a SecureFunction, and one SecureRestApi per entry of ``apis``."""
-    users = SecureUserPool(stack, "Users")
-    fn = SecureFunction(stack, "Notes", code=CODE, handler="index.handler", invocation=Invocation.SYNCHRONOUS)
-    for name, api_options in apis.items():
-        api = SecureRestApi(stack, name, user_pool=users.user_pool, **api_options)
-        add_notes_routes(api, fn.function)
-        if open_route:
-            api.add_route("GET", "/health", fn.function, open_without_authorization_reason=OPEN_REASON)
-
-
-@pytest.mark.slow
-def test_nag_default_api_has_no_open_findings_and_acknowledges_nothing(tmp_path: Path) -> None:
-    report = nag_report(
-        lambda stack: nag_apis(stack, {"Api": {}, "CorsApi": {"cors_allowed_origins": ORIGINS}}), tmp_path
-    )
-    assert report.packs, "the packs ran"
-    assert report.findings == [], open_findings(report)
-    assert [a for a in report.acknowledged if a.path.startswith(("Test/Api/", "Test/CorsApi/"))] == []
-
-
-@pytest.mark.slow
-def test_nag_weakened_api_records_exactly_the_findings_it_triggers(tmp_path: Path) -> None:
-    weakened = {
-        "waf": False,
-        "no_waf_reason": NO_WAF_REASON,
-        "log_retention": logs.RetentionDays.ONE_MONTH,
-        "short_log_retention_reason": SHORT_LOGS_REASON,
-    }
-    report = nag_report(lambda stack: nag_apis(stack, {"Api": weakened}, open_route=True), tmp_path)
-    assert report.findings == [], open_findings(report)
-    open_reason = f"GET /health is public on purpose: {OPEN_REASON}"
-    assert sorted((a.rule, a.path, a.reason) for a in report.acknowledged if a.path.startswith("Test/Api/")) == [
-        (
-            "AwsSolutions-APIG3",
-            "Test/Api/Resource/DeploymentStage.prod/Resource",
-            f"No WAF web ACL on this stage: {NO_WAF_REASON}",
-        ),
-        ("AwsSolutions-APIG4", "Test/Api/Resource/Default/health/GET/Resource", open_reason),
-        ("AwsSolutions-COG4", "Test/Api/Resource/Default/health/GET/Resource", open_reason),
-    ]
-    assert re.search(r"SecureServerless-ShortLogRetention", (tmp_path / "Test.metadata.json").read_text())

@@ -1,4 +1,4 @@
-"""Issue 21's five classes, as an adversarial table (``escalation_mutations.py``), plus unit tests of
+"""Issue 21's five classes, as an adversarial table (the ``escalation_mutations`` package), plus unit tests of
 what the table does not show: the matrix row of a declared control-plane reach, the catalogue,
 the messages.
 
