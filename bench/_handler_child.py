@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_PREFIX = "BENCH-RESULT "
@@ -74,13 +74,13 @@ def _request(name: str, function: Any) -> dict[str, Any]:
 
     if name == "profiles":
         function.call(build_event("PUT", "/me", body=read_event_file("put_profile_body.json")))
-        return build_event("GET", "/me")
+        return cast(dict[str, Any], build_event("GET", "/me"))
     if name == "notes":
         created = function.call(build_event("POST", "/notes", body=read_event_file("create_note_body.json")))
         note_id = created.body["noteId"]
-        return build_event("GET", f"/notes/{note_id}", path_params={"noteId": note_id})
+        return cast(dict[str, Any], build_event("GET", f"/notes/{note_id}", path_params={"noteId": note_id}))
     file_id = "0190f0c2-7a6b-7c3d-8e4f-a1b2c3d4e5f6"
-    return build_event("GET", f"/files/{file_id}", path_params={"fileId": file_id})
+    return cast(dict[str, Any], build_event("GET", f"/files/{file_id}", path_params={"fileId": file_id}))
 
 
 def _warm(name: str, function: Any, requests: int) -> dict[str, Any]:
