@@ -54,8 +54,8 @@ $(STAMPS)/jsii: $(STAMPS)/python $(STAMPS)/node
 synth: setup ## synthesize the reference app with cdk-nag and the perimeter check, print a summary (PROFILE=regulated: five packs)
 	rm -rf $(OUT)
 	cdk synth --quiet --output $(OUT) -c profile=$(PROFILE)
-	$(PY) -m secure_serverless.summary $(OUT)
-	$(PY) -m secure_serverless.perimeter $(OUT)
+	$(PY) -m secure_serverless_checks.summary $(OUT)
+	$(PY) -m secure_serverless_checks.perimeter $(OUT)
 
 # The test run caches bytecode even where the environment sets PYTHONDONTWRITEBYTECODE: the
 # run starts about 80 Python processes, and each would compile the kit's sources again. The

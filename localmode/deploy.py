@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
+from secure_serverless_checks import cfn_intrinsics
 
 from .emulator import ACCOUNT_ID, REPO_ROOT, Emulator
 

@@ -42,8 +42,8 @@ from urllib.parse import urlsplit
 from kit_auth.cognito import generate_temporary_password
 from kit_auth.srp import SrpClient
 from kit_auth.totp import MIN_REMAINING_SECONDS, SingleUseCodes, current_code, totp
-from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
-from secure_serverless.waf_limits import WAF_MAX_BODY_INSPECTION_BYTES
+from secure_serverless_checks.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY, S3_PREFIX
+from secure_serverless_checks.waf_limits import WAF_MAX_BODY_INSPECTION_BYTES
 
 if TYPE_CHECKING:
     from . import LocalEnvironment

@@ -15,7 +15,7 @@ def public_modules() -> list[str]:
     import secure_serverless
 
     modules = {f"secure_serverless{module}" for module in secure_serverless._EXPORTS.values()}
-    return sorted(modules | {"secure_serverless.perimeter"})
+    return sorted(modules | {"secure_serverless_checks.perimeter"})
 
 
 def main(out: str) -> int:

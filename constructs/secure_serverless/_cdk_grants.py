@@ -24,10 +24,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
-from . import access_levels
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import KMS_KEY, SNS_TOPIC, SQS_QUEUE, actions_for, kind_of_type
+
 from ._grants import cfn_of, claim, claim_ownership
 from ._validation import ConfigurationError
-from .access_levels import KMS_KEY, SNS_TOPIC, SQS_QUEUE, actions_for, kind_of_type
 
 if TYPE_CHECKING:
     from .encryption_key import EncryptionKey

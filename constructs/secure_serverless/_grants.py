@@ -16,9 +16,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import IConstruct
 
-from . import access_levels
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import actions_for
+
 from ._validation import ConfigurationError, Problems, has_reason
-from .access_levels import actions_for
 
 if TYPE_CHECKING:
     from .encryption_key import EncryptionKey

@@ -17,8 +17,9 @@ import cdk_nag
 import jsii
 from constructs import IConstruct
 
-from ._acknowledgment_record import format_reason
-from ._nag_report import ComplianceReport, Finding, read_validation_report
+from secure_serverless_checks._acknowledgment_record import format_reason
+from secure_serverless_checks._nag_report import ComplianceReport, Finding, read_validation_report
+
 from ._validation import MIN_REASON_LENGTH, has_reason
 from .cdk_compat import check_cdk_version
 
@@ -67,7 +68,7 @@ def register_compliance_checks(
     """Register cdk-nag packs and the perimeter check on ``app``: any finding then fails ``app.synth()``.
 
     :param packs: names of the cdk-nag packs to run. Default: AwsSolutions and Serverless.
-    :param perimeter: run the perimeter check (``secure_serverless.perimeter``) on the synthesized
+    :param perimeter: run the perimeter check (``secure_serverless_checks.perimeter``) on the synthesized
         templates: an undeclared or cross-service reach fails the synth, under ``cdk synth`` /
         ``cdk deploy`` as under ``python app.py``, and no acknowledgment silences it. Default: True.
     :param perimeter_off_reason: required with ``perimeter=False``; recorded in each stack's
@@ -145,7 +146,7 @@ def acknowledge(
 
     :param owner: who to ask about this acknowledgment (a team or a person). Default: none recorded.
     :param review_by: the date (``datetime.date`` or ``"YYYY-MM-DD"``) by which it must be reviewed;
-        after it, ``python -m secure_serverless.acknowledgments`` fails. Default: no review date.
+        after it, ``python -m secure_serverless_checks.acknowledgments`` fails. Default: no review date.
         Both are appended to the recorded reason as ``[owner: ...; review-by: ...]``, so they go
         wherever the reason goes (validation report, SARIF, summary).
     """

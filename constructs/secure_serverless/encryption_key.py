@@ -12,8 +12,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.interfaces import aws_kms as kms_refs
 from constructs import Construct
 
+from secure_serverless_checks.access_levels import KMS_KEY, KeyAccess
+
 from ._validation import Problems
-from .access_levels import KMS_KEY, KeyAccess
 
 # What CloudWatch Logs needs to encrypt and read a log group's events. Exact actions: no
 # "kms:Encrypt*"-style wildcards, unlike the snippet in the CloudWatch Logs guide.

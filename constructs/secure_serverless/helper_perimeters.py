@@ -24,8 +24,8 @@ import jsii
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from . import access_levels
-from .access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
 
 #: The construct id CDK gives its notifications handler (aws-s3/lib/notifications-resource).
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"

@@ -12,10 +12,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
-from . import access_levels
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import KeyAccess, PrefixAccess
+
 from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
 from ._validation import ConfigurationError, Problems, origin_problem
-from .access_levels import KeyAccess, PrefixAccess
 from .cdk_compat import FEATURE_FLAGS, S3_LOGS_USE_BUCKET_POLICY
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey

@@ -12,10 +12,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from . import access_levels
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import KeyAccess, TableAccess, actions_for
+
 from ._grants import cfn_of, claim, claim_ownership, declare_owner, key_of, plain_grant
 from ._validation import Problems
-from .access_levels import KeyAccess, TableAccess, actions_for
 from .encryption_key import EncryptionKey
 
 if TYPE_CHECKING:

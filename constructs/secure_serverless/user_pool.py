@@ -17,8 +17,9 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from secure_serverless_checks.access_levels import COGNITO_USER_POOL
+
 from ._validation import Problems, is_token
-from .access_levels import COGNITO_USER_POOL
 from .compliance import acknowledge
 
 #: Feature plans a SecureUserPool accepts. LITE has no threat protection and is not offered.

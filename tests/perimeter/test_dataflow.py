@@ -34,7 +34,7 @@ from perimeter_support import (
     getatt,
     join,
 )
-from secure_serverless.perimeter import Report, analyze
+from secure_serverless_checks.perimeter import Report, analyze
 
 NOTES_DLQ = "NotesDlqBBBB"
 FILES_DLQ = "FilesDlq3333"

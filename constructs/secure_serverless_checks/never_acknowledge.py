@@ -3,7 +3,7 @@
 An acknowledgment is a reviewed exception: "this finding is acceptable here, because ...". Some
 findings break the architecture itself (an unauthenticated route that changes data, a function
 role with an AWS managed policy, a public bucket, every action of a service); no reason makes
-them acceptable, so ``python -m secure_serverless.acknowledgments`` fails on any acknowledgment
+them acceptable, so ``python -m secure_serverless_checks.acknowledgments`` fails on any acknowledgment
 of them, whatever its reason. Pure Python: it inspects the synthesized template resource of the
 construct each acknowledged finding is about.
 """

@@ -8,8 +8,8 @@ With ``shared_bucket=True`` every stack also has one bucket and its key, and eac
 and writes its own prefix of that bucket (``F0001/``) and uses the bucket's key (declared
 shared): the shape whose cross-function check once grew with the square of the functions.
 
-    from secure_serverless.perimeter import analyze
-    from secure_serverless.perimeter.synthetic import synthetic_assembly
+    from secure_serverless_checks.perimeter import analyze
+    from secure_serverless_checks.perimeter.synthetic import synthetic_assembly
     report = analyze(synthetic_assembly(functions=500))
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from secure_serverless.access_levels import PERIMETER_METADATA_KEY, actions_for
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY, actions_for
 
 _XRAY = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 

@@ -20,8 +20,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
-from secure_serverless.access_levels import is_configuration_action
+from secure_serverless_checks import cfn_intrinsics
+from secure_serverless_checks.access_levels import is_configuration_action
 
 from ..assembly import Assembly
 from ..intrinsics import encoded as encoded_sym

@@ -1,6 +1,6 @@
 """Acknowledgment hygiene: fail on acknowledgments that excuse nothing, say nothing, or must not exist.
 
-Usage: ``python -m secure_serverless.acknowledgments cdk.out [--today YYYY-MM-DD]``. Pure Python:
+Usage: ``python -m secure_serverless_checks.acknowledgments cdk.out [--today YYYY-MM-DD]``. Pure Python:
 it reads the cloud assembly that a synth with cdk-nag packs registered wrote. Exit status 0 every
 acknowledgment is sound, 1 at least one problem (each printed with the acknowledgment, its
 construct path and the fix), 2 the input is not a cloud assembly.
@@ -200,7 +200,7 @@ def _parse_date(value: str) -> datetime.date:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m secure_serverless.acknowledgments",
+        prog="python -m secure_serverless_checks.acknowledgments",
         description=(
             "Fail on cdk-nag acknowledgments that are stale (excuse no finding), have a short reason, excuse a "
             "rule the kit never lets anyone acknowledge, or are past their review-by date."

@@ -1,14 +1,14 @@
 """SARIF 2.1.0 for code-scanning tools: cdk-nag findings and perimeter violations of a cloud assembly.
 
-Usage: ``python -m secure_serverless.sarif cdk.out --output secure-serverless.sarif``. Pure
+Usage: ``python -m secure_serverless_checks.sarif cdk.out --output secure-serverless.sarif``. Pure
 Python. One log with two runs:
 
 - ``cdk-nag``: every finding of ``validation-report.json``; an open finding is a result, an
   acknowledged one is a result with a SARIF suppression (``kind: inSource``, ``status:
   accepted``) whose justification is the recorded reason, so a code-scanning UI shows it as
   dismissed with its reason instead of hiding it.
-- ``secure-serverless-perimeter``: every violation of ``python -m secure_serverless.perimeter``.
-- ``secure-serverless-acknowledgments``: every problem ``python -m secure_serverless.acknowledgments``
+- ``secure-serverless-perimeter``: every violation of ``python -m secure_serverless_checks.perimeter``.
+- ``secure-serverless-acknowledgments``: every problem ``python -m secure_serverless_checks.acknowledgments``
   finds in the acknowledgments the assembly records (``aws:cdk:acknowledged-rules``): stale,
   short reason, never acknowledgeable, past its review-by date.
 
@@ -300,7 +300,7 @@ def _line_of_key(template_file: Path, logical_id: str) -> int | None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m secure_serverless.sarif",
+        prog="python -m secure_serverless_checks.sarif",
         description="Write cdk-nag findings (open and acknowledged) and perimeter violations as SARIF 2.1.0.",
         epilog="exit status: 0 written, 2 not a cloud assembly. See " + doc_path("pull-requests.md"),
     )

@@ -1,6 +1,6 @@
 """Print a short summary of a synthesized cloud assembly: stacks, resources, checks, findings.
 
-Usage: ``python -m secure_serverless.summary cdk.out``. Pure Python (reads the assembly's JSON
+Usage: ``python -m secure_serverless_checks.summary cdk.out``. Pure Python (reads the assembly's JSON
 files), so it needs neither CDK nor Node.js. Exit status 1 when cdk-nag left open findings.
 """
 
@@ -56,7 +56,7 @@ def render(summary: AssemblySummary) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m secure_serverless.summary <cdk.out>", file=sys.stderr)
+        print("usage: python -m secure_serverless_checks.summary <cdk.out>", file=sys.stderr)
         return 2
     try:
         summary = summarize(Path(args[0]))

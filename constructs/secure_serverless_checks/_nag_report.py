@@ -1,6 +1,6 @@
 """Read cdk-nag's verdict from a cloud assembly's ``validation-report.json``.
 
-Pure Python (no CDK import), shared by the compliance helpers and ``python -m secure_serverless.summary``.
+Pure Python (no CDK import), shared by the compliance helpers and ``python -m secure_serverless_checks.summary``.
 """
 
 from __future__ import annotations

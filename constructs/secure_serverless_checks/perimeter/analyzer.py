@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
-from secure_serverless.access_levels import (
+from secure_serverless_checks import cfn_intrinsics
+from secure_serverless_checks.access_levels import (
     LOG_GROUP,
     PERIMETER_METADATA_KEY,
     S3_PREFIX,

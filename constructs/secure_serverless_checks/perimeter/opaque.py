@@ -18,8 +18,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
-from secure_serverless.access_levels import kind_of_type
+from secure_serverless_checks import cfn_intrinsics
+from secure_serverless_checks.access_levels import kind_of_type
 
 from . import rules
 from .assembly import Assembly

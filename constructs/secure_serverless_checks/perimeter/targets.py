@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from secure_serverless.cfn_intrinsics import referenced_logical_id
+from secure_serverless_checks.cfn_intrinsics import referenced_logical_id
 
 from .intrinsics import Sym, Token, literal, render, tokens
 from .template import IAM_ROLE, TemplateIndex

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
+from secure_serverless_checks import cfn_intrinsics
 
 from .errors import DanglingReferenceError
 from .intrinsics import PSEUDO_PARAMETERS, Resolver, Sym, literal

@@ -1,14 +1,14 @@
 """Least-privilege perimeter analyzer: prove each Lambda function reaches only what it declares.
 
-Pure Python (standard library + ``secure_serverless.access_levels``): it reads synthesized
+Pure Python (standard library + ``secure_serverless_checks.access_levels``): it reads synthesized
 CloudFormation JSON, never CDK code, so it runs without Node.js, AWS credentials or CDK.
 
-    from secure_serverless.perimeter import analyze, load_path
+    from secure_serverless_checks.perimeter import analyze, load_path
     report = analyze(load_path("cdk.out"))
     for violation in report.violations:
         print(violation.to_line())
 
-Command line: ``python -m secure_serverless.perimeter cdk.out [--format text|json|markdown]``.
+Command line: ``python -m secure_serverless_checks.perimeter cdk.out [--format text|json|markdown]``.
 See docs/perimeter.md.
 """
 

@@ -1,4 +1,4 @@
-"""``python -m secure_serverless.perimeter diff OLD NEW``: what a change does to each function's reach.
+"""``python -m secure_serverless_checks.perimeter diff OLD NEW``: what a change does to each function's reach.
 
 Exit status: 0 no function can do more than before (narrowed or unchanged), 1 reach widened
 (even when the new reach is declared: a reviewer should see it), 2 an input cannot be analyzed.
@@ -31,7 +31,7 @@ _RENDERERS: dict[str, Callable[[PerimeterDiff], str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m secure_serverless.perimeter diff",
+        prog="python -m secure_serverless_checks.perimeter diff",
         description=(
             "Compare what every Lambda function can reach in OLD (the base of a change) and NEW (its head): "
             "reach added and removed per function, new and removed functions, role changes, wildcards, "

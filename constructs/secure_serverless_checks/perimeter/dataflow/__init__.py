@@ -76,7 +76,7 @@ def data_flow_findings(
                     logical_id,
                     f"{logical_id} is an {resource_type}: a resource type that can move data and that the data-flow "
                     "model does not know, so no path through it can be proved declared; remove it, or extend "
-                    "secure_serverless/perimeter/dataflow (docs/perimeter.md, 'Data flow')",
+                    "secure_serverless_checks/perimeter/dataflow (docs/perimeter.md, 'Data flow')",
                 )
             )
     for flow in graph.undeclared_flows(display):
@@ -157,7 +157,7 @@ def _file_system_findings(assembly: Assembly, display: Any) -> list[Finding]:
 
 
 def _referenced(value: Any) -> str | None:
-    from secure_serverless import cfn_intrinsics
+    from secure_serverless_checks import cfn_intrinsics
 
     return cfn_intrinsics.referenced_logical_id(value)
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
+from secure_serverless_checks import cfn_intrinsics
 
 from . import rules
 from .errors import DanglingReferenceError, TemplateStructureError

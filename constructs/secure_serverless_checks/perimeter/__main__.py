@@ -1,4 +1,4 @@
-"""Entry point of ``python -m secure_serverless.perimeter``."""
+"""Entry point of ``python -m secure_serverless_checks.perimeter``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``python -m secure_serverless.perimeter``: analyze templates and exit 0 / 1 / 2.
+"""``python -m secure_serverless_checks.perimeter``: analyze templates and exit 0 / 1 / 2.
 
 Exit status is the contract for CI and workshops: 0 every function stays within its declared
 perimeter, 1 at least one violation, 2 the input could not be analyzed (one line on stderr,
@@ -31,7 +31,7 @@ _RENDERERS: dict[str, Callable[[Report], str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m secure_serverless.perimeter",
+        prog="python -m secure_serverless_checks.perimeter",
         description=(
             "Check that every Lambda function's role reaches only the resources and actions its "
             "SecureServerless::Perimeter metadata declares."

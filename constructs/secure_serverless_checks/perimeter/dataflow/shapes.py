@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
+from secure_serverless_checks import cfn_intrinsics
 
 from .graph import NodeKey
 

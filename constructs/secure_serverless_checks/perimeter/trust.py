@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
+from secure_serverless_checks import cfn_intrinsics
 
 from . import rules
 from .assembly import Assembly

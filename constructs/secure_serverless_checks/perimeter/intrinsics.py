@@ -6,7 +6,7 @@ string*: a tuple of literal text and ``Token`` placeholders (``Ref X``, ``X.Arn`
 ``AWS::Region``). That keeps the one thing the analyzer needs — which logical resource an ARN is
 built from, and what text follows it — without guessing account ids or names.
 
-The forms are read through ``secure_serverless.cfn_intrinsics``, the model local mode uses too.
+The forms are read through ``secure_serverless_checks.cfn_intrinsics``, the model local mode uses too.
 ``Fn::If`` yields both branches (either may apply at deploy time), so ``resolve_all`` returns
 every alternative; what cannot be evaluated (``Fn::Transform``, ``Fn::Select`` over a parameter,
 an unknown function) becomes an ``opaque`` token, which the analyzer reports (P14), never skips.
@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from secure_serverless import cfn_intrinsics
-from secure_serverless.cfn_intrinsics import PSEUDO_PARAMETERS, IntrinsicError, SubVariable
+from secure_serverless_checks import cfn_intrinsics
+from secure_serverless_checks.cfn_intrinsics import PSEUDO_PARAMETERS, IntrinsicError, SubVariable
 
 from .errors import DanglingReferenceError, TemplateStructureError
 

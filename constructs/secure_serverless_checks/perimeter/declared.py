@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from secure_serverless.access_levels import (
+from secure_serverless_checks.access_levels import (
     DYNAMODB_TABLE,
     NETWORK_INTERFACES_WILDCARD,
     PERIMETER_METADATA_KEY,
