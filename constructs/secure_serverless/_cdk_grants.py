@@ -27,7 +27,7 @@ from aws_cdk import aws_kms as kms
 from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import KMS_KEY, SNS_TOPIC, SQS_QUEUE, actions_for, kind_of_type
 
-from ._grants import cfn_of, claim, claim_ownership
+from ._grants import cfn_of, claim, claim_ownership, is_kit, kit_function_of
 from ._validation import ConfigurationError
 
 if TYPE_CHECKING:
@@ -186,8 +186,6 @@ def land_key_actions(grantee: iam.IGrantable, key: EncryptionKey, actions: Seque
     Returns None when ``grantee`` is not a kit function or the actions are none of CDK's key
     grants (CDK's own grant then runs, and the function's role judges it).
     """
-    from .secure_function import kit_function_of
-
     function = kit_function_of(grantee)
     level = level_of(KMS_KEY, frozenset(actions))
     if function is None or level is None:
@@ -222,11 +220,9 @@ def _land_key(function: SecureFunction, target: cdk.CfnResource, level: str, via
 
 def kit_function_of_arn(arn: str) -> SecureFunction | None:
     """The kit function whose ARN token ``arn`` is (an event destination's ``arn``), if any."""
-    from .secure_function import SecureFunction
-
     fragments = cdk.Tokenization.reverse_string(arn)
     target = getattr(fragments.first_token, "target", None) if fragments.length == 1 else None
     scope = target.node.scope if isinstance(target, cdk.CfnResource) else None
-    while scope is not None and not isinstance(scope, SecureFunction):
+    while scope is not None and not is_kit("function", scope):
         scope = scope.node.scope
-    return scope
+    return scope  # type: ignore[return-value]

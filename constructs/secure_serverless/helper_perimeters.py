@@ -145,7 +145,7 @@ def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct) ->
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import custom_resources
 
-    from .compliance import acknowledge, iam5_resource
+    from ._acknowledge import acknowledge, iam5_resource
 
     function = provider.node.default_child
     role = provider.node.try_find_child("ServiceRole")

@@ -29,12 +29,13 @@ from secure_serverless_checks.waf_limits import (
     WAF_MAX_BODY_INSPECTION_BYTES,
 )
 
+from ._grants import kit_function_of
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._validation import Problems, has_reason, is_token, origin_problem
 from .cdk_compat import APIGATEWAY_EXACT_ACCESS_LOG_ARN, FEATURE_FLAGS
 from .compliance import acknowledge
 from .encryption_key import EncryptionKey
-from .secure_function import Invocation, SecureFunction, kit_function_of
+from .secure_function import Invocation, SecureFunction
 
 #: Methods a route may use. OPTIONS is the CORS preflight's (``cors_allowed_origins``); ANY is
 #: not offered: each method is declared, authorized and validated on its own.

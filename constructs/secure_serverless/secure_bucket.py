@@ -290,7 +290,7 @@ class SecureBucket(s3.BucketBase):
         problems.raise_if_any()
         key_use = KeyAccess.DECRYPT if access == PrefixAccess.READ else KeyAccess.ENCRYPT_DECRYPT
         object_arn = f"{self.bucket_arn}/{prefix}*"
-        from .secure_function import kit_function_of
+        from ._grants import kit_function_of
 
         function = kit_function_of(grantee)
         if function is None:

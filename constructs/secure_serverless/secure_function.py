@@ -29,7 +29,7 @@ from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import KeyAccess, QueueAccess
 
 from ._control_plane_reach import declare_control_plane_reach
-from ._grants import cfn_of, claim, key_of
+from ._grants import cfn_of, claim, key_of, kit_function_of, register_kit_type
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._perimeter_intent import PerimeterDeclaration
 from ._perimeter_role import ForeignGrantValidation, PerimeterRole
@@ -626,10 +626,4 @@ class SecureFunction(lambda_.FunctionBase):
         return self.function.function_name
 
 
-def kit_function_of(grantee: iam.IGrantable) -> SecureFunction | None:
-    """The kit function behind ``grantee`` (itself, its ``lambda_.Function`` or its role), if any."""
-    if isinstance(grantee, SecureFunction):
-        return grantee
-    principal = grantee.grant_principal
-    owner = getattr(principal, "kit_function", None)
-    return owner if isinstance(owner, SecureFunction) else None
+register_kit_type("function", SecureFunction)

@@ -2,24 +2,29 @@
 
 Pure Python (JSON files only), shared by the summary, the acknowledgment check and the SARIF
 writer, so they agree on where a construct path, a logical id and an acknowledgment come from.
+The manifest is read by ``cloud_assembly.read_manifest`` (the one manifest reader).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cloud_assembly import NotAnAssemblyError, read_manifest
+
+__all__ = [
+    "ACKNOWLEDGED_RULES",
+    "LOGICAL_ID",
+    "NotAnAssemblyError",
+    "RecordedAcknowledgment",
+    "StackArtifact",
+    "read_stacks",
+]
+
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 LOGICAL_ID = "aws:cdk:logicalId"
-_STACK_ARTIFACT = "aws:cloudformation:stack"
-_NESTED_ASSEMBLY = "cdk:cloud-assembly"
-
-
-class NotAnAssemblyError(ValueError):
-    """The directory is not a cloud assembly (no manifest.json)."""
 
 
 @dataclass(frozen=True)
@@ -86,29 +91,13 @@ class StackArtifact:
         return None
 
 
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def read_stacks(outdir: str | Path) -> list[StackArtifact]:
     """Every stack of the cloud assembly in ``outdir``, nested assemblies (CDK stages) included."""
-    directory = Path(outdir)
-    if not (directory / "manifest.json").is_file():
-        raise NotAnAssemblyError(
-            f"{directory} is not a cloud assembly (no manifest.json); synthesize first (make synth, or cdk synth)"
-        )
-    return list(_stacks(directory))
+    return [
+        StackArtifact(stack.artifact_id, stack.template_file, _read_json(stack.template_file), stack.metadata())
+        for stack in read_manifest(outdir)
+    ]
 
 
-def _stacks(directory: Path) -> Iterator[StackArtifact]:
-    manifest = _read_json(directory / "manifest.json")
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        properties = artifact.get("properties", {})
-        if artifact.get("type") == _NESTED_ASSEMBLY and "directoryName" in properties:
-            yield from _stacks(directory / properties["directoryName"])
-        if artifact.get("type") != _STACK_ARTIFACT:
-            continue
-        template_file = directory / properties["templateFile"]
-        metadata_file = directory / artifact.get("additionalMetadataFile", f"{name}.metadata.json")
-        metadata = _read_json(metadata_file) if metadata_file.exists() else artifact.get("metadata", {})
-        yield StackArtifact(name, template_file, _read_json(template_file), metadata)
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -29,8 +29,9 @@ SKIPPED_FOLDERS = frozenset(
 )
 
 
-#: The kit's own package: its construct creations are the library's, not the app's.
-_KIT_PACKAGE = Path(__file__).resolve().parent
+#: The kit's construct package, installed beside this one (found by path: the checks never import it).
+#: Its construct creations are the library's, not the app's.
+_KIT_PACKAGE = Path(__file__).resolve().parent.parent / "secure_serverless"
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..cloud_assembly import Environment
 from .intrinsics import Resolver, Sym, concat, literal, render
-from .template import IAM_ROLE, Environment, TemplateIndex
+from .template import IAM_ROLE, TemplateIndex
 
 if TYPE_CHECKING:
     from .policies import PolicyIndex, RoleKey

@@ -13,13 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..cloud_assembly import (
+    Environment,
+    ManifestFormatError,
+    ManifestStructureError,
+    NotAnAssemblyError,
+    TemplateFileMissingError,
+    read_manifest,
+)
 from ._gc import cyclic_gc_paused
 from .errors import InputNotFoundError, TemplateFormatError, TemplateStructureError
-
-if TYPE_CHECKING:
-    from .template import Environment
 
 Template = dict[str, Any]
 
@@ -32,8 +37,6 @@ class LoadedTemplates(dict[str, Template]):
         self.environments: dict[str, Environment] = {}
 
 
-_STACK_ARTIFACT = "aws:cloudformation:stack"
-_NESTED_ASSEMBLY = "cdk:cloud-assembly"
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -107,7 +110,7 @@ def check_template(document: object, origin: str) -> None:
             raise TemplateStructureError(f"{origin}: resource {logical_id!r} has no 'Type'")
 
 
-Loaded = tuple[str, Template, "Environment | None"]
+Loaded = tuple[str, Template, Environment | None]
 
 
 def _nested_assets(template: Template) -> list[str]:
@@ -161,51 +164,28 @@ def _load_assembly(directory: Path, prefix: str = "") -> list[Loaded]:
             loaded.extend(_nested(directory, stack[0], template))
         return loaded
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise TemplateFormatError(f"{manifest_path}: not a readable JSON manifest: {error}") from error
-    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
-    if not isinstance(artifacts, dict):
-        raise TemplateStructureError(f"{manifest_path}: no 'artifacts' object")
+        stacks = read_manifest(directory)
+    except (ManifestFormatError, NotAnAssemblyError) as error:
+        raise TemplateFormatError(str(error)) from error
+    except ManifestStructureError as error:
+        raise TemplateStructureError(str(error)) from error
+    except TemplateFileMissingError as error:
+        raise InputNotFoundError(str(error)) from error
     found: list[Loaded] = []
-    for artifact_id, artifact in sorted(artifacts.items()):
-        if not isinstance(artifact, dict):
-            continue
-        properties = artifact.get("properties")
-        properties = properties if isinstance(properties, dict) else {}
-        if artifact.get("type") == _STACK_ARTIFACT:
-            template_file = properties.get("templateFile")
-            if not isinstance(template_file, str):
-                raise TemplateStructureError(f"{manifest_path}: stack {artifact_id!r} has no templateFile")
-            file = directory / template_file
-            if not file.is_file():
-                raise InputNotFoundError(f"{file}: template of stack {artifact_id!r} not found")
-            stack = (prefix + artifact_id, load_template_file(file), _environment(artifact.get("environment")))
-            found.append(stack)
-            found.extend(_nested(directory, stack[0], stack[1]))
-        elif artifact.get("type") == _NESTED_ASSEMBLY and isinstance(properties.get("directoryName"), str):
-            nested = directory / properties["directoryName"]
-            stage = properties.get("displayName") or artifact_id
-            found.extend(_load_assembly(nested, f"{prefix}{stage}/"))
+    for manifest_stack in stacks:
+        stack = (
+            prefix + manifest_stack.name,
+            load_template_file(manifest_stack.template_file),
+            manifest_stack.environment,
+        )
+        found.append(stack)
+        found.extend(_nested(manifest_stack.directory, stack[0], stack[1]))
     if not found and not prefix:
         raise InputNotFoundError(f"{directory}: the cloud assembly holds no CloudFormation stack")
     return found
 
 
 _MAX_NESTING = 10
-
-
-def _environment(value: Any) -> Environment:
-    """``aws://123456789012/eu-west-1`` -> account and region; ``unknown-*`` parts are None."""
-    from .template import Environment
-
-    if not isinstance(value, str) or not value.startswith("aws://"):
-        return Environment()
-    account, _, region = value[len("aws://") :].partition("/")
-    return Environment(
-        account if account and not account.startswith("unknown-") else None,
-        region if region and not region.startswith("unknown-") else None,
-    )
 
 
 def _file_stem(path: Path) -> str:

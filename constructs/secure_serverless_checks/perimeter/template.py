@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cloud_assembly import Environment
 from .errors import TemplateStructureError
 from .loader import check_template
 
@@ -34,14 +35,6 @@ NAME_PROPERTIES: Mapping[str, str] = {
     "AWS::StepFunctions::StateMachine": "StateMachineName",
     IAM_ROLE: "RoleName",
 }
-
-
-@dataclass(frozen=True)
-class Environment:
-    """Account and region a stack deploys to, when the cloud assembly says (else None)."""
-
-    account: str | None = None
-    region: str | None = None
 
 
 @dataclass(frozen=True)
