@@ -11,7 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._errors_first import install as _install_errors_first
+
 __version__ = "0.2.0"
+
+# A kit configuration error prints the kit's message first, before any jsii traceback (_errors_first.py).
+_install_errors_first()
 
 # public name -> module that defines it
 _EXPORTS = {
