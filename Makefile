@@ -65,10 +65,10 @@ PYTEST_ARGS ?=
 test: setup ## run the whole test suite
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: setup ## ruff (lint + format check) and mypy on the library
+lint: setup ## ruff (lint + format check) and mypy on the library (constructs and checks)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy constructs/secure_serverless workshop
+	$(PY) -m mypy constructs/secure_serverless constructs/secure_serverless_checks workshop
 
 # The wheel beside the oldest aws-cdk-lib the metadata accepts (CI), or COMPAT=newest: the newest
 # release on the registry (a scheduled job). Venvs in build/compat/, CDK wheels in a wheelhouse

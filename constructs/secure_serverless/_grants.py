@@ -125,6 +125,13 @@ def owner_of(resource: IConstruct, part: str = "") -> SecureFunction | None:
     return owner
 
 
+def owned_parts(resource: IConstruct) -> dict[str, SecureFunction]:
+    """``{part: owner}`` of every owned part of ``resource`` (a bucket's key prefixes), in claim order."""
+    head = f"{resource.node.path}#"
+    owners: dict[str, SecureFunction] = _registry(resource)["owners"]
+    return {slot[len(head) :]: owner for slot, owner in owners.items() if slot.startswith(head) and slot != head}
+
+
 def share_of(resource: IConstruct, part: str = "") -> str | None:
     """The reason ``resource`` (or ``part`` of it) was declared shared, if it was."""
     reason: str | None = _registry(resource)["shares"].get(f"{resource.node.path}#{part}")

@@ -15,7 +15,7 @@ from constructs import Construct
 from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import KeyAccess, PrefixAccess
 
-from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
+from ._grants import cfn_of, claim, claim_ownership, key_of, owned_parts, plain_grant
 from ._validation import ConfigurationError, Problems, origin_problem
 from .cdk_compat import FEATURE_FLAGS, S3_LOGS_USE_BUCKET_POLICY
 from .compliance import acknowledge, iam5_resource
@@ -112,7 +112,6 @@ class SecureBucket(s3.BucketBase):
             )
             server_access_logs_bucket = log_bucket
         self.access_logs_bucket = server_access_logs_bucket
-        self._prefix_owners: dict[str, SecureFunction] = {}
 
         self.bucket = s3.Bucket(
             self,
@@ -250,7 +249,7 @@ class SecureBucket(s3.BucketBase):
             return
         prefixes = [f.prefix or "" for f in filters] or [""]
         for prefix in prefixes:
-            for owned, owner in self._prefix_owners.items():
+            for owned, owner in owned_parts(self.bucket).items():
                 overlaps = owned.startswith(prefix) or prefix.startswith(owned)
                 if not overlaps or owner is receiver or share_of(self.bucket, owned) is not None:
                     continue
@@ -324,7 +323,8 @@ class SecureBucket(s3.BucketBase):
 
     def _claim_prefix(self, function: SecureFunction, prefix: str, share_reason: str | None) -> str | None:
         """Ownership per prefix: an overlapping prefix (``a/`` and ``a/b/``) of another function is its prefix."""
-        for other_prefix, owner in self._prefix_owners.items():
+        # The one ownership registry (_grants) holds each prefix as a part of the bucket.
+        for other_prefix, owner in owned_parts(self.bucket).items():
             if owner is not function and (other_prefix.startswith(prefix) or prefix.startswith(other_prefix)):
                 return claim_ownership(
                     function,
@@ -333,7 +333,6 @@ class SecureBucket(s3.BucketBase):
                     what=f"the prefix '{other_prefix}' of {self.node.path}",
                     share_reason=share_reason,
                 )
-        self._prefix_owners.setdefault(prefix, function)
         return claim_ownership(
             function, resource=self.bucket, part=prefix, what=f"the prefix '{prefix}'", share_reason=share_reason
         )
