@@ -54,8 +54,8 @@ $(STAMPS)/jsii: $(STAMPS)/python $(STAMPS)/node
 synth: setup ## synthesize the reference app with cdk-nag and the perimeter check, print a summary (PROFILE=regulated: five packs)
 	rm -rf $(OUT)
 	cdk synth --quiet --output $(OUT) -c profile=$(PROFILE)
-	$(PY) -m secure_serverless.summary $(OUT)
-	$(PY) -m secure_serverless.perimeter $(OUT)
+	$(PY) -m secure_serverless_checks.summary $(OUT)
+	$(PY) -m secure_serverless_checks.perimeter $(OUT)
 
 # The test run caches bytecode even where the environment sets PYTHONDONTWRITEBYTECODE: the
 # run starts about 80 Python processes, and each would compile the kit's sources again. The
@@ -65,10 +65,12 @@ PYTEST_ARGS ?=
 test: setup ## run the whole test suite
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: setup ## ruff (lint + format check) and mypy on the library, the workshop, the reference app and every handler
+lint: setup ## every source folder: ruff (lint + format check), no module over 700 lines, mypy (strict)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy constructs/secure_serverless workshop
+	$(PY) tools/module_size.py
+	MYPYPATH=constructs:scripts $(PY) -m mypy constructs/secure_serverless constructs/secure_serverless_checks \
+	  workshop localmode bench tools/*.py scripts/kit_auth scripts/kit_user.py
 	MYPYPATH=constructs:lambdas/common/python $(PY) -m mypy app.py stacks
 	@# Every function folder has its own app.py (Lambda's "app.handler"): one mypy run per folder,
 	@# the shared layer on MYPYPATH (checked through the imports, and once on its own).

@@ -1,6 +1,6 @@
 """Perimeter check at scale: ``analyze(load_path(...))`` on generated assemblies of N functions.
 
-Uses the analyzer's own generator (``secure_serverless.perimeter.synthetic``, about 7 resources per
+Uses the analyzer's own generator (``secure_serverless_checks.perimeter.synthetic``, about 7 resources per
 function) when the installed kit has one; otherwise replicates the compliant test fixture (two
 functions with their tables, keys, queues, log groups, roles, policies and a shared bucket) with
 renamed logical ids.
@@ -29,7 +29,7 @@ def generated_templates(functions: int, *, shared_bucket: bool = False) -> tuple
     (issue 21's linear-cost case; only the analyzer's own generator makes it).
     """
     try:
-        from secure_serverless.perimeter.synthetic import synthetic_assembly  # the analyzer's own (issue 9)
+        from secure_serverless_checks.perimeter.synthetic import synthetic_assembly  # the analyzer's own (issue 9)
     except ImportError:
         if shared_bucket:
             raise
@@ -37,9 +37,9 @@ def generated_templates(functions: int, *, shared_bucket: bool = False) -> tuple
     if shared_bucket:
         return (
             synthetic_assembly(functions=functions, shared_bucket=True),
-            "secure_serverless.perimeter.synthetic, shared_bucket=True",
+            "secure_serverless_checks.perimeter.synthetic, shared_bucket=True",
         )
-    return synthetic_assembly(functions=functions), "secure_serverless.perimeter.synthetic"
+    return synthetic_assembly(functions=functions), "secure_serverless_checks.perimeter.synthetic"
 
 
 def _replicated_fixture(functions: int) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def _replicated_fixture(functions: int) -> dict[str, Any]:
 
 
 def perimeter_check(*, sizes: list[int], runs: int, shared_bucket: bool = False) -> list[Figure]:
-    from secure_serverless.perimeter import analyze, load_path
+    from secure_serverless_checks.perimeter import analyze, load_path
 
     figures = []
     for size in sizes:

@@ -30,7 +30,7 @@ def test_library_ships_type_information() -> None:
 def test_pure_python_entry_points_do_not_import_cdk() -> None:
     """The perimeter analyzer and the summary must run without aws-cdk-lib (and so without Node.js)."""
     code = (
-        "import sys, secure_serverless.access_levels, secure_serverless.summary, secure_serverless.perimeter;"
+        "import sys, secure_serverless_checks.access_levels, secure_serverless_checks.summary, secure_serverless_checks.perimeter;"
         "print('aws_cdk' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

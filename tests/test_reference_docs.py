@@ -19,6 +19,10 @@ def test_reference_builds_and_documents_every_public_name(tmp_path: Path) -> Non
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    pages = "".join(page.read_text() for page in (tmp_path / "secure_serverless").glob("*.html"))
+    pages = "".join(
+        page.read_text()
+        for package in ("secure_serverless", "secure_serverless_checks")
+        for page in (tmp_path / package).glob("*.html")
+    )
     missing = [name for name in secure_serverless.__all__ if f'id="{name}"' not in pages]
     assert missing == []

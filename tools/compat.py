@@ -195,7 +195,7 @@ def synth_consumer_app(venv: Path) -> None:
     if open_findings or failed or not {"AwsSolutions", "Serverless"} <= ran:
         raise SystemExit(f"consumer app: packs run {sorted(ran)}, open findings {open_findings}, failed {failed}")
     python = str(venv / "bin" / "python")
-    run([python, "-m", "secure_serverless.perimeter", "cdk.out"], env=env, cwd=app)
+    run([python, "-m", "secure_serverless_checks.perimeter", "cdk.out"], env=env, cwd=app)
     print("ok: cdk synth of the consumer app: 0 open cdk-nag findings, perimeter passing", flush=True)
 
 

@@ -1,7 +1,8 @@
 """Build the construct reference from the docstrings with pdoc: ``python tools/reference_docs.py OUT``.
 
 The modules documented are those that define the public names of ``secure_serverless.__all__``
-(the one list of public names), plus the perimeter package.
+(the one list of public names; some live in the checks package ``secure_serverless_checks``), plus the
+perimeter package.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ import sys
 def public_modules() -> list[str]:
     import secure_serverless
 
-    modules = {f"secure_serverless{module}" for module in secure_serverless._EXPORTS.values()}
-    return sorted(modules | {"secure_serverless.perimeter"})
+    # A relative entry (".secure_table") is a module of the constructs; an absolute one
+    # ("secure_serverless_checks.access_levels") a module of the checks package the names come from.
+    modules = {
+        f"secure_serverless{module}" if module.startswith(".") else module
+        for module in secure_serverless._EXPORTS.values()
+    }
+    return sorted(modules | {"secure_serverless_checks.perimeter"})
 
 
 def main(out: str) -> int:

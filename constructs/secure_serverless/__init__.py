@@ -1,8 +1,9 @@
 """Secure Serverless Kit: secure-by-default AWS CDK building blocks.
 
-Public API. Constructs are imported lazily, so that ``python -m secure_serverless.perimeter``
-and ``secure_serverless.access_levels`` work without importing aws-cdk-lib (and so without
-Node.js).
+Public API. Names are imported lazily (PEP 562), so that importing one construct does not import
+them all. The pure-Python checks (perimeter, acknowledgments, SARIF, summary, the access-level model)
+live in the sibling package ``secure_serverless_checks``, which needs no aws-cdk-lib and no Node.js;
+the access-level names are re-exported here unchanged.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._errors_first import install as _install_errors_first
+
 __version__ = "0.2.0"
+
+# A kit configuration error prints the kit's message first, before any jsii traceback (_errors_first.py).
+_install_errors_first()
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -44,11 +50,11 @@ _EXPORTS = {
     "synth_with_checks": ".compliance",
     "ComplianceReport": ".compliance",
     "POWERTOOLS_VERSION": ".powertools",
-    "ACCESS_LEVELS": ".access_levels",
-    "TableAccess": ".access_levels",
-    "PrefixAccess": ".access_levels",
-    "KeyAccess": ".access_levels",
-    "QueueAccess": ".access_levels",
+    "ACCESS_LEVELS": "secure_serverless_checks.access_levels",
+    "TableAccess": "secure_serverless_checks.access_levels",
+    "PrefixAccess": "secure_serverless_checks.access_levels",
+    "KeyAccess": "secure_serverless_checks.access_levels",
+    "QueueAccess": "secure_serverless_checks.access_levels",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -66,13 +72,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from secure_serverless_checks.access_levels import ACCESS_LEVELS as ACCESS_LEVELS
+    from secure_serverless_checks.access_levels import KeyAccess as KeyAccess
+    from secure_serverless_checks.access_levels import PrefixAccess as PrefixAccess
+    from secure_serverless_checks.access_levels import QueueAccess as QueueAccess
+    from secure_serverless_checks.access_levels import TableAccess as TableAccess
+
     from ._log_retention import MINIMUM_LOG_RETENTION as MINIMUM_LOG_RETENTION
     from ._validation import ConfigurationError as ConfigurationError
-    from .access_levels import ACCESS_LEVELS as ACCESS_LEVELS
-    from .access_levels import KeyAccess as KeyAccess
-    from .access_levels import PrefixAccess as PrefixAccess
-    from .access_levels import QueueAccess as QueueAccess
-    from .access_levels import TableAccess as TableAccess
     from .api_gateway_account import ApiGatewayAccountLogging as ApiGatewayAccountLogging
     from .bucket_replication import BucketReplica as BucketReplica
     from .bucket_replication import ReplicaTarget as ReplicaTarget

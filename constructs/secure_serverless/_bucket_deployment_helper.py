@@ -38,8 +38,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-from . import access_levels
-from .access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
+
 from .secure_bucket import _BUCKET_KEY_SHARE_REASON
 
 #: The id prefix of the singleton handler (aws-s3-deployment/lib/bucket-deployment.ts, renderSingletonUuid).

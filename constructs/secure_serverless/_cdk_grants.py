@@ -24,10 +24,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
-from . import access_levels
-from ._grants import cfn_of, claim, claim_ownership
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import KMS_KEY, SNS_TOPIC, SQS_QUEUE, actions_for, kind_of_type
+
+from ._grants import cfn_of, claim, claim_ownership, is_kit, kit_function_of
 from ._validation import ConfigurationError
-from .access_levels import KMS_KEY, SNS_TOPIC, SQS_QUEUE, actions_for, kind_of_type
 
 if TYPE_CHECKING:
     from .encryption_key import EncryptionKey
@@ -185,8 +186,6 @@ def land_key_actions(grantee: iam.IGrantable, key: EncryptionKey, actions: Seque
     Returns None when ``grantee`` is not a kit function or the actions are none of CDK's key
     grants (CDK's own grant then runs, and the function's role judges it).
     """
-    from .secure_function import kit_function_of
-
     function = kit_function_of(grantee)
     level = level_of(KMS_KEY, frozenset(actions))
     if function is None or level is None:
@@ -221,11 +220,9 @@ def _land_key(function: SecureFunction, target: cdk.CfnResource, level: str, via
 
 def kit_function_of_arn(arn: str) -> SecureFunction | None:
     """The kit function whose ARN token ``arn`` is (an event destination's ``arn``), if any."""
-    from .secure_function import SecureFunction
-
     fragments = cdk.Tokenization.reverse_string(arn)
     target = getattr(fragments.first_token, "target", None) if fragments.length == 1 else None
     scope = target.node.scope if isinstance(target, cdk.CfnResource) else None
-    while scope is not None and not isinstance(scope, SecureFunction):
+    while scope is not None and not is_kit("function", scope):
         scope = scope.node.scope
-    return scope
+    return scope  # type: ignore[return-value]

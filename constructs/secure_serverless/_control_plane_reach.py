@@ -18,9 +18,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from secure_serverless_checks.perimeter.control_plane import is_control_plane
+
 from ._grants import cfn_of
 from ._validation import Problems, has_reason, is_token
-from .perimeter.control_plane import is_control_plane
 
 if TYPE_CHECKING:
     from .secure_function import SecureFunction

@@ -13,7 +13,7 @@ a synth. CDK's own switch for this, the context key ``aws:cdk:disable-creation-s
 - the app already has children: CDK accepts context only before the first construct is added.
 
 ``cdk synth --debug`` (``CDK_DEBUG``) turns the traces back on, as CDK documents. The templates
-do not change; ``secure_serverless._source_locator`` is how the kit finds a construct's Python line.
+do not change; ``secure_serverless_checks._source_locator`` is how the kit finds a construct's Python line.
 """
 
 from __future__ import annotations

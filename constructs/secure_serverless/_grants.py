@@ -16,15 +16,49 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import IConstruct
 
-from . import access_levels
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import actions_for
+
 from ._validation import ConfigurationError, Problems, has_reason
-from .access_levels import actions_for
 
 if TYPE_CHECKING:
     from .encryption_key import EncryptionKey
     from .secure_function import SecureFunction
 
 _OWNERS_ATTRIBUTE = "_secure_serverless_owners"
+
+#: The kit classes this low layer must recognise, registered by the modules that define them
+#: (``secure_function`` registers "function", ``encryption_key`` registers "key"). Importing those
+#: modules here would close an import cycle (they grant through this module); an unregistered kind
+#: means no object of it exists yet.
+_KIT_TYPES: dict[str, type] = {}
+
+
+def register_kit_type(kind: str, cls: type) -> None:
+    """Called once by the module that defines the kit class of ``kind`` ("function" or "key")."""
+    _KIT_TYPES[kind] = cls
+
+
+def is_kit(kind: str, value: object) -> bool:
+    """Whether ``value`` is an instance of the kit class registered for ``kind``."""
+    cls = _KIT_TYPES.get(kind)
+    return cls is not None and isinstance(value, cls)
+
+
+def kit_function_of(grantee: iam.IGrantable) -> SecureFunction | None:
+    """The kit function behind ``grantee`` (itself, its ``lambda_.Function`` or its role), if any."""
+    if is_kit("function", grantee):
+        return grantee  # type: ignore[return-value]
+    owner = getattr(grantee.grant_principal, "kit_function", None)
+    return owner if is_kit("function", owner) else None
+
+
+def via_services_condition(scope: IConstruct, services: Sequence[str]) -> dict[str, Any] | None:
+    """``kms:ViaService`` for ``services`` in the scope's region (None when no service is given)."""
+    region = cdk.Stack.of(scope).region
+    if not services:
+        return None
+    return {"StringEquals": {"kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in services]}}
 
 
 def cfn_of(construct: IConstruct) -> cdk.CfnResource:
@@ -49,9 +83,7 @@ def key_of(key: EncryptionKey | kms.IKey, problems: Problems | None = None, opti
     An imported key (``kms.Key.from_key_arn``) is recorded in ``problems`` when given: its key
     policy is outside the app, so neither cdk-nag nor the perimeter check can see who may use it.
     """
-    from .encryption_key import EncryptionKey
-
-    ikey: kms.IKey = key.key if isinstance(key, EncryptionKey) else key
+    ikey: kms.IKey = key.key if is_kit("key", key) else key  # type: ignore[union-attr]
     if problems is not None and not isinstance(ikey.node.default_child, kms.CfnKey):
         problems.add(
             option,
@@ -91,6 +123,13 @@ def owner_of(resource: IConstruct, part: str = "") -> SecureFunction | None:
     """The kit function that owns ``resource`` (or ``part`` of it), if any."""
     owner: SecureFunction | None = _registry(resource)["owners"].get(f"{resource.node.path}#{part}")
     return owner
+
+
+def owned_parts(resource: IConstruct) -> dict[str, SecureFunction]:
+    """``{part: owner}`` of every owned part of ``resource`` (a bucket's key prefixes), in claim order."""
+    head = f"{resource.node.path}#"
+    owners: dict[str, SecureFunction] = _registry(resource)["owners"]
+    return {slot[len(head) :]: owner for slot, owner in owners.items() if slot.startswith(head) and slot != head}
 
 
 def share_of(resource: IConstruct, part: str = "") -> str | None:
@@ -186,8 +225,6 @@ def claim(
     """
     ikey = key_of(key)
     reason = claim_ownership(function, resource=ikey, what=f"the key {ikey.node.path}", share_reason=share_reason)
-    from .encryption_key import via_services_condition
-
     conditions = via_services_condition(function, via_services)
     return function.allow(
         kind=access_levels.KMS_KEY,

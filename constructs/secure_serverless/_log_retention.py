@@ -7,8 +7,8 @@ from typing import Any
 from aws_cdk import aws_logs as logs
 from constructs import IConstruct
 
+from ._acknowledge import acknowledge
 from ._validation import Problems
-from .compliance import acknowledge
 
 #: Retention below this needs a reason, recorded as the acknowledgment ``SecureServerless-ShortLogRetention``.
 MINIMUM_LOG_RETENTION = logs.RetentionDays.ONE_YEAR

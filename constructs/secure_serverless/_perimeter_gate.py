@@ -30,7 +30,7 @@ FAIL_SYNTH_CONTEXT = "@aws-cdk/core:failSynthOnValidationErrors"
 APP_MODE_CONTEXT = "@aws-cdk/core:appMode"
 APP_MODE_ENV = "CDK_APP_MODE"
 
-#: Exit codes, as ``python -m secure_serverless.perimeter`` uses them.
+#: Exit codes, as ``python -m secure_serverless_checks.perimeter`` uses them.
 EXIT_VIOLATIONS = 1
 EXIT_CHECK_FAILED = 2
 

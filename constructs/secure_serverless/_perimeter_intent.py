@@ -1,6 +1,6 @@
 """Record, in the synthesized template, what each function is meant to reach.
 
-The perimeter analyzer (``secure_serverless.perimeter``) compares this declaration with what the
+The perimeter analyzer (``secure_serverless_checks.perimeter``) compares this declaration with what the
 function's role can actually reach. The format is documented in docs/perimeter-metadata.md.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from .access_levels import PERIMETER_METADATA_KEY, actions_for
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY, actions_for
 
 
 class PerimeterDeclaration:

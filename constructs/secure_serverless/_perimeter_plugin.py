@@ -19,9 +19,10 @@ from pathlib import Path
 import aws_cdk as cdk
 import jsii
 
-from ._assembly import NotAnAssemblyError, read_stacks
+from secure_serverless_checks._assembly import NotAnAssemblyError, read_stacks
+from secure_serverless_checks.perimeter import PerimeterInputError, Violation, analyze, load_path
+
 from ._perimeter_gate import EXIT_CHECK_FAILED, EXIT_VIOLATIONS, NOT_ACKNOWLEDGEABLE_SHORT, PerimeterGate
-from .perimeter import PerimeterInputError, Violation, analyze, load_path
 
 PLUGIN_NAME = "SecureServerlessPerimeter"
 #: CDK applies no acknowledgment to a fatal violation and prints "Rule <id>", not "Acknowledge with".
@@ -33,7 +34,7 @@ _DOCS = "docs/perimeter.md"
 
 @jsii.implements(cdk.IPolicyValidationPluginBeta1)
 class PerimeterCheck:
-    """Runs ``secure_serverless.perimeter`` over the synthesized templates.
+    """Runs ``secure_serverless_checks.perimeter`` over the synthesized templates.
 
     Every finding is reported with severity ``fatal``: aws-cdk-lib and the CDK CLI neither apply an
     acknowledgment to a fatal violation nor suggest one ("Rule ..." instead of "Acknowledge with
@@ -58,7 +59,7 @@ class PerimeterCheck:
 
     @property
     def rule_ids(self) -> list[str]:
-        from .perimeter import RULES
+        from secure_serverless_checks.perimeter import RULES
 
         return [CHECK_FAILED] + [rule.code for rule in RULES]
 

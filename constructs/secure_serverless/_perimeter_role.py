@@ -52,7 +52,7 @@ _KIT_METHODS = {
 }
 _GENERIC_METHOD = (
     "SecureFunction.allow(kind=..., resource=..., access=..., resource_arns=[...]) with an access level of "
-    "secure_serverless.access_levels"
+    "secure_serverless_checks.access_levels"
 )
 
 

@@ -7,9 +7,7 @@ cdk-nag 3 runs as CDK validation plugins: a violation makes ``app.synth()`` rais
 
 from __future__ import annotations
 
-import datetime
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -17,11 +15,13 @@ import cdk_nag
 import jsii
 from constructs import IConstruct
 
-from ._acknowledgment_record import format_reason
+from secure_serverless_checks._nag_report import ComplianceReport, Finding, read_validation_report
+
+from ._acknowledge import acknowledge, acknowledge_all, iam5_action, iam5_resource
 from ._creation_traces import skip_empty_creation_traces
-from ._nag_report import ComplianceReport, Finding, read_validation_report
 from ._validation import MIN_REASON_LENGTH, has_reason
 from .cdk_compat import check_cdk_version
+from .helper_perimeters import HelperPerimeters
 
 __all__ = [
     "DEFAULT_PACKS",
@@ -51,9 +51,6 @@ _PACK_CLASSES: dict[str, Any] = {
     "PCI.DSS.321": cdk_nag.PCIDSS321Checks,
 }
 
-_RULE_ID = re.compile(r"^(?P<pack>[A-Za-z0-9.]+)-[A-Za-z0-9]+(\[.+\])?$")
-
-
 #: Stack metadata key recording why the perimeter check was turned off.
 PERIMETER_CHECK_OFF_KEY = "SecureServerless::PerimeterCheckOff"
 
@@ -68,7 +65,7 @@ def register_compliance_checks(
     """Register cdk-nag packs and the perimeter check on ``app``: any finding then fails ``app.synth()``.
 
     :param packs: names of the cdk-nag packs to run. Default: AwsSolutions and Serverless.
-    :param perimeter: run the perimeter check (``secure_serverless.perimeter``) on the synthesized
+    :param perimeter: run the perimeter check (``secure_serverless_checks.perimeter``) on the synthesized
         templates: an undeclared or cross-service reach fails the synth, under ``cdk synth`` /
         ``cdk deploy`` as under ``python app.py``, and no acknowledgment silences it. Default: True.
     :param perimeter_off_reason: required with ``perimeter=False``; recorded in each stack's
@@ -101,8 +98,6 @@ def register_compliance_checks(
     cdk.Validations.of(app).add_plugins(*plugins)
     # CDK's own helper functions (notifications handler, AwsCustomResource's provider) get a declared
     # perimeter limited to what their constructs configure; the check then proves them like any function.
-    from .helper_perimeters import HelperPerimeters
-
     cdk.Aspects.of(app).add(HelperPerimeters())
 
 
@@ -118,70 +113,6 @@ class _RecordPerimeterOff:
             entry.type == PERIMETER_CHECK_OFF_KEY for entry in node.node.metadata
         ):
             node.node.add_metadata(PERIMETER_CHECK_OFF_KEY, self._reason)
-
-
-def _qualified(rule_id: str) -> str:
-    """``AwsSolutions-IAM5[Resource::*]`` -> ``AwsSolutions::AwsSolutions-IAM5[Resource::*]``.
-
-    Only the qualified form is recorded in the assembly as an acknowledgment with its reason.
-    """
-    if "::" in rule_id.split("[", 1)[0]:
-        return rule_id
-    match = _RULE_ID.match(rule_id)
-    if match is None:
-        raise ValueError(f"rule_id={rule_id!r}: not a cdk-nag rule id; expected e.g. 'AwsSolutions-IAM5[Resource::*]'")
-    return f"{match['pack']}::{rule_id}"
-
-
-def acknowledge(
-    scope: IConstruct,
-    rule_id: str,
-    reason: str,
-    *,
-    owner: str | None = None,
-    review_by: datetime.date | str | None = None,
-) -> None:
-    """Acknowledge one cdk-nag finding on ``scope`` (and its children), recording ``reason``.
-
-    Granular findings (``AwsSolutions-IAM5[...]``) must be acknowledged one by one with their
-    whole id. The reason must say why the finding is acceptable, in words a reviewer can check.
-
-    :param owner: who to ask about this acknowledgment (a team or a person). Default: none recorded.
-    :param review_by: the date (``datetime.date`` or ``"YYYY-MM-DD"``) by which it must be reviewed;
-        after it, ``python -m secure_serverless.acknowledgments`` fails. Default: no review date.
-        Both are appended to the recorded reason as ``[owner: ...; review-by: ...]``, so they go
-        wherever the reason goes (validation report, SARIF, summary).
-    """
-    if not has_reason(reason):
-        raise ValueError(
-            f"reason={reason!r} for {rule_id}: give a real reason (at least {MIN_REASON_LENGTH} characters) "
-            "that a security reviewer can check"
-        )
-    recorded = format_reason(reason, owner=owner, review_by=review_by)
-    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=_qualified(rule_id), reason=recorded))
-
-
-def acknowledge_all(
-    scope: IConstruct,
-    rule_ids: Iterable[str],
-    reason: str,
-    *,
-    owner: str | None = None,
-    review_by: datetime.date | str | None = None,
-) -> None:
-    """Acknowledge several findings on ``scope`` with one reason (and one owner and review date)."""
-    for rule_id in rule_ids:
-        acknowledge(scope, rule_id, reason, owner=owner, review_by=review_by)
-
-
-def iam5_action(action: str) -> str:
-    """Granular id of an IAM5 finding about a wildcard action."""
-    return f"AwsSolutions-IAM5[Action::{action}]"
-
-
-def iam5_resource(resource: str) -> str:
-    """Granular id of an IAM5 finding about a wildcard resource (use ``<Logical.Arn>`` forms)."""
-    return f"AwsSolutions-IAM5[Resource::{resource}]"
 
 
 def synth_with_checks(app: cdk.App) -> ComplianceReport:

@@ -12,8 +12,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.interfaces import aws_kms as kms_refs
 from constructs import Construct
 
+from secure_serverless_checks.access_levels import KMS_KEY, KeyAccess
+
+from ._cdk_grants import land_key_actions
+from ._grants import claim, kit_function_of, plain_grant, register_kit_type, via_services_condition
 from ._validation import Problems
-from .access_levels import KMS_KEY, KeyAccess
 
 # What CloudWatch Logs needs to encrypt and read a log group's events. Exact actions: no
 # "kms:Encrypt*"-style wildcards, unlike the snippet in the CloudWatch Logs guide.
@@ -160,8 +163,6 @@ class EncryptionKey(Construct):
         return self.key.grant_sign_verify(grantee)
 
     def _kit_or_cdk(self, grantee: iam.IGrantable, access: KeyAccess) -> iam.Grant | None:
-        from .secure_function import kit_function_of
-
         return self.grant(grantee, access) if kit_function_of(grantee) is not None else None
 
     def grant(
@@ -194,17 +195,12 @@ class EncryptionKey(Construct):
         via_services: Sequence[str] = options.get("via_services", ())
         share_reason: str | None = options.get("share_reason")
         if len(access_or_actions) != 1 or ":" in str(access_or_actions[0]):
-            from ._cdk_grants import land_key_actions
-
             actions = [str(action) for action in access_or_actions]
             return land_key_actions(grantee, self, actions) or self.key.grant(grantee, *actions)
         access = access_or_actions[0]
         problems = Problems(self.node.path)
         problems.check_choice("access", str(access), [level.value for level in KeyAccess])
         problems.raise_if_any()
-        from ._grants import claim, plain_grant  # the grant helpers import this module
-        from .secure_function import kit_function_of
-
         function = kit_function_of(grantee)
         if function is not None:
             return claim(function, self, str(access), via_services=via_services, share_reason=share_reason)
@@ -233,8 +229,4 @@ class EncryptionKey(Construct):
         )
 
 
-def via_services_condition(scope: Construct, services: Sequence[str]) -> dict[str, Any] | None:
-    region = cdk.Stack.of(scope).region
-    if not services:
-        return None
-    return {"StringEquals": {"kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in services]}}
+register_kit_type("key", EncryptionKey)

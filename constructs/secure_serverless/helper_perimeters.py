@@ -24,8 +24,8 @@ import jsii
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from . import access_levels
-from .access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
 
 #: The construct id CDK gives its notifications handler (aws-s3/lib/notifications-resource).
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
@@ -150,7 +150,7 @@ def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct) ->
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import custom_resources
 
-    from .compliance import acknowledge, iam5_resource
+    from ._acknowledge import acknowledge, iam5_resource
 
     function = provider.node.default_child
     role = provider.node.try_find_child("ServiceRole")

@@ -25,11 +25,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IValidation
 
-from . import access_levels
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import actions_for
+
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._service_role import service_role
 from ._validation import Problems
-from .access_levels import actions_for
 from .compliance import acknowledge_all
 from .encryption_key import EncryptionKey
 

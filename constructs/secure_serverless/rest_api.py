@@ -23,13 +23,17 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IValidation
 
+from secure_serverless_checks.waf_limits import (
+    WAF_COMMON_BODY_SIZE_BYTES,
+)
+
+from ._grants import kit_function_of
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._validation import Problems, has_reason, is_token, origin_problem
 from .cdk_compat import APIGATEWAY_EXACT_ACCESS_LOG_ARN, FEATURE_FLAGS
 from .compliance import acknowledge
 from .encryption_key import EncryptionKey
-from .secure_function import Invocation, SecureFunction, kit_function_of
-from .waf_limits import WAF_COMMON_BODY_SIZE_BYTES
+from .secure_function import Invocation, SecureFunction
 
 # The web ACL lives in web_acl.py; its names stay importable from here.
 from .web_acl import (

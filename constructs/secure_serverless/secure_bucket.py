@@ -12,10 +12,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
-from . import access_levels
-from ._grants import cfn_of, claim, claim_ownership, key_of, plain_grant
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import KeyAccess, PrefixAccess
+
+from ._grants import cfn_of, claim, claim_ownership, key_of, owned_parts, plain_grant
 from ._validation import ConfigurationError, Problems, origin_problem
-from .access_levels import KeyAccess, PrefixAccess
 from .cdk_compat import FEATURE_FLAGS, S3_LOGS_USE_BUCKET_POLICY
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
@@ -111,7 +112,6 @@ class SecureBucket(s3.BucketBase):
             )
             server_access_logs_bucket = log_bucket
         self.access_logs_bucket = server_access_logs_bucket
-        self._prefix_owners: dict[str, SecureFunction] = {}
 
         self.bucket = s3.Bucket(
             self,
@@ -249,7 +249,7 @@ class SecureBucket(s3.BucketBase):
             return
         prefixes = [f.prefix or "" for f in filters] or [""]
         for prefix in prefixes:
-            for owned, owner in self._prefix_owners.items():
+            for owned, owner in owned_parts(self.bucket).items():
                 overlaps = owned.startswith(prefix) or prefix.startswith(owned)
                 if not overlaps or owner is receiver or share_of(self.bucket, owned) is not None:
                     continue
@@ -289,7 +289,7 @@ class SecureBucket(s3.BucketBase):
         problems.raise_if_any()
         key_use = KeyAccess.DECRYPT if access == PrefixAccess.READ else KeyAccess.ENCRYPT_DECRYPT
         object_arn = f"{self.bucket_arn}/{prefix}*"
-        from .secure_function import kit_function_of
+        from ._grants import kit_function_of
 
         function = kit_function_of(grantee)
         if function is None:
@@ -323,7 +323,8 @@ class SecureBucket(s3.BucketBase):
 
     def _claim_prefix(self, function: SecureFunction, prefix: str, share_reason: str | None) -> str | None:
         """Ownership per prefix: an overlapping prefix (``a/`` and ``a/b/``) of another function is its prefix."""
-        for other_prefix, owner in self._prefix_owners.items():
+        # The one ownership registry (_grants) holds each prefix as a part of the bucket.
+        for other_prefix, owner in owned_parts(self.bucket).items():
             if owner is not function and (other_prefix.startswith(prefix) or prefix.startswith(other_prefix)):
                 return claim_ownership(
                     function,
@@ -332,7 +333,6 @@ class SecureBucket(s3.BucketBase):
                     what=f"the prefix '{other_prefix}' of {self.node.path}",
                     share_reason=share_reason,
                 )
-        self._prefix_owners.setdefault(prefix, function)
         return claim_ownership(
             function, resource=self.bucket, part=prefix, what=f"the prefix '{prefix}'", share_reason=share_reason
         )

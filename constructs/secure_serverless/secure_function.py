@@ -25,14 +25,15 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct, Node
 
-from . import access_levels
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import KeyAccess, QueueAccess
+
 from ._control_plane_reach import declare_control_plane_reach
-from ._grants import cfn_of, claim, key_of
+from ._grants import cfn_of, claim, key_of, kit_function_of, register_kit_type
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._perimeter_intent import PerimeterDeclaration
 from ._perimeter_role import ForeignGrantValidation, PerimeterRole
 from ._validation import Problems
-from .access_levels import KeyAccess, QueueAccess
 from .cdk_compat import lambda_runtime
 from .compliance import acknowledge, iam5_resource
 from .encryption_key import EncryptionKey
@@ -365,7 +366,7 @@ class SecureFunction(lambda_.FunctionBase):
         ``EncryptionKey.grant``, ``SecureFunction.grant_invoke``) use it; call it yourself only for a
         resource the kit does not wrap (e.g. an ``sqs.Queue`` of your own).
 
-        :param kind: a kind from ``secure_serverless.access_levels`` (e.g. ``DYNAMODB_TABLE``).
+        :param kind: a kind from ``secure_serverless_checks.access_levels`` (e.g. ``DYNAMODB_TABLE``).
         :param resource: the L1 resource reached (its logical id goes into the perimeter record).
         :param access: an access level of that kind, e.g. "read" or ``TableAccess.READ_WRITE``.
         :param resource_arns: the exact ARNs (table and index ARNs, object-prefix ARN, ...).
@@ -638,10 +639,4 @@ class SecureFunction(lambda_.FunctionBase):
         return self.function.function_name
 
 
-def kit_function_of(grantee: iam.IGrantable) -> SecureFunction | None:
-    """The kit function behind ``grantee`` (itself, its ``lambda_.Function`` or its role), if any."""
-    if isinstance(grantee, SecureFunction):
-        return grantee
-    principal = grantee.grant_principal
-    owner = getattr(principal, "kit_function", None)
-    return owner if isinstance(owner, SecureFunction) else None
+register_kit_type("function", SecureFunction)

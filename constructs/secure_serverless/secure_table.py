@@ -12,10 +12,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from . import access_levels
-from ._grants import cfn_of, claim, claim_ownership, declare_owner, key_of, plain_grant
+from secure_serverless_checks import access_levels
+from secure_serverless_checks.access_levels import KeyAccess, TableAccess, actions_for
+
+from ._grants import cfn_of, claim, claim_ownership, declare_owner, key_of, kit_function_of, plain_grant
 from ._validation import Problems
-from .access_levels import KeyAccess, TableAccess, actions_for
 from .encryption_key import EncryptionKey
 
 if TYPE_CHECKING:
@@ -226,8 +227,6 @@ class SecureTable(dynamodb.TableBase):
             problems.raise_if_any()
         assert stream_arn is not None
         grant = self._grant(grantee, "stream-read", [stream_arn], (), KeyAccess.DECRYPT, share_reason)
-        from .secure_function import kit_function_of
-
         function = kit_function_of(grantee)
         if function is not None:
             function._allow_resourceless(["dynamodb:ListStreams"], _STREAM_LIST_REASON)
@@ -242,8 +241,6 @@ class SecureTable(dynamodb.TableBase):
         key_use: KeyAccess,
         share_reason: str | None,
     ) -> iam.Grant:
-        from .secure_function import kit_function_of
-
         function = kit_function_of(grantee)
         if function is None:
             return plain_grant(

@@ -16,8 +16,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from secure_serverless_checks.access_levels import TableAccess
+
 from ._validation import Problems
-from .access_levels import TableAccess
 from .encryption_key import EncryptionKey
 from .secure_function import Invocation, SecureFunction
 from .secure_table import SecureTable, TableIndex

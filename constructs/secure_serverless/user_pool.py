@@ -17,8 +17,9 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from secure_serverless_checks.access_levels import COGNITO_USER_POOL
+
 from ._validation import Problems, is_token
-from .access_levels import COGNITO_USER_POOL
 from .compliance import acknowledge
 
 #: Feature plans a SecureUserPool accepts. LITE has no threat protection and is not offered.
@@ -313,8 +314,7 @@ class SecureUserPool(Construct):
         pool's ARN only, declared in a kit function's perimeter (level ``read-membership``). For a
         privileged route that must not trust group claims in a token that may be up to an hour old.
         """
-        from ._grants import cfn_of, plain_grant
-        from .secure_function import kit_function_of
+        from ._grants import cfn_of, kit_function_of, plain_grant
 
         function = kit_function_of(grantee)
         if function is None:
@@ -335,8 +335,7 @@ class SecureUserPool(Construct):
         function's perimeter (level ``read-status``). For writes that must not trust a token of a
         user who was disabled or deleted after it was issued (it stays valid until it expires).
         """
-        from ._grants import cfn_of, plain_grant
-        from .secure_function import kit_function_of
+        from ._grants import cfn_of, kit_function_of, plain_grant
 
         function = kit_function_of(grantee)
         if function is None:

@@ -27,10 +27,15 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from secure_serverless_checks.waf_limits import (
+    WAF_COMMON_BODY_SIZE_BYTES,
+    WAF_COMMON_BODY_SIZE_RULE,
+    WAF_MAX_BODY_INSPECTION_BYTES,
+)
+
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._validation import Problems, is_token
 from .encryption_key import EncryptionKey
-from .waf_limits import WAF_COMMON_BODY_SIZE_BYTES, WAF_COMMON_BODY_SIZE_RULE, WAF_MAX_BODY_INSPECTION_BYTES
 
 __all__ = [
     "WAF_LOG_GROUP_PREFIX",

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from secure_serverless_checks.cloud_assembly import read_manifest
+
 from ..emulator import ACCOUNT_ID, Emulator
 from .handling import DeployError, UnsupportedResourceError
 
@@ -49,41 +51,32 @@ class Assembly:
 def load_assembly(directory: Path) -> Assembly:
     """Read ``manifest.json`` of a cloud assembly: stacks in dependency order, with their file assets."""
     directory = Path(directory)
-    manifest = json.loads((directory / "manifest.json").read_text())
-    artifacts: dict[str, Any] = manifest.get("artifacts", {})
     stacks: dict[str, StackArtifact] = {}
-    for name, artifact in artifacts.items():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        template_path = directory / artifact["properties"]["templateFile"]
+    for stack in read_manifest(directory):  # the one manifest reader (secure_serverless_checks)
         assets: list[FileAsset] = []
-        for dependency in artifact.get("dependencies", []):
-            dep = artifacts.get(dependency, {})
-            if dep.get("type") != "cdk:asset-manifest":
-                continue
-            asset_manifest = json.loads((directory / dep["properties"]["file"]).read_text())
+        for asset_manifest_file in stack.asset_manifests:
+            asset_manifest = json.loads(asset_manifest_file.read_text())
             if asset_manifest.get("dockerImages"):
                 raise UnsupportedResourceError(
-                    f"stack {name} has container image assets: local mode runs no Docker images"
+                    f"stack {stack.name} has container image assets: local mode runs no Docker images"
                 )
             for entry in asset_manifest.get("files", {}).values():
                 source = entry["source"]
                 for destination in entry["destinations"].values():
                     assets.append(
                         FileAsset(
-                            source=directory / source["path"],
+                            source=stack.directory / source["path"],
                             packaging=source.get("packaging", "file"),
                             bucket=destination["bucketName"],
                             key=destination["objectKey"],
                         )
                     )
-        stack_deps = tuple(
-            dep
-            for dep in artifact.get("dependencies", [])
-            if artifacts.get(dep, {}).get("type") == "aws:cloudformation:stack"
-        )
-        stacks[name] = StackArtifact(
-            name, template_path, json.loads(template_path.read_text()), tuple(assets), stack_deps
+        stacks[stack.artifact_id] = StackArtifact(
+            stack.artifact_id,
+            stack.template_file,
+            json.loads(stack.template_file.read_text()),
+            tuple(assets),
+            stack.dependencies,
         )
     ordered: list[StackArtifact] = []
 

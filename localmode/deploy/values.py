@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from secure_serverless import cfn_intrinsics
+from secure_serverless_checks import cfn_intrinsics
 
 from ..emulator import ACCOUNT_ID
 from .handling import DeployError

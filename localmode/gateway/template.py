@@ -16,7 +16,7 @@ from typing import Any
 
 import fastjsonschema
 
-from secure_serverless.cfn_intrinsics import IntrinsicError, get_att_target, intrinsic, referenced_logical_id
+from secure_serverless_checks.cfn_intrinsics import IntrinsicError, get_att_target, intrinsic, referenced_logical_id
 
 from .definition import (
     ACCOUNT_THROTTLE,

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from kit_auth.cognito import generate_temporary_password
 from kit_auth.srp import SrpClient
 from kit_auth.totp import SingleUseCodes, current_code
-from secure_serverless.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY
+from secure_serverless_checks.access_levels import DYNAMODB_TABLE, PERIMETER_METADATA_KEY
 
 from .model import ADMIN_GROUP, ALICE, SANDBOX, DemoUser, Reply, Target, short, token_label
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from secure_serverless.waf_limits import WAF_MAX_BODY_INSPECTION_BYTES
+from secure_serverless_checks.waf_limits import WAF_MAX_BODY_INSPECTION_BYTES
 
 from ..gateway.definition import Throttle
 from ..gateway.waf_rate import WafRateRule

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from secure_serverless.access_levels import DYNAMODB_TABLE, S3_PREFIX
+from secure_serverless_checks.access_levels import DYNAMODB_TABLE, S3_PREFIX
 
 from .demo import Demo
 from .model import ALICE, Run, short

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secure_serverless.access_levels import ACCESS_LEVELS, TYPED_LEVELS
+from secure_serverless_checks.access_levels import ACCESS_LEVELS, TYPED_LEVELS
 
 #: Levels the analyzer knows that no typed enum offers, with the kit method that grants them instead.
 NOT_TYPED = {

@@ -17,7 +17,7 @@ from aws_cdk import aws_s3_deployment as s3_deployment
 from cdk_support import template
 from secure_serverless import SecureBucket
 from secure_serverless.helper_perimeters import HelperPerimeters
-from secure_serverless.perimeter import analyze
+from secure_serverless_checks.perimeter import analyze
 
 
 def _deploy(stack: cdk.Stack, bucket: SecureBucket, name: str, prefix: str) -> s3_deployment.BucketDeployment:

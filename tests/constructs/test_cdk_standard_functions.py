@@ -14,7 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 
 from cdk_support import template
-from secure_serverless.perimeter import Report, analyze
+from secure_serverless_checks.perimeter import Report, analyze
 
 
 def _build(stack: cdk.Stack) -> None:

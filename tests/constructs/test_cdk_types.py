@@ -35,7 +35,7 @@ from secure_serverless import (
     SecureTopic,
     TableFunction,
 )
-from secure_serverless.access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 PK = dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING)

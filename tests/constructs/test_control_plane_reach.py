@@ -12,8 +12,8 @@ from aws_cdk import aws_lambda as lambda_
 
 from cdk_support import nag_report, open_findings, template
 from secure_serverless import ConfigurationError, Invocation, SecureFunction
-from secure_serverless.access_levels import PERIMETER_METADATA_KEY
-from secure_serverless.perimeter import analyze
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks.perimeter import analyze
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 REASON = "rolls the worker's configuration after a deploy"

@@ -22,7 +22,7 @@ from secure_serverless import (
     TableFunction,
     TableIndex,
 )
-from secure_serverless.access_levels import ACCESS_LEVELS, PERIMETER_METADATA_KEY
+from secure_serverless_checks.access_levels import ACCESS_LEVELS, PERIMETER_METADATA_KEY
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 PK = dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)

@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from cdk_support import as_list, policy_statements, template
 from secure_serverless import EncryptionKey, KeyAccess, PrefixAccess, SecureBucket, SecureTable, TableAccess
-from secure_serverless.access_levels import ACCESS_LEVELS
+from secure_serverless_checks.access_levels import ACCESS_LEVELS
 
 
 @pytest.fixture(scope="module")

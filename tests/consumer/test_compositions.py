@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from consumer_support import ConsumerVenv
 
-from secure_serverless.perimeter import analyze, load_path
+from secure_serverless_checks.perimeter import analyze, load_path
 
 HERE = Path(__file__).resolve().parent
 #: Compositions synthesized by ``cdk synth``.

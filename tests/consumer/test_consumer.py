@@ -46,9 +46,9 @@ def test_the_pages_the_commands_help_points_to_are_in_the_wheel(consumer: Consum
         """
         import contextlib, io, json, os, re
         os.environ["COLUMNS"] = "1000"  # argparse would wrap a long path at its hyphens
-        from secure_serverless.perimeter.cli import main as perimeter
-        from secure_serverless.sarif import main as sarif
-        from secure_serverless.acknowledgments import main as acknowledgments
+        from secure_serverless_checks.perimeter.cli import main as perimeter
+        from secure_serverless_checks.sarif import main as sarif
+        from secure_serverless_checks.acknowledgments import main as acknowledgments
         pages = []
         for command in (perimeter, sarif, acknowledgments):
             out = io.StringIO()

@@ -28,7 +28,7 @@ APP = textwrap.dedent(
         EncryptionKey, Invocation, KeyAccess, PrefixAccess, SecureBucket, SecureQueue, SecureTable, TableAccess, TableFunction,
         register_compliance_checks,
     )
-    from secure_serverless.perimeter import analyze, load_path
+    from secure_serverless_checks.perimeter import analyze, load_path
 
     CODE = lambda_.Code.from_inline("def handler(event, context):\\n    return None\\n")
     PK = dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING)

@@ -25,7 +25,7 @@ from secure_serverless._perimeter_gate import (
     PerimeterGate,
     library_raises,
 )
-from secure_serverless.perimeter.synthetic import synthetic_assembly
+from secure_serverless_checks.perimeter.synthetic import synthetic_assembly
 
 STACK = "Synthetic0"
 

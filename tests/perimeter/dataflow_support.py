@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perimeter_support import BUCKET, FILES_FUNCTION, NOTES_FUNCTION, TemplateBuilder, getatt
-from secure_serverless.perimeter import Report
+from secure_serverless_checks.perimeter import Report
 
 NOTES_DLQ = "NotesDlqBBBB"
 FILES_DLQ = "FilesDlq3333"

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from secure_serverless.perimeter import Report, Violation, analyze
-from secure_serverless.perimeter.analyzer import KIT_GRANTS_HINT
+from secure_serverless_checks.perimeter import Report, Violation, analyze
+from secure_serverless_checks.perimeter.analyzer import KIT_GRANTS_HINT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COMPLIANT = FIXTURES / "compliant.template.json"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from perimeter_support import NOTES_FUNCTION, NOTES_POLICY, TemplateBuilder, join
-from secure_serverless.perimeter import Report
+from secure_serverless_checks.perimeter import Report
 
 ASSET = "31ba80771002ffa7a94a6c45eed1644577c35401e2896ebdfc58d98ba210db85.zip"
 OTHER = "0" * 64 + ".zip"

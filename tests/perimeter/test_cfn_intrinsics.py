@@ -9,10 +9,10 @@ import pytest
 from localmode.deploy import DeployError, Values
 from localmode.deploy.values import references, replace_references
 from localmode.gateway.template import _ref
-from secure_serverless import cfn_intrinsics
-from secure_serverless.cfn_intrinsics import ConcreteResolver, IntrinsicError
-from secure_serverless.perimeter.intrinsics import Resolver, render
-from secure_serverless.perimeter.template import TemplateIndex
+from secure_serverless_checks import cfn_intrinsics
+from secure_serverless_checks.cfn_intrinsics import ConcreteResolver, IntrinsicError
+from secure_serverless_checks.perimeter.intrinsics import Resolver, render
+from secure_serverless_checks.perimeter.template import TemplateIndex
 
 TEMPLATE: dict[str, Any] = {
     "Parameters": {"Stage": {"Type": "String"}},

@@ -22,7 +22,7 @@ from perimeter_support import (
     getatt,
     join,
 )
-from secure_serverless.perimeter import analyze
+from secure_serverless_checks.perimeter import analyze
 
 # -- three legitimate patterns, accepted -------------------------------------------------------
 

@@ -15,8 +15,8 @@ import pytest
 from escalation_mutations import CASES, FIX_WORDS, Case
 
 from perimeter_support import FILES_FUNCTION, NOTES_FUNCTION, NOTES_POLICY, NOTES_ROLE, TemplateBuilder, getatt
-from secure_serverless.perimeter import PerimeterInputError, analyze
-from secure_serverless.perimeter.control_plane import (
+from secure_serverless_checks.perimeter import PerimeterInputError, analyze
+from secure_serverless_checks.perimeter.control_plane import (
     CONTROL_PLANE_ACTIONS,
     ESCALATION_METHODS,
     control_plane_actions,

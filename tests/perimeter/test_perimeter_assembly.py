@@ -11,8 +11,8 @@ from pathlib import Path
 from mutations import nested_child
 
 from perimeter_support import FILES_TABLE, NOTES_FUNCTION, NOTES_POLICY, NOTES_ROLE, TemplateBuilder, getatt
-from secure_serverless.perimeter import analyze, load_path
-from secure_serverless.perimeter.synthetic import synthetic_assembly
+from secure_serverless_checks.perimeter import analyze, load_path
+from secure_serverless_checks.perimeter.synthetic import synthetic_assembly
 
 CHILD_FILE = "stackNestedReader.nested.template.json"
 
@@ -106,7 +106,7 @@ def test_deeply_nested_json_file_is_exit_two_with_one_line(tmp_path: Path) -> No
     path.write_text('{"Resources": {"A": {"Type": "X", "Properties": ' + "[" * 200_000 + "]" * 200_000 + "}}}")
 
     result = subprocess.run(
-        [sys.executable, "-m", "secure_serverless.perimeter", str(path)],
+        [sys.executable, "-m", "secure_serverless_checks.perimeter", str(path)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,4 +1,4 @@
-"""The command line, run as users run it: ``python -m secure_serverless.perimeter``."""
+"""The command line, run as users run it: ``python -m secure_serverless_checks.perimeter``."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from perimeter_support import COMPLIANT, FILES_TABLE, FIXTURES, NOTES_FUNCTION, NOTES_POLICY, TemplateBuilder, getatt
-from secure_serverless.perimeter.analyzer import KIT_GRANTS_HINT
-from secure_serverless.perimeter.cli import main
+from secure_serverless_checks.perimeter.analyzer import KIT_GRANTS_HINT
+from secure_serverless_checks.perimeter.cli import main
 
 
 def run(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "secure_serverless.perimeter", *map(str, arguments)],
+        [sys.executable, "-m", "secure_serverless_checks.perimeter", *map(str, arguments)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -123,7 +123,7 @@ def test_main_in_process(cross_table: Path, capsys: pytest.CaptureFixture[str]) 
 def test_the_analyzer_never_imports_cdk_or_jsii() -> None:
     """It must run where Node.js and CDK are absent (workshops, CI without synth)."""
     code = (
-        "import sys, secure_serverless.perimeter, secure_serverless.perimeter.cli; "
+        "import sys, secure_serverless_checks.perimeter, secure_serverless_checks.perimeter.cli; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs', 'cdk_nag')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

@@ -17,8 +17,8 @@ from perimeter_support import (
     NOTES_TABLE,
     TemplateBuilder,
 )
-from secure_serverless.access_levels import actions_for
-from secure_serverless.perimeter import analyze, load_path
+from secure_serverless_checks.access_levels import actions_for
+from secure_serverless_checks.perimeter import analyze, load_path
 
 
 def test_compliant_template_has_no_violation() -> None:

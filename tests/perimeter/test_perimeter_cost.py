@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from secure_serverless.perimeter import DanglingReferenceError, analyze
-from secure_serverless.perimeter._gc import cyclic_gc_paused
-from secure_serverless.perimeter.documents import walk_document
-from secure_serverless.perimeter.intrinsics import Resolver, Sym, Token
-from secure_serverless.perimeter.synthetic import synthetic_assembly
-from secure_serverless.perimeter.template import TemplateIndex
+from secure_serverless_checks.perimeter import DanglingReferenceError, analyze
+from secure_serverless_checks.perimeter._gc import cyclic_gc_paused
+from secure_serverless_checks.perimeter.documents import walk_document
+from secure_serverless_checks.perimeter.intrinsics import Resolver, Sym, Token
+from secure_serverless_checks.perimeter.synthetic import synthetic_assembly
+from secure_serverless_checks.perimeter.template import TemplateIndex
 
 TEMPLATE: dict[str, Any] = {
     "Parameters": {"Stage": {"Type": "String"}},

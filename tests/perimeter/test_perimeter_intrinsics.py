@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from secure_serverless.perimeter import DanglingReferenceError, TemplateStructureError
-from secure_serverless.perimeter.intrinsics import Resolver, Token, render
-from secure_serverless.perimeter.targets import Target, classify
-from secure_serverless.perimeter.template import TemplateIndex
+from secure_serverless_checks.perimeter import DanglingReferenceError, TemplateStructureError
+from secure_serverless_checks.perimeter.intrinsics import Resolver, Token, render
+from secure_serverless_checks.perimeter.targets import Target, classify
+from secure_serverless_checks.perimeter.template import TemplateIndex
 
 TEMPLATE: dict[str, Any] = {
     "Parameters": {"Stage": {"Type": "String"}},

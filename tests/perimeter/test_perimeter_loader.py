@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from perimeter_support import COMPLIANT, FIXTURES
-from secure_serverless.perimeter import (
+from secure_serverless_checks.perimeter import (
     DanglingReferenceError,
     InputNotFoundError,
     PerimeterInputError,

@@ -15,7 +15,7 @@ import pytest
 from mutations import MUTATIONS, Mutation
 
 from perimeter_support import TemplateBuilder
-from secure_serverless.perimeter import PerimeterInputError, analyze
+from secure_serverless_checks.perimeter import PerimeterInputError, analyze
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])

@@ -26,7 +26,7 @@ from perimeter_support import (
     join,
     only,
 )
-from secure_serverless.perimeter import analyze, load_path
+from secure_serverless_checks.perimeter import analyze, load_path
 
 PARTITION, REGION, ACCOUNT = ({"Ref": f"AWS::{name}"} for name in ("Partition", "Region", "AccountId"))
 

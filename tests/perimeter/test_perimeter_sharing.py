@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from secure_serverless.perimeter import analyze
-from secure_serverless.perimeter._sharing import shared_conflicts
-from secure_serverless.perimeter.synthetic import synthetic_assembly
+from secure_serverless_checks.perimeter import analyze
+from secure_serverless_checks.perimeter._sharing import shared_conflicts
+from secure_serverless_checks.perimeter.synthetic import synthetic_assembly
 
 
 def _pairwise(heads: dict[str, set[str]], shared: set[str], *, by_heads: bool) -> list[tuple[str, list[str]]]:
@@ -89,7 +89,7 @@ def test_cost_grows_linearly_with_functions_on_one_bucket() -> None:
 
 
 def test_the_garbage_collector_is_restored_after_a_load_and_an_analysis(tmp_path: Path) -> None:
-    from secure_serverless.perimeter import PerimeterInputError, load_path
+    from secure_serverless_checks.perimeter import PerimeterInputError, load_path
 
     broken = tmp_path / "broken.template.json"
     broken.write_text('{"Resources": {')

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from secure_serverless._acknowledgment_record import format_reason, parse_reason
-from secure_serverless.acknowledgments import MIN_REASON_LENGTH, check_acknowledgments
-from secure_serverless.never_acknowledge import forbidden
-from secure_serverless.summary import summarize
+from secure_serverless_checks._acknowledgment_record import format_reason, parse_reason
+from secure_serverless_checks.acknowledgments import MIN_REASON_LENGTH, check_acknowledgments
+from secure_serverless_checks.never_acknowledge import forbidden
+from secure_serverless_checks.summary import summarize
 
 #: After the expired acknowledgment's review-by date (2026-12-31), before the sound one's (2099-12-31).
 CHECK_DATE = "2027-01-15"
@@ -25,7 +25,7 @@ Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
 @pytest.fixture(scope="session")
 def run(run_module: Run) -> Run:
-    return functools.partial(run_module, "secure_serverless.acknowledgments")
+    return functools.partial(run_module, "secure_serverless_checks.acknowledgments")
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,7 @@ def test_acknowledge_refuses_a_bad_review_date_on_a_construct() -> None:
 def test_the_pull_request_tools_do_not_import_cdk() -> None:
     """They run in CI steps and on reviewers' machines without aws-cdk-lib or Node.js."""
     code = (
-        "import sys, secure_serverless.acknowledgments, secure_serverless.sarif, secure_serverless.perimeter.diff_cli;"
+        "import sys, secure_serverless_checks.acknowledgments, secure_serverless_checks.sarif, secure_serverless_checks.perimeter.diff_cli;"
         "print('aws_cdk' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

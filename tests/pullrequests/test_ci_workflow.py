@@ -88,7 +88,7 @@ def outcomes(workspace: Path) -> dict[str, subprocess.CompletedProcess[str]]:
 
 
 def test_the_acknowledgment_step_passes(outcomes: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    result = outcomes["secure_serverless.acknowledgments"]
+    result = outcomes["secure_serverless_checks.acknowledgments"]
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1].startswith("OK: ")
@@ -98,7 +98,7 @@ def test_the_sarif_step_writes_the_file_the_upload_step_reads(
     outcomes: dict[str, subprocess.CompletedProcess[str]], workspace: Path
 ) -> None:
     upload = next(step for step in steps() if step.get("uses", "").startswith("github/codeql-action/upload-sarif"))
-    result = outcomes["secure_serverless.sarif"]
+    result = outcomes["secure_serverless_checks.sarif"]
 
     assert result.returncode == 0, result.stderr
     log = json.loads((workspace / upload["with"]["sarif_file"]).read_text())
@@ -111,7 +111,7 @@ def test_the_diff_step_fails_on_widening_and_writes_the_comment_the_next_step_po
     outcomes: dict[str, subprocess.CompletedProcess[str]], workspace: Path
 ) -> None:
     comment = next(step for step in steps() if "sticky-pull-request-comment" in step.get("uses", ""))
-    result = outcomes["secure_serverless.perimeter"]
+    result = outcomes["secure_serverless_checks.perimeter"]
 
     assert result.returncode == 1, result.stdout + result.stderr
     text = (workspace / comment["with"]["path"]).read_text()

@@ -20,15 +20,15 @@ from perimeter_support import (
     TemplateBuilder,
     getatt,
 )
-from secure_serverless.perimeter import analyze, load_path
-from secure_serverless.perimeter.diff import diff_reports
+from secure_serverless_checks.perimeter import analyze, load_path
+from secure_serverless_checks.perimeter.diff import diff_reports
 
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 @pytest.fixture
 def run(run_module: Run) -> Run:
-    return functools.partial(run_module, "secure_serverless.perimeter", "diff")
+    return functools.partial(run_module, "secure_serverless_checks.perimeter", "diff")
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_an_unreadable_input_exits_two_naming_which_side(run: Run, tmp_path: Pat
 
 
 def test_the_plain_check_still_takes_paths(run_module: Run) -> None:
-    result = run_module("secure_serverless.perimeter", COMPLIANT)
+    result = run_module("secure_serverless_checks.perimeter", COMPLIANT)
 
     assert result.returncode == 0
     assert result.stdout.endswith("OK: 2 functions within their declared perimeters (1 template).\n")

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
 
-from secure_serverless._nag_report import read_validation_report
-from secure_serverless.perimeter import analyze, load_path
-from secure_serverless.sarif import build_sarif
+from secure_serverless_checks._nag_report import read_validation_report
+from secure_serverless_checks.perimeter import analyze, load_path
+from secure_serverless_checks.sarif import build_sarif
 
 ROOT = Path(__file__).resolve().parents[2]
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
@@ -147,7 +147,7 @@ def test_command_line_writes_the_log_and_a_summary(run_module: Run, synthesized_
     output = tmp_path / "kit.sarif"
     acknowledged = len(read_validation_report(synthesized_assembly).acknowledged)
     warnings = len(getattr(analyze(load_path(synthesized_assembly)), "warnings", ()))
-    result = run_module("secure_serverless.sarif", synthesized_assembly, "--output", output, cwd=tmp_path)
+    result = run_module("secure_serverless_checks.sarif", synthesized_assembly, "--output", output, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
@@ -160,7 +160,7 @@ def test_command_line_writes_the_log_and_a_summary(run_module: Run, synthesized_
 
 
 def test_not_a_cloud_assembly_exits_two(run_module: Run, tmp_path: Path) -> None:
-    result = run_module("secure_serverless.sarif", tmp_path)
+    result = run_module("secure_serverless_checks.sarif", tmp_path)
 
     assert result.returncode == 2
     assert "is not a cloud assembly (no manifest.json)" in result.stderr
@@ -177,6 +177,6 @@ def test_every_result_has_a_file_location(hygiene_assembly: Path, widened_assemb
 
 def test_the_perimeter_plugin_findings_are_left_to_the_perimeter_run() -> None:
     from secure_serverless._perimeter_plugin import PLUGIN_NAME
-    from secure_serverless.sarif import PERIMETER_PLUGIN
+    from secure_serverless_checks.sarif import PERIMETER_PLUGIN
 
     assert PERIMETER_PLUGIN == PLUGIN_NAME

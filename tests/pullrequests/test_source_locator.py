@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secure_serverless._source_locator import ConstructSourceIndex
+from secure_serverless_checks._source_locator import ConstructSourceIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 

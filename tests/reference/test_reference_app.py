@@ -11,8 +11,8 @@ import pytest
 
 from reference_support import ReferenceAssembly, ReferenceTemplates
 from secure_serverless._validation import ConfigurationError
-from secure_serverless.perimeter import analyze, load_path
-from secure_serverless.summary import summarize
+from secure_serverless_checks.perimeter import analyze, load_path
+from secure_serverless_checks.summary import summarize
 from stacks.config import AppConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,8 +20,8 @@ from test_reference_app import (
 
 from reference_support import ReferenceAssembly, ReferenceTemplates
 from secure_serverless._validation import ConfigurationError
-from secure_serverless.perimeter import analyze, load_path
 from secure_serverless.profile import ALL_PACKS, Profile
+from secure_serverless_checks.perimeter import analyze, load_path
 from stacks.config import AppConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import copy
 import json
 from pathlib import Path
 
-from secure_serverless.perimeter import analyze, load_path
+from secure_serverless_checks.perimeter import analyze, load_path
 from workshop.breaks import REPO_ROOT
 from workshop.diagrams import diagram_sources
 from workshop.diagrams.architecture import architecture_graph

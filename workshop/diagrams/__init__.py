@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from secure_serverless.perimeter import analyze, load_path
+from secure_serverless_checks.perimeter import analyze, load_path
 
 from ..breaks import load_modules
 from .architecture import architecture_graph

@@ -16,7 +16,7 @@ from typing import Any
 
 import graphviz
 
-from secure_serverless.access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
 
 from .cfn import Template, properties, references, resources_of, short_name
 

@@ -12,7 +12,7 @@ import re
 
 import graphviz
 
-from secure_serverless.perimeter import FunctionPerimeter, Report
+from secure_serverless_checks.perimeter import FunctionPerimeter, Report
 
 _GOOD, _RECORDED, _BAD = "#2e7d32", "#ef6c00", "#c62828"
 _HASH_SUFFIX = re.compile(r"[0-9A-F]{8}$")

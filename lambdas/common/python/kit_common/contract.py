@@ -48,7 +48,7 @@ class Route:
     """One route of one service.
 
     ``table_access`` names an access level of the kit's one access-level model
-    (``secure_serverless.access_levels.TableAccess``: read, write, read-write); the stack checks
+    (``secure_serverless_checks.access_levels.TableAccess``: read, write, read-write); the stack checks
     the name and grants the service's function the union of its routes' levels.
     """
 
