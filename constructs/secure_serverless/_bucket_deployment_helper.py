@@ -39,9 +39,9 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
 from secure_serverless_checks import access_levels
-from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks.access_levels import HELPER_KEY, PERIMETER_METADATA_KEY
 
-from .secure_bucket import _BUCKET_KEY_SHARE_REASON
+from ._grants import BUCKET_KEY_SHARE_REASON
 
 #: The id prefix of the singleton handler (aws-s3-deployment/lib/bucket-deployment.ts, renderSingletonUuid).
 HANDLER_ID_PREFIX = "Custom::CDKBucketDeployment"
@@ -111,7 +111,7 @@ def _handler_path(deployment: IConstruct) -> str | None:
 
 
 def _declare(stack: cdk.Stack, handler: lambda_.Function, deployments: Sequence[IConstruct]) -> None:
-    from .compliance import acknowledge, iam5_resource
+    from ._acknowledge import acknowledge, iam5_resource
 
     function = handler.node.default_child
     role = handler.node.try_find_child("ServiceRole")
@@ -155,7 +155,6 @@ def _declare(stack: cdk.Stack, handler: lambda_.Function, deployments: Sequence[
     if runtime.startswith("python") and runtime != lambda_.Runtime.PYTHON_3_14.name:
         acknowledge(handler, "AwsSolutions-L1", _RUNTIME_REASON)
         acknowledge(handler, "Serverless-LambdaLatestVersion", _RUNTIME_REASON)
-    from .helper_perimeters import HELPER_KEY
 
     function.add_metadata(
         PERIMETER_METADATA_KEY,
@@ -258,7 +257,7 @@ class _Plan:
                 self._keys.append(key)
                 self._cdk_resources.append({"Fn::GetAtt": [key, "Arn"]})
                 # shared like every kit function's use of a bucket key: through S3 only, per prefix
-                self._entry(access_levels.KMS_KEY, key, "encrypt-decrypt", shared_reason=_BUCKET_KEY_SHARE_REASON)
+                self._entry(access_levels.KMS_KEY, key, "encrypt-decrypt", shared_reason=BUCKET_KEY_SHARE_REASON)
 
     def statements(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

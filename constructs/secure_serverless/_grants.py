@@ -21,6 +21,12 @@ from secure_serverless_checks.access_levels import actions_for
 
 from ._validation import ConfigurationError, Problems, has_reason
 
+#: Why a SecureBucket's key is shared by every function of the bucket (and CDK's deployment helper).
+BUCKET_KEY_SHARE_REASON = (
+    "The bucket key encrypts every prefix of this bucket and is used only through S3 (kms:ViaService); "
+    "isolation between the functions rests on their disjoint key prefixes."
+)
+
 if TYPE_CHECKING:
     from .encryption_key import EncryptionKey
     from .secure_function import SecureFunction

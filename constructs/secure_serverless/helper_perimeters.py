@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from secure_serverless_checks import access_levels
-from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY
+from secure_serverless_checks.access_levels import HELPER_KEY, PERIMETER_METADATA_KEY
 
 #: The construct id CDK gives its notifications handler (aws-s3/lib/notifications-resource).
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
@@ -41,8 +41,6 @@ _PROVIDER_DLQ_REASON = (
     "CloudFormation invokes this custom-resource provider synchronously and records its failure on the stack "
     "event: Lambda sends only asynchronous invocations to a dead-letter queue, so one could never fire."
 )
-#: Where the kit records what a helper is (the analyzer reads only version, role, reach, wildcards).
-HELPER_KEY = "helper"
 
 
 def declare_helper_perimeters(scope: IConstruct) -> None:

@@ -15,7 +15,7 @@ from constructs import Construct
 from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import KeyAccess, PrefixAccess
 
-from ._grants import cfn_of, claim, claim_ownership, key_of, owned_parts, plain_grant
+from ._grants import BUCKET_KEY_SHARE_REASON, cfn_of, claim, claim_ownership, key_of, owned_parts, plain_grant
 from ._validation import ConfigurationError, Problems, origin_problem
 from .cdk_compat import FEATURE_FLAGS, S3_LOGS_USE_BUCKET_POLICY
 from .compliance import acknowledge, iam5_resource
@@ -23,11 +23,6 @@ from .encryption_key import EncryptionKey
 
 if TYPE_CHECKING:
     from .secure_function import SecureFunction
-
-_BUCKET_KEY_SHARE_REASON = (
-    "The bucket key encrypts every prefix of this bucket and is used only through S3 (kms:ViaService); "
-    "isolation between the functions rests on their disjoint key prefixes."
-)
 
 
 class SecureBucket(s3.BucketBase):
@@ -318,7 +313,7 @@ class SecureBucket(s3.BucketBase):
             f"Object actions are limited to the key prefix '{prefix}' of this one bucket: IAM can only express "
             "'every object under a prefix' with a trailing '*'. No ListBucket, no other prefix, no other bucket.",
         )
-        claim(function, self.encryption_key, key_use, via_services=["s3"], share_reason=_BUCKET_KEY_SHARE_REASON)
+        claim(function, self.encryption_key, key_use, via_services=["s3"], share_reason=BUCKET_KEY_SHARE_REASON)
         return grant
 
     def _claim_prefix(self, function: SecureFunction, prefix: str, share_reason: str | None) -> str | None:

@@ -218,6 +218,9 @@ def actions_for(kind: str, access: str) -> tuple[str, ...]:
 
 #: Template metadata key under which the library records a function's declared perimeter.
 PERIMETER_METADATA_KEY = "SecureServerless::Perimeter"
+#: Where the kit records what a CDK helper function is, inside its perimeter record (the analyzer reads
+#: only version, role, reach, wildcards).
+HELPER_KEY = "helper"
 
 
 # --- typed access levels ---
