@@ -18,7 +18,6 @@ from secure_serverless._validation import MIN_REASON_LENGTH, ConfigurationError,
 from secure_serverless.bucket_replication import ReplicaTarget
 from secure_serverless.profile import Profile
 
-from .contract import CONTRACT
 
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -91,8 +90,9 @@ def load_config(node: Node) -> AppConfig:
     def origins(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
             return 'give a JSON list of origins, e.g. ["https://app.example.com"]'
-        # Both sides must accept an origin: the API's CORS and every handler at start.
-        bad = [f"{o!r} ({problem})" for o in value if (problem := origin_problem(o) or CONTRACT.origin_problem(o))]
+        # The kit's one origin rule: the API's CORS uses it, and every handler at start uses the
+        # same pattern (contract.json's originPattern, checked equal to it by stacks/contract.py).
+        bad = [f"{o!r} ({problem})" for o in value if (problem := origin_problem(o))]
         return "; ".join(bad) or None
 
     def email(value: Any) -> str | None:

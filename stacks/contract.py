@@ -17,11 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 from secure_serverless import TableAccess
 from secure_serverless._validation import ConfigurationError
+from secure_serverless_checks.origins import ORIGIN_PATTERN
 
 if TYPE_CHECKING:
     from kit_common.contract import Contract, Route
 
-__all__ = ["CONTRACT", "CONTRACT_FILE", "LAMBDAS", "Contract", "Route", "request_schema", "table_access"]
+__all__ = [
+    "CONTRACT",
+    "CONTRACT_FILE",
+    "LAMBDAS",
+    "Contract",
+    "Route",
+    "check_origin_pattern",
+    "request_schema",
+    "table_access",
+]
 
 LAMBDAS = Path(__file__).resolve().parents[1] / "lambdas"
 _READER = LAMBDAS / "common" / "python" / "kit_common" / "contract.py"
@@ -48,6 +58,25 @@ if not TYPE_CHECKING:
     Route = _shared.Route
 
 CONTRACT: Contract = _shared.CONTRACT
+
+
+def check_origin_pattern(contract: Contract) -> None:
+    """Refuse a contract whose ``originPattern`` is not the kit's one CORS origin rule.
+
+    The handlers cannot import ``secure_serverless_checks``, so the Lambda layer carries the
+    pattern as data; this keeps that copy the same as ``secure_serverless_checks.origins.ORIGIN_PATTERN``.
+    """
+    if contract.origin_pattern != ORIGIN_PATTERN:
+        raise ConfigurationError(
+            "kit_common/contract.json",
+            [
+                f"originPattern={contract.origin_pattern!r}: the handlers must accept exactly the origins the "
+                f"API accepts; set it to secure_serverless_checks.origins.ORIGIN_PATTERN ({ORIGIN_PATTERN!r})"
+            ],
+        )
+
+
+check_origin_pattern(CONTRACT)
 
 
 def request_schema(route: Route) -> dict[str, Any] | None:

@@ -8,11 +8,12 @@ listing them all, so a user fixes everything in one pass instead of one error pe
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import aws_cdk as cdk
+# The one CORS origin rule, re-exported for the constructs (SecureRestApi, SecureBucket).
+from secure_serverless_checks.origins import origin_problem as origin_problem
 
 #: Shortest reason accepted for an acknowledgment or a weakened default.
 MIN_REASON_LENGTH = 20
@@ -114,19 +115,3 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self._problems)
-
-
-_ORIGIN = re.compile(r"^(https://[A-Za-z0-9.-]+|http://(localhost|127\.0\.0\.1))(:[0-9]{1,5})?$")
-
-
-def origin_problem(origin: str) -> str | None:
-    """Why ``origin`` is not an acceptable CORS origin, or None when it is.
-
-    Accepted: ``https://host[:port]``, and ``http://localhost[:port]`` for development; no
-    wildcard, no path.
-    """
-    if "*" in origin:
-        return "wildcard origins let any site call with a user's browser; list exact origins"
-    if not _ORIGIN.match(origin):
-        return "use an origin like 'https://app.example.com' (scheme and host, optional port, no path)"
-    return None

@@ -7,6 +7,7 @@ crosses: routes, origins, the schema draft, the admin group, the body limit.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from typing import Any
@@ -18,10 +19,13 @@ from largest_bodies import LARGEST_BODIES, wire_bytes
 
 from cdk_support import new_app
 from reference_support import ACCEPTED_ORIGINS, ReferenceTemplates
+from secure_serverless import rest_api, secure_bucket
 from secure_serverless._validation import MIN_REASON_LENGTH, ConfigurationError, origin_problem
 from secure_serverless.rest_api import JSON_SCHEMA_DRAFT_04
+from secure_serverless_checks import origins
+from stacks import config as config_module
 from stacks.config import load_config
-from stacks.contract import CONTRACT
+from stacks.contract import CONTRACT, check_origin_pattern
 
 
 def of_type(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -132,6 +136,30 @@ def test_the_library_and_the_handlers_accept_the_same_origins(origin: str) -> No
     library_accepts = origin_problem(origin) is None
     handlers_accept = re.fullmatch(CONTRACT.origin_pattern, origin) is not None
     assert library_accepts == handlers_accept
+
+
+def test_one_origin_rule_everywhere() -> None:
+    # One validator: the constructs' name is the checks package's function, not a second copy.
+    assert origin_problem is origins.origin_problem
+    assert secure_bucket.origin_problem is origins.origin_problem
+    assert rest_api.origin_problem is origins.origin_problem
+    assert config_module.origin_problem is origins.origin_problem
+    # One regex: the Lambda layer's copy (data in contract.json) is that pattern, character for character.
+    assert CONTRACT.origin_pattern == origins.ORIGIN_PATTERN
+
+
+def test_the_stack_refuses_a_contract_whose_origin_pattern_drifted() -> None:
+    drifted = dataclasses.replace(CONTRACT, origin_pattern=r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
+    with pytest.raises(ConfigurationError, match="originPattern=.*secure_serverless_checks.origins.ORIGIN_PATTERN"):
+        check_origin_pattern(drifted)
+    check_origin_pattern(CONTRACT)  # the shipped contract passes
+
+
+@pytest.mark.parametrize("origin", ["https://app.example.com\n", "http://localhost:3000\n"])
+def test_a_trailing_newline_is_refused_on_both_sides(origin: str) -> None:
+    # The library once matched with ``^...$``, which lets a trailing newline through; the handlers fullmatch.
+    assert origin_problem(origin) is not None
+    assert re.fullmatch(CONTRACT.origin_pattern, origin) is None
 
 
 def test_the_reference_app_refuses_an_origin_the_handlers_would_refuse() -> None:

@@ -11,7 +11,6 @@ so the two sides cannot drift. Standard library only: the stack loads it without
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,12 +76,6 @@ class Contract:
             known = sorted({route.service for route in self.routes})
             raise ContractError(f"no route of service {service!r} in contract.json; services: {known}")
         return found
-
-    def origin_problem(self, origin: str) -> str | None:
-        """Why the handlers would refuse ``origin`` at start, or None when they accept it."""
-        if re.fullmatch(self.origin_pattern, origin):
-            return None
-        return f"the handlers accept only origins matching {self.origin_pattern!r}"
 
     def schema(self, service: str, name: str, *, lambdas: Path | None = None) -> dict[str, Any]:
         """The request model ``lambdas/<service>/schemas/<name>.json``, checked to declare the contract's draft.
@@ -167,6 +160,8 @@ def load_contract(path: Path = CONTRACT_FILE) -> Contract:
 CONTRACT = load_contract()
 
 #: An exact CORS origin: https, or http only for localhost and 127.0.0.1; optional port, no path.
+#: A copy, as data, of the kit's one rule (secure_serverless_checks.origins.ORIGIN_PATTERN), which
+#: the Lambda layer cannot import; the stack refuses to synthesize when the two differ.
 ORIGIN_PATTERN: str = CONTRACT.origin_pattern
 #: The only JSON-schema draft API Gateway models support; every schema file declares it.
 JSON_SCHEMA_DRAFT: str = CONTRACT.json_schema_draft
