@@ -4,7 +4,7 @@
     python -m bench._handler_child cold profiles 200  # the same, then 200 direct invocations against moto, after a warm-up
 
 Uses the handler tests' helpers (tests/lambdas/lambda_helpers.py: the event builder, the Lambda
-context, the loader) and their environment (fake credentials, moto's mock_aws). Prints one line
+context, and the tests' one loader, tests/handler_loader.py) and their environment (fake credentials, moto's mock_aws). Prints one line
 ``BENCH-RESULT {json}``.
 """
 

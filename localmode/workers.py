@@ -432,6 +432,8 @@ def _worker_main(argv: list[str]) -> int:  # pragma: no cover - runs in the work
         protocol.write(json.dumps(message, default=str) + "\n")
         protocol.flush()
 
+    # Not the tests' loader (tests/handler_loader.py): this runs in a bare interpreter on the
+    # asset folder CDK packaged, standard library only, and imports "_HANDLER" as Lambda's runtime does.
     module_name, _, attribute = os.environ["_HANDLER"].rpartition(".")
     try:
         import importlib

@@ -18,7 +18,6 @@ from secure_serverless._validation import MIN_REASON_LENGTH, ConfigurationError,
 from secure_serverless.bucket_replication import ReplicaTarget
 from secure_serverless.profile import Profile
 
-
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import aws_cdk as cdk
+
 # The one CORS origin rule, re-exported for the constructs (SecureRestApi, SecureBucket).
 from secure_serverless_checks.origins import origin_problem as origin_problem
 

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import base64
 import copy
-import importlib.util
 import io
 import json
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAMBDAS = REPO_ROOT / "lambdas"
-COMMON_LAYER = LAMBDAS / "common" / "python"
+from handler_loader import load_handler
+
 EVENTS = Path(__file__).resolve().parent / "events"
 
 USER_A = "aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa"
@@ -165,22 +162,8 @@ def make_function(module: ModuleType, function_name: str) -> Function:
 
 
 def load_function_module(name: str) -> ModuleType:
-    """Import lambdas/<name>/app.py as module `<name>_app`, its folder on sys.path meanwhile."""
-    folder = LAMBDAS / name
-    module_name = f"{name}_app"
-    spec = importlib.util.spec_from_file_location(module_name, folder / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    sys.path.insert(0, str(folder))
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(module_name, None)
-        raise
-    finally:
-        sys.path.remove(str(folder))
-    return module
+    """Import lambdas/<name>/app.py as module `<name>_app` (the tests' one loader, tests/handler_loader.py)."""
+    return load_handler(name)
 
 
 def capture_logs(module: ModuleType) -> io.StringIO:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from handler_loader import LAMBDAS
 from kit_common import (
     DRAFT_04,
     MAX_BODY_BYTES,
@@ -30,7 +31,7 @@ from kit_common import (
     parse_limit,
 )
 
-from lambda_helpers import LAMBDAS, UNKNOWN_ID, USER_A, USER_B
+from lambda_helpers import UNKNOWN_ID, USER_A, USER_B
 
 SCHEMA_FILES = sorted(LAMBDAS.glob("*/schemas/*.json"))
 KEY_NAMES = ("ownerId", "noteId")

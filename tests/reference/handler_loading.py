@@ -7,20 +7,17 @@ stand-in names; boto3 clients are created inside moto, so nothing leaves the mac
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from handler_loader import LAMBDAS, load_handler
 from moto import mock_aws
 
-ROOT = Path(__file__).resolve().parents[2]
-LAMBDAS = ROOT / "lambdas"
-COMMON_LAYER = LAMBDAS / "common" / "python"
+__all__ = ["LAMBDAS", "function_environments", "handler_routes", "started_handler"]
 
 #: A stand-in physical name per resource type, in the form the handlers validate.
 _STAND_INS = {
@@ -63,19 +60,10 @@ def started_handler(environment: Mapping[str, str]) -> Iterator[ModuleType]:
     saved = dict(os.environ)
     module_name = f"reference_{service}_app"
     os.environ.update({**_FAKE_AWS, **environment})
-    for path in (str(COMMON_LAYER), str(LAMBDAS / service)):
-        sys.path.insert(0, path)
     try:
         with mock_aws():
-            spec = importlib.util.spec_from_file_location(module_name, LAMBDAS / service / "app.py")
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[module_name] = module  # as an import does: a handler's dataclasses look it up
-            spec.loader.exec_module(module)
-            yield module
+            yield load_handler(service, module_name)
     finally:
-        sys.path.remove(str(COMMON_LAYER))
-        sys.path.remove(str(LAMBDAS / service))
         sys.modules.pop(module_name, None)
         os.environ.clear()
         os.environ.update(saved)

@@ -150,7 +150,7 @@ def test_one_origin_rule_everywhere() -> None:
 
 def test_the_stack_refuses_a_contract_whose_origin_pattern_drifted() -> None:
     drifted = dataclasses.replace(CONTRACT, origin_pattern=r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
-    with pytest.raises(ConfigurationError, match="originPattern=.*secure_serverless_checks.origins.ORIGIN_PATTERN"):
+    with pytest.raises(ConfigurationError, match=r"originPattern=.*secure_serverless_checks\.origins\.ORIGIN_PATTERN"):
         check_origin_pattern(drifted)
     check_origin_pattern(CONTRACT)  # the shipped contract passes
 
