@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from secure_serverless_checks.access_levels import DYNAMODB_TABLE, TableAccess, actions_for
+
 __all__ = [
     "ACCOUNT_ID",
     "DEFAULT_REGION",
@@ -509,8 +511,9 @@ def self_test(emulator: Emulator) -> SelfTestReport:
     """Prove, with a canary role scoped to one table, that the emulator enforces what AWS enforces.
 
     Needs IAM enforcement on and the operator created. The canary role trusts only
-    ``lambda.amazonaws.com`` and may GetItem/Query its own table and that table's index: its
-    own reads must be allowed, the other table (and a batch read naming it) denied.
+    ``lambda.amazonaws.com`` and has the kit's read level (``TableAccess.READ``: GetItem, Query,
+    BatchGetItem, ...) on its own table and that table's index: its own reads must be allowed,
+    the other table (and a batch read naming it) denied.
     """
     suffix = uuid.uuid4().hex[:8]
     own, other, index = f"localmode-selftest-own-{suffix}", f"localmode-selftest-other-{suffix}", "byOwner"
@@ -556,7 +559,8 @@ def self_test(emulator: Emulator) -> SelfTestReport:
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+                        # The kit's one access-level model: what TableAccess.READ grants a function.
+                        "Action": list(actions_for(DYNAMODB_TABLE, TableAccess.READ)),
                         "Resource": [table_arn, f"{table_arn}/index/{index}"],
                     }
                 ],
