@@ -273,7 +273,8 @@ class _EveryGatewayEndpointScoped:
     def validate(self) -> list[str]:
         missing = {"dynamodb": "allow_table(table)", "s3": "allow_bucket(bucket)"}
         return [
-            f"{self._network.node.path}: the {service} gateway endpoint allows every {service} resource until it is "
+            f"SecureServerless-UnscopedGatewayEndpoint: {self._network.node.path}: the {service} gateway endpoint "
+            f"allows every {service} resource until it is "
             f"scoped; call IsolatedNetwork.{method} for each one the functions use"
             for service, method in missing.items()
             if service in self._network._gateways and service not in self._network._scoped

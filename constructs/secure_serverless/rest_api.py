@@ -204,7 +204,7 @@ class _EveryMethodAuthorized:
             if child.http_method == "OPTIONS" and (stack.resolve(cfn.integration) or {}).get("type") == "MOCK":
                 continue  # a CORS preflight answers from API Gateway, reaching no function
             errors.append(
-                f"method {child.http_method} {child.resource.path} has no Cognito authorizer "
+                f"SecureServerless-UnauthorizedMethod: method {child.http_method} {child.resource.path} has no Cognito authorizer "
                 f"(authorization type {cfn.authorization_type or 'NONE'}). Add it with add_route(), or pass "
                 "authorizer=<SecureRestApi>.authorizer; to make it public on purpose use "
                 "add_route(..., open_without_authorization_reason='...')."
