@@ -67,6 +67,7 @@ from kit_common import (
     require_active_user,
     utc_now_iso,
 )
+from kit_common.lazy import Lazy
 
 # S3 accepts at most 5 GiB in one POST upload.
 S3_MAX_POST_BYTES = 5 * 1024**3
@@ -136,9 +137,6 @@ class Dependencies:
     create_upload_once: Callable[..., dict[str, Any]]
 
 
-_dependencies: Dependencies | None = None
-
-
 def _build() -> Dependencies:
     # SigV4 and virtual-hosted addressing: presigned requests work for KMS-encrypted objects
     # and in every region.
@@ -170,18 +168,11 @@ def _build() -> Dependencies:
     )
 
 
-def dependencies() -> Dependencies:
-    """The AWS clients and the logic, created on first use and reused by every later invocation."""
-    global _dependencies
-    if _dependencies is None:
-        _dependencies = _build()
-    return _dependencies
-
-
-def use(injected: Dependencies | None) -> None:
-    """Replace the dependencies (None: build them again on next use)."""
-    global _dependencies
-    _dependencies = injected
+#: The AWS clients and the logic, created on first use and reused by every later invocation;
+#: ``use(injected)`` replaces them (None: build them again on next use).
+_DEPENDENCIES: Lazy[Dependencies] = Lazy(_build)
+dependencies = _DEPENDENCIES.get
+use = _DEPENDENCIES.use
 
 
 @app.post("/files")

@@ -56,6 +56,7 @@ from kit_common import (
     require_active_user,
     utc_now_iso,
 )
+from kit_common.lazy import Lazy
 from notes_service.data import NotesTable
 from notes_service.logic import NotesLogic, note_id_of
 
@@ -93,9 +94,6 @@ class Dependencies:
     create_note_once: Callable[..., dict[str, Any]]
 
 
-_dependencies: Dependencies | None = None
-
-
 def _build() -> Dependencies:
     logic = NotesLogic(
         table=NotesTable(boto3.resource("dynamodb").Table(TABLE_NAME)),
@@ -117,18 +115,11 @@ def _build() -> Dependencies:
     return Dependencies(logic=logic, cognito=boto3.client("cognito-idp"), create_note_once=once(create_note_once))
 
 
-def dependencies() -> Dependencies:
-    """The AWS clients and the logic, created on first use and reused by every later invocation."""
-    global _dependencies
-    if _dependencies is None:
-        _dependencies = _build()
-    return _dependencies
-
-
-def use(injected: Dependencies | None) -> None:
-    """Replace the dependencies (None: build them again on next use)."""
-    global _dependencies
-    _dependencies = injected
+#: The AWS clients and the logic, created on first use and reused by every later invocation;
+#: ``use(injected)`` replaces them (None: build them again on next use).
+_DEPENDENCIES: Lazy[Dependencies] = Lazy(_build)
+dependencies = _DEPENDENCIES.get
+use = _DEPENDENCIES.use
 
 
 @app.get("/notes")

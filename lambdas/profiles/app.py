@@ -48,6 +48,7 @@ from kit_common import (
     require_active_user,
     utc_now_iso,
 )
+from kit_common.lazy import Lazy
 from profiles_service.data import ProfilesTable, UserPoolMembership
 from profiles_service.logic import ProfilesLogic
 
@@ -72,9 +73,6 @@ class Dependencies:
     cognito: Any
 
 
-_dependencies: Dependencies | None = None
-
-
 def _build() -> Dependencies:
     cognito = boto3.client("cognito-idp")
     logic = ProfilesLogic(
@@ -88,18 +86,11 @@ def _build() -> Dependencies:
     return Dependencies(logic=logic, cognito=cognito)
 
 
-def dependencies() -> Dependencies:
-    """The AWS clients and the logic, created on first use and reused by every later invocation."""
-    global _dependencies
-    if _dependencies is None:
-        _dependencies = _build()
-    return _dependencies
-
-
-def use(injected: Dependencies | None) -> None:
-    """Replace the dependencies (None: build them again on next use)."""
-    global _dependencies
-    _dependencies = injected
+#: The AWS clients and the logic, created on first use and reused by every later invocation;
+#: ``use(injected)`` replaces them (None: build them again on next use).
+_DEPENDENCIES: Lazy[Dependencies] = Lazy(_build)
+dependencies = _DEPENDENCIES.get
+use = _DEPENDENCIES.use
 
 
 def _require_admin(caller: Caller) -> None:

@@ -64,11 +64,12 @@ def test_after_import_no_aws_client_lives_at_module_level(
         module = load_function(service, **env)
     clients = [name for name, value in vars(module).items() if isinstance(value, BaseClient | ServiceResource)]
     assert clients == []
-    assert module._dependencies is None
+    assert not module._DEPENDENCIES.built
     function = make_function(module, service)
     path = {"profiles": "/me", "notes": "/notes", "files": f"/files/{UNKNOWN_ID}"}[service]
     function.call(build_event("GET", path))  # the first request builds them
-    assert module._dependencies is module.dependencies()
+    assert module._DEPENDENCIES.built
+    assert module.dependencies() is module.dependencies()  # built once, then reused
 
 
 def test_an_admins_route_of_the_contract_is_guarded_before_its_path_is_read(profiles: Function) -> None:
