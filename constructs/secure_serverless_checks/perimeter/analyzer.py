@@ -123,9 +123,13 @@ class _RowBuilder:
         self.conditions.update(grant.conditions)
 
     def add(self, verdict: _Verdict, action: str) -> None:
-        for values, value in ((self.access, verdict.access), (self.actions, action), (self.reasons, verdict.reason)):
-            if value and value not in values:
-                values.append(value)
+        access, reason = verdict.access, verdict.reason
+        if access and access not in self.access:
+            self.access.append(access)
+        if action and action not in self.actions:
+            self.actions.append(action)
+        if reason and reason not in self.reasons:
+            self.reasons.append(reason)
 
     def build(self, resource: str) -> ReachRow:
         return ReachRow(
@@ -155,13 +159,16 @@ _UNSET: Any = object()
 class _GrantJudgement:
     """One grant of one function: what its resource alone decides, computed once for all its actions."""
 
-    __slots__ = ("_analysis", "_by_listing", "_data", "_head", "_key", "_perimeter", "grant")
+    __slots__ = ("_analysis", "_by_listing", "_data", "_head", "_key", "_object_reach", "_perimeter", "_plain", "grant")
 
     def __init__(self, analysis: _Analysis, key: FunctionKey, perimeter: Perimeter, grant: Grant) -> None:
         self._analysis, self._key, self._perimeter, self.grant = analysis, key, perimeter, grant
         self._by_listing: dict[bool, tuple[tuple[Finding, ...], frozenset[str] | None, frozenset[str], str]] = {}
         self._data: ResourceKey | None = _UNSET
         self._head: str | None = None
+        self._object_reach: _DataReach | None = None
+        #: The verdict of an action that adds no finding of its own to the resource's, by listing.
+        self._plain: dict[bool, _Verdict] = {}
 
     def resource_verdict(
         self, action: str, lowered: str
@@ -187,6 +194,20 @@ class _GrantJudgement:
         if self._head is None:
             self._head = _key_head(self.grant.target.suffix)
         return self._head
+
+    def plain_verdict(self, listing: bool, findings: tuple[Finding, ...], access: str) -> _Verdict:
+        """One shared verdict for every action judged by its resource alone (never mutated)."""
+        verdict = self._plain.get(listing)
+        if verdict is None:
+            verdict = self._plain[listing] = _Verdict(access, list(findings))
+        return verdict
+
+    def reach_objects(self, owned: ResourceKey, action: str) -> None:
+        """Record that ``action`` reaches the grant's key head of ``owned`` (one lookup per grant)."""
+        if self._object_reach is None:
+            self._object_reach = self._analysis._reach(owned, self._key, self.key_head(), action)
+        else:
+            self._object_reach.actions.add(action)
 
 
 class _Analysis:
@@ -341,6 +362,9 @@ class _Analysis:
         wildcard_action = grant.not_action or "*" in action or "?" in action  # is_pattern(action)
         lowered = action.lower()
         resource_findings, allowed, allowed_lowered, access = judged.resource_verdict(action, lowered)
+        within = allowed is None or lowered in allowed_lowered
+        if not wildcard_action and within and (target.status != "wildcard" or not is_resource_less(action)):
+            return judged.plain_verdict(lowered == "s3:listbucket", resource_findings, access)  # the common case
         findings = list(resource_findings)
         if wildcard_action:
             findings.append(
@@ -435,7 +459,9 @@ class _Analysis:
         if owned is None:
             return
         listed = _listed_prefixes(grant) if action.lower() == "s3:listbucket" and not target.suffix else []
-        for head in listed or [judged.key_head()]:
+        if not listed:
+            judged.reach_objects(owned, action)
+        for head in listed:
             self._reach(owned, key, head, action)
 
     def _data_resource(self, key: FunctionKey, target: Target) -> ResourceKey | None:
@@ -450,13 +476,14 @@ class _Analysis:
             return None
         return (owner_name, target.logical_id)
 
-    def _reach(self, resource: ResourceKey, key: FunctionKey, head: str, action: str) -> None:
+    def _reach(self, resource: ResourceKey, key: FunctionKey, head: str, action: str) -> _DataReach:
         reachers = self._data_reach[resource]
         reach = reachers.get(key)
         if reach is None:
             reach = reachers[key] = _DataReach()
         reach.heads.add(head)
         reach.actions.add(action)
+        return reach
 
     def _check_shared_roles(self, functions_of_role: Mapping[RoleKey, list[FunctionKey]]) -> None:
         compute = self.assembly.compute_users(self.policies)

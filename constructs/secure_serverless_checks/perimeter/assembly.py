@@ -10,6 +10,8 @@ still needs a transform) as problems, which the analyzer reports as P14.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -54,11 +56,15 @@ class Assembly:
         self._parents: dict[str, tuple[str, str]] = {}
         self._exports: dict[str, tuple[str, Any]] = {}
         self.resolvers: dict[str, Resolver] = {}
+        # The resolvers call back into the assembly through a weak reference: a strong one would
+        # make the assembly (every parsed template) a reference cycle, left for the cyclic
+        # collector instead of freed when the analysis drops it.
+        assembly = weakref.ref(self)
         for name, index in self.indexes.items():
             self.resolvers[name] = Resolver(
                 index,
-                import_value=self._import_value,
-                parameter_value=self._parameter_lookup(name),
+                import_value=functools.partial(_import_value, assembly),
+                parameter_value=functools.partial(_parameter_value, assembly, name),
             )
         for name, index in self.indexes.items():
             self._link(name, index)
@@ -110,21 +116,16 @@ class Assembly:
         alternatives = self.resolvers[exporter].resolve_all(value, f"export {export_name}")
         return [_tagged(sym, exporter) for sym in alternatives]
 
-    def _parameter_lookup(self, name: str) -> Any:
-        def lookup(parameter: str) -> list[Sym] | None:
-            parent = self._parents.get(name)
-            if parent is None:
-                return None
-            parent_name, stack_id = parent
-            passed = self.indexes[parent_name].properties(stack_id).get("Parameters")
-            if not isinstance(passed, dict) or parameter not in passed:
-                return None
-            alternatives = self.resolvers[parent_name].resolve_all(
-                passed[parameter], f"{stack_id}.Parameters.{parameter}"
-            )
-            return [_tagged(sym, parent_name) for sym in alternatives]
-
-        return lookup
+    def _parameter_value(self, name: str, parameter: str) -> list[Sym] | None:
+        parent = self._parents.get(name)
+        if parent is None:
+            return None
+        parent_name, stack_id = parent
+        passed = self.indexes[parent_name].properties(stack_id).get("Parameters")
+        if not isinstance(passed, dict) or parameter not in passed:
+            return None
+        alternatives = self.resolvers[parent_name].resolve_all(passed[parameter], f"{stack_id}.Parameters.{parameter}")
+        return [_tagged(sym, parent_name) for sym in alternatives]
 
     def _name_renderer(self, name: str) -> Any:
         resolver = self.resolvers[name]
@@ -183,3 +184,18 @@ def _tagged(sym: Sym, stack: str) -> Sym:
 
 
 __all__ = ["IAM_ROLE", "Assembly"]
+
+
+def _alive(assembly: weakref.ref[Assembly]) -> Assembly:
+    alive = assembly()
+    if alive is None:  # never guess an outside value: a resolver is used through its assembly
+        raise RuntimeError("a resolver outlived its Assembly: keep the Assembly while resolving its templates")
+    return alive
+
+
+def _import_value(assembly: weakref.ref[Assembly], export_name: str) -> list[Sym] | None:
+    return _alive(assembly)._import_value(export_name)
+
+
+def _parameter_value(assembly: weakref.ref[Assembly], name: str, parameter: str) -> list[Sym] | None:
+    return _alive(assembly)._parameter_value(name, parameter)
