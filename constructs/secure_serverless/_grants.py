@@ -109,11 +109,14 @@ def _registry(scope: IConstruct) -> dict[str, dict[str, Any]]:
     return registry
 
 
-def declare_owner(function: SecureFunction, *, resource: IConstruct, part: str = "", what: str) -> None:
-    """Make ``function`` the owner of ``resource`` at construction (instead of its first grantee).
+def declare_owner(function: SecureFunction | None, *, resource: IConstruct, part: str = "", what: str) -> None:
+    """Make ``function`` the owner of ``resource`` at construction (instead of its first grantee);
+    None (a resource built without ``owner=``) declares nothing.
 
     Raises when another kit function already owns it.
     """
+    if function is None:
+        return
     owners = _registry(resource)["owners"]
     slot = f"{resource.node.path}#{part}"
     owner = owners.get(slot)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 import jsii
@@ -17,6 +17,9 @@ from secure_serverless_checks.access_levels import KMS_KEY, KeyAccess
 from ._cdk_grants import land_key_actions
 from ._grants import claim, kit_function_of, plain_grant, register_kit_type, via_services_condition
 from ._validation import Problems
+
+if TYPE_CHECKING:
+    from .secure_function import SecureFunction
 
 # What CloudWatch Logs needs to encrypt and read a log group's events. Exact actions: no
 # "kms:Encrypt*"-style wildcards, unlike the snippet in the CloudWatch Logs guide.
@@ -230,3 +233,11 @@ class EncryptionKey(Construct):
 
 
 register_kit_type("key", EncryptionKey)
+
+
+def owned_key(
+    scope: Construct, encryption_key: EncryptionKey | kms.IKey | None, owner: SecureFunction | None
+) -> EncryptionKey | kms.IKey:
+    """The key of a kit table, queue or topic built with ``encryption_key=`` and ``owner=``: the key
+    given, else its owner's key, else a new ``Key`` under ``scope``."""
+    return encryption_key or (owner.encryption_key if owner is not None else None) or EncryptionKey(scope, "Key")

@@ -13,7 +13,7 @@ from constructs import Construct
 from ._grants import cfn_of, declare_owner, key_of
 from ._validation import Problems
 from .compliance import acknowledge
-from .encryption_key import EncryptionKey
+from .encryption_key import EncryptionKey, owned_key
 
 if TYPE_CHECKING:
     from .secure_function import SecureFunction
@@ -74,9 +74,7 @@ class SecureQueue(sqs.QueueBase):
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self._encryption_key: EncryptionKey | kms.IKey = (
-            encryption_key or (owner.encryption_key if owner is not None else None) or EncryptionKey(self, "Key")
-        )
+        self._encryption_key: EncryptionKey | kms.IKey = owned_key(self, encryption_key, owner)
         key = key_of(self._encryption_key)
         self.dead_letter_queue = sqs.Queue(
             self,
@@ -102,8 +100,7 @@ class SecureQueue(sqs.QueueBase):
             removal_policy=removal_policy,
         )
         self.owner = owner
-        if owner is not None:
-            declare_owner(owner, resource=cfn_of(self.queue), what=f"the queue {self.queue.node.path}")
+        declare_owner(owner, resource=cfn_of(self.queue), what=f"the queue {self.queue.node.path}")
 
     # ------------------------------------------------------------------ sqs.IQueue
     @property

@@ -17,7 +17,7 @@ from secure_serverless_checks.access_levels import KeyAccess, TableAccess, actio
 
 from ._grants import cfn_of, claim, claim_ownership, declare_owner, key_of, kit_function_of, plain_grant
 from ._validation import Problems
-from .encryption_key import EncryptionKey
+from .encryption_key import EncryptionKey, owned_key
 
 if TYPE_CHECKING:
     from .secure_function import SecureFunction
@@ -98,9 +98,7 @@ class SecureTable(dynamodb.TableBase):
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
 
-        self._encryption_key: EncryptionKey | kms.IKey = (
-            encryption_key or (owner.encryption_key if owner is not None else None) or EncryptionKey(self, "Key")
-        )
+        self._encryption_key: EncryptionKey | kms.IKey = owned_key(self, encryption_key, owner)
         self.key = key_of(self.encryption_key)
         self.index_names: tuple[str, ...] = tuple(names)
         self.table = dynamodb.Table(
@@ -124,8 +122,7 @@ class SecureTable(dynamodb.TableBase):
             self.table.add_global_secondary_index(
                 index_name=index.name, partition_key=index.partition_key, sort_key=index.sort_key
             )
-        if owner is not None:
-            declare_owner(owner, resource=self.table, what=f"the table {self.node.path}")
+        declare_owner(owner, resource=self.table, what=f"the table {self.node.path}")
 
     # ------------------------------------------------------------------ dynamodb.ITable
     @property

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from ._grants import cfn_of, declare_owner, key_of
 from ._validation import Problems
-from .encryption_key import EncryptionKey
+from .encryption_key import EncryptionKey, owned_key
 
 if TYPE_CHECKING:
     from .secure_function import SecureFunction
@@ -47,15 +47,12 @@ class SecureTopic(sns.TopicBase):
         if encryption_key is not None:
             key_of(encryption_key, problems, "encryption_key")
         problems.raise_if_any()
-        self._encryption_key: EncryptionKey | kms.IKey = (
-            encryption_key or (owner.encryption_key if owner is not None else None) or EncryptionKey(self, "Key")
-        )
+        self._encryption_key: EncryptionKey | kms.IKey = owned_key(self, encryption_key, owner)
         self.topic = sns.Topic(
             self, "Resource", master_key=key_of(self._encryption_key), enforce_ssl=True, display_name=display_name
         )
         self.owner = owner
-        if owner is not None:
-            declare_owner(owner, resource=cfn_of(self.topic), what=f"the topic {self.topic.node.path}")
+        declare_owner(owner, resource=cfn_of(self.topic), what=f"the topic {self.topic.node.path}")
 
     # ------------------------------------------------------------------ sns.ITopic
     @property
