@@ -10,7 +10,9 @@ throttling, Cognito authorizer, request validator) to the functions. Two propert
   validator, independently of the gateway's) is accepted (2xx).
 
 Bounded: ``EXAMPLES`` cases per operation and mode, derandomized (the same cases every run, so CI
-is not flaky); the run's figures (requests, seconds) are printed. Each case comes from a client
+is not flaky), each request with a 30-s timeout; the run's figures (requests, seconds) are printed.
+The bound is asserted as a number of requests, not as a time: speed is measured by ``make bench``,
+and a wall-clock limit failed on a loaded machine with nothing wrong. Each case comes from a client
 address of its own (the local gateway's trusted client-address header), so the web ACL's per-IP
 rate rules do not turn the run into 403s.
 """
@@ -41,8 +43,6 @@ pytestmark = pytest.mark.fuzz
 #: Cases per operation and generation mode (11 operations; negative cases where a value can break
 #: the model: a body, or a parameter that is not a plain string).
 EXAMPLES = 20
-#: The whole run must end within this many seconds.
-TIME_BOUND_SECONDS = 60
 FUZZ_USER = "fuzz@example.com"
 
 
@@ -134,4 +134,5 @@ def test_fuzzing_the_local_stack_finds_no_5xx_and_no_accepted_forbidden_request(
     assert problems == []
     assert total >= len(document["paths"]) * EXAMPLES  # the run really sent requests (6 paths, 11 operations)
     assert any(200 <= status < 300 for status in statuses)  # and valid ones got through
-    assert elapsed < TIME_BOUND_SECONDS
+    operations = sum(len(path) for path in document["paths"].values())
+    assert total <= operations * 2 * EXAMPLES  # bounded: at most EXAMPLES per operation and mode
