@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         sizes=plan.perimeter_shared_sizes, runs=plan.perimeter_shared_runs, shared_bucket=True
     )
     _say("handlers: cold import and warm invocations ...")
-    figures += handlers.handler_figures(runs=plan.handler_runs, requests=plan.handler_requests)
+    figures += handlers.handler_figures(runs=plan.handler_runs, requests=plan.handler_requests, one_process=args.quick)
     if args.quick:
         _say("local mode: one start from the assembly just synthesized, and the gateway on it ...")
         total = next(f for f in reference if f.key == "synth.reference.total")

@@ -2,6 +2,7 @@
 
     python -m bench._handler_child cold profiles      # import lambdas/profiles/app.py (a cold start's import)
     python -m bench._handler_child cold profiles 200  # the same, then 200 direct invocations against moto, after a warm-up
+    python -m bench._handler_child quick 3            # every handler in turn in this one process, 3 invocations each
 
 Uses the handler tests' helpers (tests/lambdas/lambda_helpers.py: the event builder, the Lambda
 context, and the tests' one loader, tests/handler_loader.py) and their environment (fake credentials, moto's mock_aws). Prints one line
@@ -97,8 +98,14 @@ def _warm(name: str, function: Any, requests: int) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["cold"] and len(argv) in (2, 3):
         result = _cold(argv[1], int(argv[2]) if len(argv) == 3 else 0)
+    elif argv[:1] == ["quick"] and len(argv) == 2:
+        # A smoke run's figures (bench --quick): only the first import is cold, the others find
+        # boto3, Powertools and moto already imported; one interpreter instead of three.
+        from .handlers import HANDLERS
+
+        result = {name: _cold(name, int(argv[1])) for name in HANDLERS}
     else:
-        print("usage: python -m bench._handler_child cold NAME [REQUESTS]", file=sys.stderr)
+        print("usage: python -m bench._handler_child cold NAME [REQUESTS] | quick REQUESTS", file=sys.stderr)
         return 2
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0

@@ -34,11 +34,13 @@ def _child(*args: str) -> dict:  # type: ignore[type-arg]
     return json.loads(lines[-1].removeprefix(_RESULT_PREFIX))  # type: ignore[no-any-return]
 
 
-def handler_figures(*, runs: int, requests: int) -> list[Figure]:
+def handler_figures(*, runs: int, requests: int, one_process: bool = False) -> list[Figure]:
+    """Each handler's cold import and warm invocations; ``one_process``: a smoke run's, every handler in one interpreter."""
     figures = []
+    together = _child("quick", str(requests)) if one_process else {}
     for name in HANDLERS:
         # The first cold start goes on with the warm invocations (no extra interpreter for them).
-        first = _child("cold", name, str(requests))
+        first = together[name] if one_process else _child("cold", name, str(requests))
         cold = [first["seconds"], *(_child("cold", name)["seconds"] for _ in range(runs - 1))]
         figures.append(
             Figure(
@@ -46,7 +48,9 @@ def handler_figures(*, runs: int, requests: int) -> list[Figure]:
                 f"{name}: cold import of the handler module (Powertools, boto3, pydantic)",
                 "s",
                 cold,
-                note="fresh interpreter per run; the import part of a Lambda cold start",
+                note="quick mode: the handlers one after the other in one interpreter (only the first is cold)"
+                if one_process
+                else "fresh interpreter per run; the import part of a Lambda cold start",
             )
         )
         warm = first["warm"]

@@ -69,20 +69,21 @@ SHARED_UNITS = {
     "tests/reference/test_third_party_scanners.py": "tests/reference [replicated_assembly]",
 }
 #: rough CPU seconds of the units that take more than a few (each unit's process tree, measured per
-#: test from /proc in a full run, 2026-12-07); any other unit weighs 0.05 s per test
+#: test from /proc in a full run, 2026-12-07; the bench smoke run and the construct reference
+#: re-measured after the fourth round, see docs/performance.md); any other unit weighs 0.05 s per test
 UNIT_SECONDS = {
     "tests/localmode [local_env]": 115.0,
     "tests/consumer/test_cli_gate.py": 62.0,
-    "tests/test_bench.py": 45.0,
     "tests/localmode/test_regulated_local.py": 39.0,
+    "tests/test_bench.py": 38.0,
     "tests/consumer/test_compositions.py": 37.0,
     "tests/consumer/test_consumer.py": 36.0,
-    "tests/test_reference_docs.py": 30.0,
     "tests/reference [replicated_assembly]": 29.0,
     "tests/consumer/test_grant_paths.py": 20.5,
     "tests/lambdas/test_lambda_notes.py": 18.5,
     "tests/reference/test_guide_fourth_service.py": 17.5,
     "tests/constructs/test_rest_api.py": 16.5,
+    "tests/test_reference_docs.py": 10.0,
     "tests/lambdas/test_lambda_files.py": 12.0,
     "tests/scripts/test_kit_user_cognito.py": 8.5,
     "tests/lambdas/test_lambda_profiles.py": 8.0,
