@@ -27,6 +27,7 @@ from secure_serverless_checks.access_levels import (
 )
 
 from . import rules
+from ._action_batch import judge_actions
 from ._gc import cyclic_gc_paused
 from ._prefix_sharing import bucket_conflicts, shared_heads
 from ._sharing import shared_conflicts
@@ -321,15 +322,7 @@ class _Analysis:
                 row.add_grant(grant)
             # What the resource alone decides is judged once per grant, not once per action.
             judged = _GrantJudgement(self, key, perimeter, grant)
-            for action in actions:
-                verdict = self._judge(template, perimeter, action, grant, judged)
-                row.add(verdict, action)
-                for rule, message in verdict.findings:
-                    found = pending.setdefault((rule, display, message), [])
-                    if action not in found:
-                        found.append(action)
-                if verdict.access != RECORDED_WILDCARD:
-                    self._record_data_reach(key, judged, action)
+            judge_actions(self, key, perimeter, judged, actions, row, display, pending)  # _judge for each action
             if grant.conditions:
                 conditioned.add(display)
         for (rule, resource, message), actions in pending.items():

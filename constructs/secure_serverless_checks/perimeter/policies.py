@@ -23,6 +23,7 @@ from typing import Any
 from secure_serverless_checks import cfn_intrinsics
 
 from . import rules
+from ._statement_shapes import plain_statement
 from .documents import condition_keys, condition_values, list_items, walk_document
 from .intrinsics import Resolver, Sym, Token, literal, render, shape, tokens
 from .names import check_condition_references, folded_names
@@ -465,6 +466,9 @@ class PolicyIndex:
         defaults: list[Target] | None,
         template: str,
     ) -> _Statement:
+        plain = plain_statement(statement, index, defaults)  # what CDK writes, read without the resolver
+        if plain is not None:
+            return _Statement(*plain, (), (), ())
         problems: list[tuple[str, str]] = []
         raw_effect = statement.get("Effect")
         if isinstance(raw_effect, str) and raw_effect:
