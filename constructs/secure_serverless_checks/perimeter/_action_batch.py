@@ -50,10 +50,17 @@ def judge_actions(
     # ``_record_data_reach`` for a named resource: the data resource is the grant's (None: no data reach).
     named = target.status == "resource" and target.logical_id is not None
     whole_resource = not target.suffix
+    # The resource verdict of every action but ``s3:ListBucket`` (``resource_verdict`` keeps the first one made).
+    others: tuple[tuple[tuple[Rule, str], ...], frozenset[str] | None, frozenset[str], str] | None = None
     for action in actions:
         lowered, pattern, resource_less, configuration = action_traits(action)
         if not (never_plain or pattern or (wildcard_target and resource_less)):
-            findings, allowed, allowed_lowered, access = judged.resource_verdict(action, lowered)
+            if lowered == "s3:listbucket":
+                findings, allowed, allowed_lowered, access = judged.resource_verdict(action, lowered)
+            else:
+                if others is None:
+                    others = judged.resource_verdict(action, lowered)
+                findings, allowed, allowed_lowered, access = others
             if allowed is None or lowered in allowed_lowered:
                 # The common case: ``_Verdict(access, findings)`` with no reason, added as ``row.add`` would.
                 if access and access not in row.access:

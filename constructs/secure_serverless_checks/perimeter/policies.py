@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from secure_serverless_checks import cfn_intrinsics
 
@@ -100,9 +100,11 @@ class _Principals:
     others: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Statement:
-    """A statement's parts, resolved once: effect may be Allow, actions, targets, problems."""
+class _Statement(NamedTuple):
+    """A statement's parts, resolved once: effect may be Allow, actions, targets, problems.
+
+    A named tuple: one is made for each of the assembly's statements (a frozen dataclass cost more
+    to make than the plain statements took to read)."""
 
     allow: bool
     actions: tuple[str, ...]
@@ -156,6 +158,9 @@ class PolicyIndex:
         raw = index.properties(function).get(property_name)
         if raw is None:
             return FunctionRole(None, property_name, f"the function has no {property_name} property")
+        role = _role_arn_attribute(raw, index)
+        if role is not None:  # what CDK writes: the ARN of a role of the same template, read without the resolver
+            return FunctionRole(role, role, template=index.name)
         alternatives = resolver.resolve_all(raw, f"{function}.Properties.{property_name}")
         roles = {role for sym in alternatives for role in self.roles_of(template, sym)}
         expression = " | ".join(render(sym) for sym in alternatives)
@@ -593,6 +598,18 @@ def _grants_of(role: str, parts: _Statement, where: str) -> list[Grant]:
         if parts.not_actions:
             grants.append(Grant(role, parts.not_actions, target, where, parts.conditions, True, parts.condition))
     return grants
+
+
+def _role_arn_attribute(raw: Any, index: TemplateIndex) -> str | None:
+    """X for ``{"Fn::GetAtt": [X, "Arn"]}`` when X is a role of ``index`` (what ``function_role`` then
+    finds through the resolver and ``roles_of``), else None."""
+    if type(raw) is not dict or len(raw) != 1:
+        return None
+    argument = raw.get("Fn::GetAtt")
+    if type(argument) is not list or len(argument) != 2 or argument[1] != "Arn" or type(argument[0]) is not str:
+        return None
+    role: str = argument[0]
+    return role if role and index.type_of(role) == IAM_ROLE else None
 
 
 def _is_own_root(sym: Sym) -> bool:
