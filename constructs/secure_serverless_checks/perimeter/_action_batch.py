@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from secure_serverless_checks.access_levels import is_configuration_action, is_resource_less
 
 if TYPE_CHECKING:
-    from .analyzer import FunctionKey, _Analysis, _GrantJudgement, _RowBuilder
+    from .analyzer import FunctionKey, _Analysis, _DataReach, _GrantJudgement, _RowBuilder
     from .declared import Perimeter
     from .rules import Rule
 
@@ -52,6 +52,7 @@ def judge_actions(
     whole_resource = not target.suffix
     # The resource verdict of every action but ``s3:ListBucket`` (``resource_verdict`` keeps the first one made).
     others: tuple[tuple[tuple[Rule, str], ...], frozenset[str] | None, frozenset[str], str] | None = None
+    reach: _DataReach | None = None  # the grant's reach of its data resource, once recorded
     for action in actions:
         lowered, pattern, resource_less, configuration = action_traits(action)
         if not (never_plain or pattern or (wildcard_target and resource_less)):
@@ -74,9 +75,12 @@ def judge_actions(
                 if access == _RECORDED_WILDCARD:
                     continue
                 if named and not configuration and (lowered != "s3:listbucket" or not whole_resource):
+                    if reach is not None:
+                        reach.actions.add(action)  # what ``reach_objects`` does once the grant's reach is recorded
+                        continue
                     owned = judged.data_resource()
                     if owned is not None:
-                        judged.reach_objects(owned, action)
+                        reach = judged.reach_objects(owned, action)
                 elif named or wildcard_target:
                     analysis._record_data_reach(key, judged, action)
                 continue

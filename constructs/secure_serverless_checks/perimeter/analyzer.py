@@ -203,12 +203,13 @@ class _GrantJudgement:
             verdict = self._plain[listing] = _Verdict(access, list(findings))
         return verdict
 
-    def reach_objects(self, owned: ResourceKey, action: str) -> None:
+    def reach_objects(self, owned: ResourceKey, action: str) -> _DataReach:
         """Record that ``action`` reaches the grant's key head of ``owned`` (one lookup per grant)."""
         if self._object_reach is None:
             self._object_reach = self._analysis._reach(owned, self._key, self.key_head(), action)
         else:
             self._object_reach.actions.add(action)
+        return self._object_reach
 
 
 class _Analysis:
@@ -496,6 +497,8 @@ class _Analysis:
         # Indexed (perimeter/_sharing.py): the cost grows with the reachers and their conflicts,
         # never with the square of the functions reaching one resource.
         for resource, reachers in sorted(self._data_reach.items()):
+            if len(reachers) < 2:
+                continue  # one function alone conflicts with no one
             owner = self.assembly.indexes[resource[0]]
             is_bucket = kind_of_type(owner.type_of(resource[1])) == S3_PREFIX
             shared = {function for function in reachers if self._declares_shared(function, resource)}
