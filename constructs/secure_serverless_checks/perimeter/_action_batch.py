@@ -31,6 +31,12 @@ def action_traits(action: str) -> tuple[str, bool, bool, bool]:
     return action.lower(), "*" in action or "?" in action, is_resource_less(action), is_configuration_action(action)
 
 
+@lru_cache(maxsize=1024)  # every function's declaration allows the same few sets of actions
+def lowered_names(allowed: frozenset[str]) -> frozenset[str]:
+    """The allowed actions in lower case (IAM compares action names without regard to case)."""
+    return frozenset(name.lower() for name in allowed)
+
+
 def judge_actions(
     analysis: _Analysis,
     key: FunctionKey,

@@ -27,7 +27,7 @@ from secure_serverless_checks.access_levels import (
 )
 
 from . import rules
-from ._action_batch import judge_actions
+from ._action_batch import judge_actions, lowered_names
 from ._gc import cyclic_gc_paused
 from ._prefix_sharing import bucket_conflicts, shared_heads
 from ._sharing import shared_conflicts
@@ -182,7 +182,7 @@ class _GrantJudgement:
             findings, allowed, access = self._analysis._judge_resource(
                 self._key[0], self._perimeter, self.grant.target, action, self.grant
             )
-            allowed_lowered = frozenset(name.lower() for name in allowed) if allowed is not None else frozenset()
+            allowed_lowered = lowered_names(allowed) if allowed is not None else frozenset()
             found = self._by_listing[listing] = (tuple(findings), allowed, allowed_lowered, access)
         return found
 

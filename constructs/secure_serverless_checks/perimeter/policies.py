@@ -44,6 +44,9 @@ _LAMBDA_SERVICES = frozenset(
 #: A role of the assembly: (template name, logical id).
 RoleKey = tuple[str, str]
 
+#: ``${AWS::AccountId}`` alone: the account itself as a principal.
+_ACCOUNT_ID_SYM: Sym = (Token("pseudo", "AWS::AccountId"),)
+
 #: Condition keys that narrow ``Principal: "*"`` to named principals.
 _PRINCIPAL_ARN_KEYS = frozenset({"aws:principalarn"})
 _NARROWING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
@@ -402,7 +405,7 @@ class PolicyIndex:
         if text is not None and (_ACCOUNT_ID.match(text) or _ROOT_ARN.match(text)):
             found.others.append(f"the account {text}")
             return  # an account delegates to its own IAM policies, which are read on their own
-        if sym == (Token("pseudo", "AWS::AccountId"),) or _is_own_root(sym):
+        if sym == _ACCOUNT_ID_SYM or _is_own_root(sym):
             return
         roles = self.roles_of(template, sym)
         if roles:
