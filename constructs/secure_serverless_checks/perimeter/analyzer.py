@@ -27,6 +27,7 @@ from secure_serverless_checks.access_levels import (
 )
 
 from . import rules
+from ._action_batch import judge_actions, lowered_names
 from ._gc import cyclic_gc_paused
 from ._prefix_sharing import bucket_conflicts, shared_heads
 from ._sharing import shared_conflicts
@@ -181,7 +182,7 @@ class _GrantJudgement:
             findings, allowed, access = self._analysis._judge_resource(
                 self._key[0], self._perimeter, self.grant.target, action, self.grant
             )
-            allowed_lowered = frozenset(name.lower() for name in allowed) if allowed is not None else frozenset()
+            allowed_lowered = lowered_names(allowed) if allowed is not None else frozenset()
             found = self._by_listing[listing] = (tuple(findings), allowed, allowed_lowered, access)
         return found
 
@@ -202,12 +203,13 @@ class _GrantJudgement:
             verdict = self._plain[listing] = _Verdict(access, list(findings))
         return verdict
 
-    def reach_objects(self, owned: ResourceKey, action: str) -> None:
+    def reach_objects(self, owned: ResourceKey, action: str) -> _DataReach:
         """Record that ``action`` reaches the grant's key head of ``owned`` (one lookup per grant)."""
         if self._object_reach is None:
             self._object_reach = self._analysis._reach(owned, self._key, self.key_head(), action)
         else:
             self._object_reach.actions.add(action)
+        return self._object_reach
 
 
 class _Analysis:
@@ -321,15 +323,7 @@ class _Analysis:
                 row.add_grant(grant)
             # What the resource alone decides is judged once per grant, not once per action.
             judged = _GrantJudgement(self, key, perimeter, grant)
-            for action in actions:
-                verdict = self._judge(template, perimeter, action, grant, judged)
-                row.add(verdict, action)
-                for rule, message in verdict.findings:
-                    found = pending.setdefault((rule, display, message), [])
-                    if action not in found:
-                        found.append(action)
-                if verdict.access != RECORDED_WILDCARD:
-                    self._record_data_reach(key, judged, action)
+            judge_actions(self, key, perimeter, judged, actions, row, display, pending)  # _judge for each action
             if grant.conditions:
                 conditioned.add(display)
         for (rule, resource, message), actions in pending.items():
@@ -503,6 +497,8 @@ class _Analysis:
         # Indexed (perimeter/_sharing.py): the cost grows with the reachers and their conflicts,
         # never with the square of the functions reaching one resource.
         for resource, reachers in sorted(self._data_reach.items()):
+            if len(reachers) < 2:
+                continue  # one function alone conflicts with no one
             owner = self.assembly.indexes[resource[0]]
             is_bucket = kind_of_type(owner.type_of(resource[1])) == S3_PREFIX
             shared = {function for function in reachers if self._declares_shared(function, resource)}

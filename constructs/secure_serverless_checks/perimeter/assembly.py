@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud_assembly import Environment
 from .intrinsics import Resolver, Sym, concat, literal, render
+from .loader import LoadedTemplates
 from .template import IAM_ROLE, TemplateIndex
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ class Assembly:
 
     def __init__(self, templates: Mapping[str, Mapping[str, Any]]) -> None:
         environments: Mapping[str, Environment] = getattr(templates, "environments", {})
+        parsed = isinstance(templates, LoadedTemplates)  # parsed JSON (``TemplateIndex.mentions``)
         self.indexes: dict[str, TemplateIndex] = {
-            name: TemplateIndex(name, template, environments.get(name, Environment()))
+            name: TemplateIndex(name, template, environments.get(name, Environment()), parsed)
             for name, template in templates.items()
         }
         self.problems: dict[str, list[tuple[str, str]]] = defaultdict(list)

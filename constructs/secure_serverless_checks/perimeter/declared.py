@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from secure_serverless_checks.access_levels import (
@@ -102,7 +103,16 @@ class Perimeter:
         return None
 
     def entries_for(self, logical_id: str) -> list[ReachEntry]:
-        return [entry for entry in self.reach if entry.resource == logical_id]
+        """The reach entries naming ``logical_id``, in declaration order (a new list each time)."""
+        return list(self._entries_by_resource.get(logical_id, ()))
+
+    @cached_property
+    def _entries_by_resource(self) -> dict[str, list[ReachEntry]]:
+        """The reach entries by resource: asked for every grant of the function, and for every shared resource."""
+        found: dict[str, list[ReachEntry]] = {}
+        for entry in self.reach:
+            found.setdefault(entry.resource, []).append(entry)
+        return found
 
     def declares_shared(self, logical_id: str) -> bool:
         entries = self.entries_for(logical_id)

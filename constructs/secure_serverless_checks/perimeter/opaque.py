@@ -55,8 +55,8 @@ def opaque_findings(assembly: Assembly, template: str) -> list[Finding]:
     resources = index.template.get("Resources", {})
     if isinstance(resources, dict) and "Fn::Transform" in resources:
         findings.append(("Resources", rules.OPAQUE_TEMPLATE, f"Resources holds Fn::Transform: {_FIX}"))
-    # One pass of the C JSON encoder tells whether any walk for Fn::Transform is needed at all.
-    has_transform = "Fn::Transform" in index.resources_text
+    # One pass of an encoder in C tells whether any walk for Fn::Transform is needed at all (TemplateIndex.mentions).
+    has_transform = index.mentions("Fn::Transform")
     for logical_id in sorted(index.resources):
         resource_type = index.type_of(logical_id)
         resource = index.resources[logical_id]

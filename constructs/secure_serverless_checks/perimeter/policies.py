@@ -18,11 +18,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from secure_serverless_checks import cfn_intrinsics
 
 from . import rules
+from ._statement_shapes import plain_statement
 from .documents import condition_keys, condition_values, list_items, walk_document
 from .intrinsics import Resolver, Sym, Token, literal, render, shape, tokens
 from .names import check_condition_references, folded_names
@@ -42,6 +43,9 @@ _LAMBDA_SERVICES = frozenset(
 
 #: A role of the assembly: (template name, logical id).
 RoleKey = tuple[str, str]
+
+#: ``${AWS::AccountId}`` alone: the account itself as a principal.
+_ACCOUNT_ID_SYM: Sym = (Token("pseudo", "AWS::AccountId"),)
 
 #: Condition keys that narrow ``Principal: "*"`` to named principals.
 _PRINCIPAL_ARN_KEYS = frozenset({"aws:principalarn"})
@@ -99,9 +103,11 @@ class _Principals:
     others: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Statement:
-    """A statement's parts, resolved once: effect may be Allow, actions, targets, problems."""
+class _Statement(NamedTuple):
+    """A statement's parts, resolved once: effect may be Allow, actions, targets, problems.
+
+    A named tuple: one is made for each of the assembly's statements (a frozen dataclass cost more
+    to make than the plain statements took to read)."""
 
     allow: bool
     actions: tuple[str, ...]
@@ -155,6 +161,9 @@ class PolicyIndex:
         raw = index.properties(function).get(property_name)
         if raw is None:
             return FunctionRole(None, property_name, f"the function has no {property_name} property")
+        role = _role_arn_attribute(raw, index)
+        if role is not None:  # what CDK writes: the ARN of a role of the same template, read without the resolver
+            return FunctionRole(role, role, template=index.name)
         alternatives = resolver.resolve_all(raw, f"{function}.Properties.{property_name}")
         roles = {role for sym in alternatives for role in self.roles_of(template, sym)}
         expression = " | ".join(render(sym) for sym in alternatives)
@@ -396,7 +405,7 @@ class PolicyIndex:
         if text is not None and (_ACCOUNT_ID.match(text) or _ROOT_ARN.match(text)):
             found.others.append(f"the account {text}")
             return  # an account delegates to its own IAM policies, which are read on their own
-        if sym == (Token("pseudo", "AWS::AccountId"),) or _is_own_root(sym):
+        if sym == _ACCOUNT_ID_SYM or _is_own_root(sym):
             return
         roles = self.roles_of(template, sym)
         if roles:
@@ -465,6 +474,9 @@ class PolicyIndex:
         defaults: list[Target] | None,
         template: str,
     ) -> _Statement:
+        plain = plain_statement(statement, index, defaults)  # what CDK writes, read without the resolver
+        if plain is not None:
+            return _Statement(*plain, (), (), ())
         problems: list[tuple[str, str]] = []
         raw_effect = statement.get("Effect")
         if isinstance(raw_effect, str) and raw_effect:
@@ -589,6 +601,18 @@ def _grants_of(role: str, parts: _Statement, where: str) -> list[Grant]:
         if parts.not_actions:
             grants.append(Grant(role, parts.not_actions, target, where, parts.conditions, True, parts.condition))
     return grants
+
+
+def _role_arn_attribute(raw: Any, index: TemplateIndex) -> str | None:
+    """X for ``{"Fn::GetAtt": [X, "Arn"]}`` when X is a role of ``index`` (what ``function_role`` then
+    finds through the resolver and ``roles_of``), else None."""
+    if type(raw) is not dict or len(raw) != 1:
+        return None
+    argument = raw.get("Fn::GetAtt")
+    if type(argument) is not list or len(argument) != 2 or argument[1] != "Arn" or type(argument[0]) is not str:
+        return None
+    role: str = argument[0]
+    return role if role and index.type_of(role) == IAM_ROLE else None
 
 
 def _is_own_root(sym: Sym) -> bool:

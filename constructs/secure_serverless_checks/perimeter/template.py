@@ -7,6 +7,7 @@ validated in one place and an unexpected shape becomes an input error, not a ``K
 from __future__ import annotations
 
 import json
+import marshal
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class TemplateIndex:
     name: str
     template: Mapping[str, Any]
     environment: Environment = field(default_factory=Environment)
+    #: The template is what ``load_path`` parsed (JSON types only): ``mentions`` may then read it through ``marshal``.
+    parsed_json: bool = field(default=False, repr=False, compare=False)
     _by_type: dict[str, list[str]] = field(init=False, repr=False, compare=False)
     _by_name: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
     #: Type of every resource by logical id: ``type_of`` is asked hundreds of thousands of times.
@@ -81,8 +84,35 @@ class TemplateIndex:
 
     @cached_property
     def resources_text(self) -> str:
-        """The resources as JSON text, made once: a cheap test for a string anywhere in them."""
-        return json.dumps(self.resources)
+        """The resources as JSON text, made once: a cheap test for a string anywhere in them.
+
+        Without the encoder's cycle check (half its cost at 14,000 resources): the text is the same,
+        and only a cycle or a deep nesting can fail, which the checked encoder then reports as before.
+        """
+        try:
+            return json.dumps(self.resources, check_circular=False)
+        except RecursionError:
+            return json.dumps(self.resources)
+
+    def mentions(self, text: str) -> bool:
+        """False only when no string of the resources (key or value) contains ``text``: a cheap test
+        before a walk for it. ``text`` must be ASCII without quotes or backslashes.
+
+        A parsed template is tested on its ``marshal`` encoding (every string as its UTF-8 bytes, unescaped:
+        five times cheaper than ``resources_text`` at 14,000 resources); any other on ``resources_text``,
+        whose JSON encoder also refuses a value that is not JSON, as the analysis always did.
+        """
+        encoded = self._resources_marshal if self.parsed_json else None
+        if encoded is not None:
+            return text.encode() in encoded
+        return text in self.resources_text
+
+    @cached_property
+    def _resources_marshal(self) -> bytes | None:
+        try:
+            return marshal.dumps(dict(self.resources))  # a copy of the top level only
+        except (ValueError, RecursionError):  # nested too deeply, or not of the types JSON gives: the JSON text
+            return None
 
     @property
     def parameters(self) -> Mapping[str, Any]:

@@ -231,7 +231,7 @@ class ImplicitEdges:
                 for logical_id, resource in index.resources.items()
                 if resource["Type"] == "AWS::SSM::Parameter" or is_custom_resource(str(resource["Type"]))
             ]
-            found = (sources, "{{resolve:" in index.resources_text)
+            found = (sources, index.mentions("{{resolve:"))
             self._sources_of[template] = found
         return found
 
