@@ -137,7 +137,7 @@ class _RowBuilder:
             resource,
             self.kind,
             "; ".join(self.access),
-            tuple(sorted(self.actions, key=str.lower)),
+            tuple(sorted(self.actions, key=_case_folded)),
             tuple(sorted(self.conditions)),
             tuple(self.sources),
             tuple(self.reasons),
@@ -327,7 +327,7 @@ class _Analysis:
             if grant.conditions:
                 conditioned.add(display)
         for (rule, resource, message), actions in pending.items():
-            self._report(key, rule, resource, sorted(actions, key=str.lower), message)
+            self._report(key, rule, resource, sorted(actions, key=_case_folded), message)
         for resource in sorted(conditioned):
             self._report(
                 key,
@@ -519,7 +519,7 @@ class _Analysis:
                     f"{label}{where} is also reached by {names}; a data resource belongs to one "
                     "function unless every function reaching it declares it 'shared: true'"
                 )
-                self._report(function, rules.SHARED_RESOURCE, label, sorted(reach.actions, key=str.lower), message)
+                self._report(function, rules.SHARED_RESOURCE, label, sorted(reach.actions, key=_case_folded), message)
 
     def _shared_heads(self, function: FunctionKey, resource: ResourceKey, heads: Set[str]) -> set[str]:
         perimeter = self._perimeters.get(function) if resource[0] == function[0] else None
@@ -560,6 +560,12 @@ _WILDCARD_RESOURCE_MESSAGE = (
 
 def _is_own_role(target: Target, role: RoleKey, template: str) -> bool:
     return target.status == "resource" and (target.template or template, target.logical_id) == role
+
+
+def _case_folded(action: str) -> tuple[str, str]:
+    """Sort key of an action: case-insensitive first (IAM's order), then exact, so that two spellings of
+    one action (``s3:GetObject``, ``S3:getobject``) always come out in the same order, whatever the hash seed."""
+    return action.lower(), action
 
 
 def _order(violation: Violation) -> tuple[str, ...]:
