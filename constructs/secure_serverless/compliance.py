@@ -21,7 +21,7 @@ from ._acknowledge import acknowledge, acknowledge_all, iam5_action, iam5_resour
 from ._creation_traces import skip_empty_creation_traces
 from ._validation import MIN_REASON_LENGTH, has_reason
 from .cdk_compat import check_cdk_version
-from .helper_perimeters import HelperPerimeters
+from .helper_perimeters import declare_app_helper_perimeters
 
 __all__ = [
     "DEFAULT_PACKS",
@@ -98,7 +98,8 @@ def register_compliance_checks(
     cdk.Validations.of(app).add_plugins(*plugins)
     # CDK's own helper functions (notifications handler, AwsCustomResource's provider) get a declared
     # perimeter limited to what their constructs configure; the check then proves them like any function.
-    cdk.Aspects.of(app).add(HelperPerimeters())
+    # One pass per stack at synth, from one construct's aspect (not an aspect visiting every construct).
+    declare_app_helper_perimeters(app)
 
 
 @jsii.implements(cdk.IAspect)
