@@ -42,7 +42,7 @@ from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import HELPER_KEY, PERIMETER_METADATA_KEY
 
 from ._grants import BUCKET_KEY_SHARE_REASON
-from ._tree import resources_by_logical_id
+from ._tree import is_instance, resources_by_logical_id
 
 #: The id prefix of the singleton handler (aws-s3-deployment/lib/bucket-deployment.ts, renderSingletonUuid).
 HANDLER_ID_PREFIX = "Custom::CDKBucketDeployment"
@@ -91,12 +91,12 @@ def declare_bucket_deployment_handlers(stack: cdk.Stack, constructs: Sequence[IC
     from aws_cdk import aws_s3_deployment as s3_deployment
 
     constructs = stack.node.find_all() if constructs is None else constructs
-    deployments = [c for c in constructs if isinstance(c, s3_deployment.BucketDeployment)]
+    deployments = [c for c in constructs if is_instance(c, s3_deployment.BucketDeployment)]
     if not deployments:
         return
     handler_paths: list[str | None] | None = None
     for child in stack.node.children:
-        if isinstance(child, lambda_.Function) and child.node.id.startswith(HANDLER_ID_PREFIX):
+        if is_instance(child, lambda_.Function) and child.node.id.startswith(HANDLER_ID_PREFIX):
             handler_paths = handler_paths or [_handler_path(d) for d in deployments]
             path = child.node.path
             served = [d for d, served_by in zip(deployments, handler_paths, strict=True) if served_by == path]

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 from constructs import IConstruct
 
-from ._tree import is_plain_resource
+from ._tree import is_cfn_resource, is_plain_resource
 from ._validation import ConfigurationError
 
 LOG_RETENTION_TYPE = "Custom::LogRetention"
@@ -33,7 +33,7 @@ def refuse_undeclarable_helpers(stack: cdk.Stack, constructs: Sequence[IConstruc
     problems: list[str] = []
     for construct in stack.node.find_all() if constructs is None else constructs:
         # both helpers are plain CfnResources (custom resources): a generated L1's type is fixed by its class
-        if not isinstance(construct, cdk.CfnResource) or not is_plain_resource(construct):
+        if not is_cfn_resource(construct) or not is_plain_resource(construct):
             continue
         kind = construct.cfn_resource_type
         if kind == LOG_RETENTION_TYPE:

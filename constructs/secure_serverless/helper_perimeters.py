@@ -28,7 +28,7 @@ from constructs import Construct, IConstruct
 from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import HELPER_KEY, PERIMETER_METADATA_KEY
 
-from ._tree import resource_type, resources_by_logical_id
+from ._tree import is_cfn_resource, is_instance, resource_type, resources_by_logical_id
 
 #: The construct id CDK gives its notifications handler (aws-s3/lib/notifications-resource).
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
@@ -91,7 +91,7 @@ class _HelperMarker(Construct):
             return _stacks_of_stage(stage)
         found: list[cdk.Stack] = []
         for stack in self.stacks:
-            found += [c for c in stack.node.find_all() if isinstance(c, cdk.Stack)]  # itself first
+            found += [c for c in stack.node.find_all() if is_instance(c, cdk.Stack)]  # itself first
         return found
 
 
@@ -107,8 +107,8 @@ def _marker(scope: IConstruct) -> _HelperMarker:
 def _stacks_of_stage(stage: IConstruct) -> list[cdk.Stack]:
     """The stacks under ``stage`` that its own synthesis (and its aspects) reaches: not a nested stage's."""
     found = stage.node.find_all()  # one request: the whole tree, each construct typed by jsii, in tree order
-    stacks = [c for c in found if isinstance(c, cdk.Stack)]
-    if not any(isinstance(c, cdk.Stage) for c in found[1:]):
+    stacks = [c for c in found if is_instance(c, cdk.Stack)]
+    if not any(is_instance(c, cdk.Stage) for c in found[1:]):
         return stacks
     path = stage.node.path
     return [s for s in stacks if (cdk.Stage.of(s) or s.node.root).node.path == path]
@@ -168,7 +168,7 @@ def _configured_buckets(constructs: Sequence[IConstruct]) -> list[IConstruct]:
     """
     buckets = []
     for resource in constructs:
-        if not isinstance(resource, cdk.CfnResource) or resource_type(resource) != "Custom::S3BucketNotifications":
+        if not is_cfn_resource(resource) or resource_type(resource) != "Custom::S3BucketNotifications":
             continue
         notifications = resource.node.scope
         if notifications is None or notifications.node.id != "Notifications":
@@ -250,7 +250,7 @@ def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct, co
         return
     cfn_role = role.node.default_child
     assert isinstance(cfn_role, iam.CfnRole)
-    served = [c for c in constructs if isinstance(c, custom_resources.AwsCustomResource)]
+    served = [c for c in constructs if is_instance(c, custom_resources.AwsCustomResource)]
     reach: list[dict[str, Any]] = []
     by_logical_id = resources_by_logical_id(stack, constructs)
     for custom in served:

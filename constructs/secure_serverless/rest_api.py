@@ -29,6 +29,7 @@ from secure_serverless_checks.waf_limits import (
 
 from ._grants import kit_function_of
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
+from ._tree import is_instance
 from ._validation import Problems, has_reason, is_token, origin_problem
 from .cdk_compat import APIGATEWAY_EXACT_ACCESS_LOG_ARN, FEATURE_FLAGS
 from .compliance import acknowledge
@@ -192,7 +193,7 @@ class _EveryMethodAuthorized:
         stack = cdk.Stack.of(owner)
         errors: list[str] = []
         for child in owner.api.node.find_all():
-            if not isinstance(child, apigateway.Method):
+            if not is_instance(child, apigateway.Method):  # the class's MRO: no ABC walk per construct
                 continue
             cfn = child.node.default_child
             assert isinstance(cfn, apigateway.CfnMethod)
