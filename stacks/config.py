@@ -70,9 +70,10 @@ def load_config(node: Node) -> AppConfig:
     """Read and validate the app's context keys; raise one ConfigurationError listing all problems."""
     problems: list[str] = []
     values: dict[str, Any] = {}
+    context = node.get_all_context()  # one round trip to Node.js for every key (what try_get_context reads)
 
     def read(key: str, attr: str, check: Callable[[Any], str | None]) -> None:
-        raw = node.try_get_context(key)
+        raw = context.get(key)
         if raw is None:
             return
         value = _parse(raw)
