@@ -19,7 +19,7 @@ from constructs import IConstruct
 from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import actions_for
 
-from ._tree import is_cfn_resource
+from ._tree import is_cfn_resource, path_of
 from ._validation import ConfigurationError, Problems, has_reason
 
 #: Why a SecureBucket's key is shared by every function of the bucket (and CDK's deployment helper).
@@ -131,7 +131,7 @@ def declare_owner(function: SecureFunction | None, *, resource: IConstruct, part
     if function is None:
         return
     owners = _registry(resource)["owners"]
-    slot = f"{resource.node.path}#{part}"
+    slot = f"{path_of(resource)}#{part}"
     owner = owners.get(slot)
     if owner is not None and owner is not function:
         raise ConfigurationError(
@@ -178,7 +178,7 @@ def claim_ownership(
     """
     registry = _registry(resource)
     owners, shares = registry["owners"], registry["shares"]
-    slot = f"{resource.node.path}#{part}"
+    slot = f"{path_of(resource)}#{part}"
     owner: SecureFunction | None = owners.get(slot)
     if share_reason is not None and not has_reason(share_reason):
         raise ConfigurationError(function.node.path, [_reason_problem(share_reason)])

@@ -10,6 +10,8 @@ reads about many constructs at once goes through here:
 - ``is_plain_resource``: whether a resource may have any type at all (a plain ``cdk.CfnResource``),
   answered from its Python class alone.
 - ``resources_by_logical_id``: a stack's resources by logical id, with one ``resolve`` for all.
+- ``path_of``, ``node_of``: a construct's path (two requests: its node, the node's path) and node,
+  read once per Python object; neither ever changes.
 - ``is_cfn_resource``, ``is_instance``: ``isinstance(x, cdk.CfnResource)`` without Python's ABC machinery. ``CfnResource``
   is an abstract jsii class (an ``abc.ABCMeta``): the first negative ``isinstance`` for each Python
   class walks every loaded subclass of it (every generated L1 class, hundreds), about 75 ms for the
@@ -24,7 +26,7 @@ from collections.abc import Iterable
 from typing import Any, TypeGuard, TypeVar
 
 import aws_cdk as cdk
-from constructs import IConstruct
+from constructs import IConstruct, Node
 
 _GENERATED = "aws_cdk"
 T = TypeVar("T")
@@ -63,6 +65,28 @@ def is_instance(construct: object, cls: type[T]) -> TypeGuard[T]:
 def is_cfn_resource(construct: object) -> TypeGuard[cdk.CfnResource]:
     """``isinstance(construct, cdk.CfnResource)``, from the class's MRO (no ABC subclass walk)."""
     return cdk.CfnResource in type(construct).__mro__
+
+
+_PATH_ATTRIBUTE = "_secure_serverless_path"
+_NODE_ATTRIBUTE = "_secure_serverless_node"
+
+
+def node_of(construct: IConstruct) -> Node:
+    """``construct.node``, read once per Python object (a construct has one node for life)."""
+    known = vars(construct).get(_NODE_ATTRIBUTE)
+    if known is None:
+        known = construct.node
+        vars(construct)[_NODE_ATTRIBUTE] = known
+    return known
+
+
+def path_of(construct: IConstruct) -> str:
+    """``construct.node.path``, read once per Python object (a construct's path never changes)."""
+    known = vars(construct).get(_PATH_ATTRIBUTE)
+    if known is None:
+        known = str(node_of(construct).path)
+        vars(construct)[_PATH_ATTRIBUTE] = known
+    return known
 
 
 def resources_by_logical_id(stack: cdk.Stack, constructs: Iterable[IConstruct]) -> dict[Any, cdk.CfnResource]:

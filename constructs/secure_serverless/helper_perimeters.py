@@ -18,7 +18,7 @@ kit leaves that in place and the check refuses it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import jsii
@@ -77,7 +77,7 @@ class _HelperMarker(Construct):
     marker, so neither the templates nor the assembly's tree show it.
     """
 
-    def __init__(self, scope: IConstruct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         #: every stack of the scope (``declare_app_helper_perimeters``), else only ``stacks``
         self.everything = False
@@ -99,7 +99,7 @@ def _marker(scope: IConstruct) -> _HelperMarker:
     existing = scope.node.try_find_child(MARKER_ID)
     if isinstance(existing, _HelperMarker):
         return existing
-    marker = _HelperMarker(scope, MARKER_ID)
+    marker = _HelperMarker(cast(Construct, scope), MARKER_ID)
     cdk.Aspects.of(marker).add(HelperPerimeters())
     return marker
 

@@ -107,13 +107,12 @@ def _declared(template: dict[str, Any]) -> dict[str, Any]:
     return {
         logical_id: resource["Metadata"][PERIMETER_METADATA_KEY]
         for logical_id, resource in template["Resources"].items()
-        if PERIMETER_METADATA_KEY in resource.get("Metadata", {}) and "helper" in resource["Metadata"][PERIMETER_METADATA_KEY]
+        if PERIMETER_METADATA_KEY in resource.get("Metadata", {})
+        and "helper" in resource["Metadata"][PERIMETER_METADATA_KEY]
     }
 
 
-def test_one_call_per_synth_and_the_same_assembly_as_the_whole_tree_aspect(
-    visits: list[str], tmp_path: Path
-) -> None:
+def test_one_call_per_synth_and_the_same_assembly_as_the_whole_tree_aspect(visits: list[str], tmp_path: Path) -> None:
     passed = _synth(declare_app_helper_perimeters, tmp_path / "pass")
     calls_of_the_pass = list(visits)
     visits.clear()
@@ -197,7 +196,9 @@ def test_resource_types_are_read_once_per_generated_class_and_per_plain_resource
     stack = cdk.Stack(new_app(), "Types")
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     plain = cdk.CfnResource(stack, "Plain", type="Custom::Anything")
-    custom = cdk.CustomResource(stack, "Custom", service_token="arn:aws:lambda:::function:x", resource_type="Custom::Other")
+    custom = cdk.CustomResource(
+        stack, "Custom", service_token="arn:aws:lambda:::function:x", resource_type="Custom::Other"
+    )
 
     class MyQueue(sqs.CfnQueue):
         pass
