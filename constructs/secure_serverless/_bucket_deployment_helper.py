@@ -30,6 +30,7 @@ user added) is left as it is, for the check to judge.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,9 +89,10 @@ def declare_bucket_deployment_handlers(stack: cdk.Stack, constructs: Sequence[IC
 
     ``constructs``: the stack's ``node.find_all()``, when the caller has read it already.
     """
-    from aws_cdk import aws_s3_deployment as s3_deployment
-
     constructs = stack.node.find_all() if constructs is None else constructs
+    s3_deployment = sys.modules.get("aws_cdk.aws_s3_deployment")
+    if s3_deployment is None:
+        return  # its class was never loaded, so no construct of the app is a BucketDeployment
     deployments = [c for c in constructs if is_instance(c, s3_deployment.BucketDeployment)]
     if not deployments:
         return

@@ -19,7 +19,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -442,6 +441,8 @@ class SecureFunction(lambda_.FunctionBase):
             none (consuming another service's queue is then a synth error).
         :param options: ``lambda_event_sources.SqsEventSource`` options (batch_size, ...).
         """
+        from aws_cdk import aws_lambda_event_sources as event_sources  # only apps with event sources load it
+
         grant = self._produce_or_consume(queue, "consume", share_reason)
         with self.role.building():
             self.function.add_event_source(event_sources.SqsEventSource(queue, **options))
@@ -553,6 +554,8 @@ class SecureFunction(lambda_.FunctionBase):
             defaults to LATEST, ``retry_attempts`` to 3, and ``on_failure`` to this function's
             own encrypted queue ``StreamFailures`` (created once, the function may only send to it).
         """
+        from aws_cdk import aws_lambda_event_sources as event_sources  # only apps with event sources load it
+
         grant = table.grant_stream_read(self, share_reason=share_reason)
         options.setdefault("starting_position", lambda_.StartingPosition.LATEST)
         # Without a retry limit a failing batch is retried until its records expire (blocking the
