@@ -29,6 +29,7 @@ from constructs import Construct
 
 from cdk_support import new_app
 from secure_serverless import Invocation, PrefixAccess, SecureBucket, TableFunction
+from secure_serverless._errors_first import kit_message
 from secure_serverless._tree import is_plain_resource, resource_type, resources_by_logical_id
 from secure_serverless._validation import ConfigurationError
 from secure_serverless.helper_perimeters import (
@@ -164,6 +165,9 @@ def test_a_stack_created_after_the_registration_deep_in_the_tree_is_refused(visi
         app.synth()
     message = str(raised.value)
     assert "invalid configuration (2 problem(s))" in message
+    # the errors-first hook finds the kit's message first, as for any error raised in a jsii callback
+    first = kit_message(raised.value)
+    assert first is not None and first.startswith("Team/Apps/Late: invalid configuration (2 problem(s))"), first
     assert "Team/Apps/Late/Plain: log_retention=" in message
     assert "Team/Apps/Late/Scratch: auto_delete_objects=True" in message
     assert visits == ["_HelperMarker"]
