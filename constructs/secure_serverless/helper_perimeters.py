@@ -17,7 +17,7 @@ kit leaves that in place and the check refuses it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import aws_cdk as cdk
@@ -58,6 +58,16 @@ def declare_helper_perimeters(scope: IConstruct) -> None:
         marker.stacks.append(stack)
 
 
+def on_each_stack(app: cdk.App, action: Callable[[cdk.Stack], None]) -> None:
+    """Call ``action(stack)`` for each stack of ``app`` in the same pass, once per synth (after its helpers).
+
+    The stacks are those of ``declare_app_helper_perimeters(app)``, which this implies.
+    """
+    marker = _marker(app)
+    marker.everything = True
+    marker.stack_actions.append(action)
+
+
 def declare_app_helper_perimeters(app: cdk.App) -> None:
     """Give CDK's helper functions in every stack of ``app`` a declared perimeter at synth (idempotent).
 
@@ -82,6 +92,8 @@ class _HelperMarker(Construct):
         #: every stack of the scope (``declare_app_helper_perimeters``), else only ``stacks``
         self.everything = False
         self.stacks: list[cdk.Stack] = []
+        #: more work for each target stack (``on_each_stack``)
+        self.stack_actions: list[Callable[[cdk.Stack], None]] = []
 
     def targets(self) -> list[cdk.Stack]:
         """The stacks to declare, in construct-tree order, each with its nested stacks."""
@@ -133,6 +145,8 @@ class HelperPerimeters:
                 if path not in done:
                     done.add(path)
                     declare_stack_helpers(stack)
+                    for action in node.stack_actions:
+                        action(stack)
             scope = node.node.scope
             if scope is not None:  # its work is done: it leaves no trace in the assembly's tree
                 scope.node.try_remove_child(node.node.id)

@@ -232,3 +232,45 @@ def test_the_pass_changes_nothing_in_a_stack_without_helpers(tmp_path: Path) -> 
         return json.dumps(json.loads((outdir / "Plain.template.json").read_text()), sort_keys=True)
 
     assert build(declare_app_helper_perimeters, tmp_path / "a") == build(lambda app: None, tmp_path / "b")
+
+
+@pytest.fixture
+def aspect_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every ``visit`` call Node.js makes into Python (any aspect in Python)."""
+    import jsii._kernel as kernel
+
+    seen: list[str] = []
+    original = kernel._handle_callback
+
+    def counting(k: Any, callback: Any) -> Any:
+        invoke = getattr(callback, "invoke", None)
+        if invoke is not None and invoke.method == "visit":
+            seen.append(invoke.method)
+        return original(k, callback)
+
+    monkeypatch.setattr(kernel, "_handle_callback", counting)
+    yield seen
+
+
+def test_the_perimeter_off_reason_is_recorded_in_every_stack_in_the_same_pass(
+    aspect_calls: list[str], tmp_path: Path
+) -> None:
+    from secure_serverless.compliance import PERIMETER_CHECK_OFF_KEY, register_compliance_checks
+
+    reason = "A throwaway sandbox app with no data; its functions reach nothing of another team."
+    app = new_app(outdir=str(tmp_path))
+    register_compliance_checks(app, packs=(), perimeter=False, perimeter_off_reason=reason)
+    first = cdk.Stack(app, "First")
+    second = cdk.Stack(Construct(app, "Group"), "Second")
+    for stack in (first, second):
+        for number in range(10):
+            sqs.Queue(stack, f"Queue{number}", enforce_ssl=True)
+    assembly = app.synth()
+
+    for stack in (first, second):
+        recorded = [
+            entry.data
+            for entry in assembly.get_stack_artifact(stack.artifact_id).find_metadata_by_type(PERIMETER_CHECK_OFF_KEY)
+        ]
+        assert recorded == [reason], stack.node.path
+    assert len(aspect_calls) == 1  # one call for the whole app, not one per construct
