@@ -10,13 +10,15 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from constructs import Node
 
 from secure_serverless._validation import MIN_REASON_LENGTH, ConfigurationError, has_reason, origin_problem
-from secure_serverless.bucket_replication import ReplicaTarget
 from secure_serverless.profile import Profile
+
+if TYPE_CHECKING:  # imported where a replica is configured (the regulated profile), not on every synth
+    from secure_serverless.bucket_replication import ReplicaTarget
 
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,6 +55,8 @@ class AppConfig:
         """Where the files bucket replicates to (regulated profile with ``replicaRegion``), if anywhere."""
         if self.replica_region is None:
             return None
+        from secure_serverless.bucket_replication import ReplicaTarget
+
         return ReplicaTarget(region=self.replica_region, name_prefix=f"ssk-{self.stage}-files")
 
 
@@ -70,9 +74,10 @@ def load_config(node: Node) -> AppConfig:
     """Read and validate the app's context keys; raise one ConfigurationError listing all problems."""
     problems: list[str] = []
     values: dict[str, Any] = {}
+    context = node.get_all_context()  # one round trip to Node.js for every key (what try_get_context reads)
 
     def read(key: str, attr: str, check: Callable[[Any], str | None]) -> None:
-        raw = node.try_get_context(key)
+        raw = context.get(key)
         if raw is None:
             return
         value = _parse(raw)

@@ -12,7 +12,7 @@ table is in an AWS Backup plan. The stack only composes library constructs.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
@@ -22,9 +22,7 @@ from constructs import Construct
 
 from secure_serverless import (
     ApiGatewayAccountLogging,
-    InterfaceService,
     Invocation,
-    IsolatedNetwork,
     PrefixAccess,
     SecureBucket,
     SecureRestApi,
@@ -33,16 +31,18 @@ from secure_serverless import (
     SecurityAlarms,
     ServiceDashboard,
     TableAccess,
-    TableBackup,
     TableFunction,
 )
 from secure_serverless._log_retention import retention_from_days
 from secure_serverless._validation import ConfigurationError
-from secure_serverless.bucket_replication import BucketReplica, ReplicaTarget, replicate_bucket
 from secure_serverless.regulated_findings import acknowledge_api_findings, acknowledge_bucket_findings
 
 from .config import AppConfig
 from .contract import CONTRACT, LAMBDAS, request_schema, table_access
+
+if TYPE_CHECKING:  # the regulated profile's constructs are imported where it uses them (not on every synth)
+    from secure_serverless import IsolatedNetwork, TableBackup
+    from secure_serverless.bucket_replication import ReplicaTarget
 
 _ASSET_EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
 ADMIN_GROUP = CONTRACT.admin_group
@@ -73,6 +73,8 @@ class FilesReplicaStack(cdk.Stack):
     """The cross-region replica of the files bucket: its own bucket and key, pinned to the replica region."""
 
     def __init__(self, scope: Construct, construct_id: str, *, target: ReplicaTarget, **kwargs: Any) -> None:
+        from secure_serverless.bucket_replication import BucketReplica
+
         super().__init__(scope, construct_id, env=cdk.Environment(region=target.region), **kwargs)
         self.replica = BucketReplica(self, "FilesReplica", target=target)
 
@@ -99,6 +101,8 @@ class NotesServiceStack(cdk.Stack):
         regulated_options: dict[str, Any] = {}
         self.network: IsolatedNetwork | None = None
         if profile.isolated_network:
+            from secure_serverless import InterfaceService, IsolatedNetwork
+
             self.network = IsolatedNetwork(
                 self,
                 "Network",
@@ -227,6 +231,8 @@ class NotesServiceStack(cdk.Stack):
             self.network.allow_bucket(self.files_bucket)
         self.backups: TableBackup | None = None
         if profile.backup_retention_days is not None:
+            from secure_serverless import TableBackup
+
             self.backups = TableBackup(self, "Backups", tables=tables, retention_days=profile.backup_retention_days)
         if profile.runs_regulated_packs:
             acknowledge_api_findings(self.api)
@@ -234,6 +240,8 @@ class NotesServiceStack(cdk.Stack):
             if replica is None:
                 acknowledge_bucket_findings(self.files_bucket)
             else:
+                from secure_serverless.bucket_replication import replicate_bucket
+
                 replicate_bucket(self.files_bucket, target=replica)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)

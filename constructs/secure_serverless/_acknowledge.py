@@ -58,7 +58,16 @@ def acknowledge(
             "that a security reviewer can check"
         )
     recorded = format_reason(reason, owner=owner, review_by=review_by)
-    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=_qualified(rule_id), reason=recorded))
+    _validations(scope).acknowledge(cdk.Acknowledgment(id=_qualified(rule_id), reason=recorded))
+
+
+def _validations(scope: IConstruct) -> cdk.Validations:
+    """``cdk.Validations.of(scope)``, asked once per Python object (several acknowledgments share it)."""
+    known = vars(scope).get("_secure_serverless_validations")
+    if known is None:
+        known = cdk.Validations.of(scope)
+        vars(scope)["_secure_serverless_validations"] = known
+    return known
 
 
 def acknowledge_all(

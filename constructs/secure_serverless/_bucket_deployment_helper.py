@@ -30,6 +30,7 @@ user added) is left as it is, for the check to judge.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,7 @@ from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import HELPER_KEY, PERIMETER_METADATA_KEY
 
 from ._grants import BUCKET_KEY_SHARE_REASON
+from ._tree import is_instance, resources_by_logical_id
 
 #: The id prefix of the singleton handler (aws-s3-deployment/lib/bucket-deployment.ts, renderSingletonUuid).
 HANDLER_ID_PREFIX = "Custom::CDKBucketDeployment"
@@ -82,16 +84,26 @@ _CDK_GRANT_ACTIONS = frozenset(
 _SUB_INTRINSIC = re.compile(r"\$\{(AWS::[A-Za-z]+)\}")
 
 
-def declare_bucket_deployment_handlers(stack: cdk.Stack) -> None:
-    """Declare the perimeter of every BucketDeployment handler of ``stack`` (called once per stack)."""
-    from aws_cdk import aws_s3_deployment as s3_deployment
+def declare_bucket_deployment_handlers(stack: cdk.Stack, constructs: Sequence[IConstruct] | None = None) -> None:
+    """Declare the perimeter of every BucketDeployment handler of ``stack`` (called once per stack).
 
-    deployments = [c for c in stack.node.find_all() if isinstance(c, s3_deployment.BucketDeployment)]
+    ``constructs``: the stack's ``node.find_all()``, when the caller has read it already.
+    """
+    constructs = stack.node.find_all() if constructs is None else constructs
+    s3_deployment = sys.modules.get("aws_cdk.aws_s3_deployment")
+    if s3_deployment is None:
+        return  # its class was never loaded, so no construct of the app is a BucketDeployment
+    deployments = [c for c in constructs if is_instance(c, s3_deployment.BucketDeployment)]
+    if not deployments:
+        return
+    handler_paths: list[str | None] | None = None
     for child in stack.node.children:
-        if child.node.id.startswith(HANDLER_ID_PREFIX) and isinstance(child, lambda_.Function):
-            served = [d for d in deployments if _handler_path(d) == child.node.path]
+        if is_instance(child, lambda_.Function) and child.node.id.startswith(HANDLER_ID_PREFIX):
+            handler_paths = handler_paths or [_handler_path(d) for d in deployments]
+            path = child.node.path
+            served = [d for d, served_by in zip(deployments, handler_paths, strict=True) if served_by == path]
             if served:
-                _declare(stack, child, served)
+                _declare(stack, child, served, constructs)
 
 
 def _handler_path(deployment: IConstruct) -> str | None:
@@ -110,7 +122,9 @@ def _handler_path(deployment: IConstruct) -> str | None:
     return None
 
 
-def _declare(stack: cdk.Stack, handler: lambda_.Function, deployments: Sequence[IConstruct]) -> None:
+def _declare(
+    stack: cdk.Stack, handler: lambda_.Function, deployments: Sequence[IConstruct], constructs: Sequence[IConstruct]
+) -> None:
     from ._acknowledge import acknowledge, iam5_resource
 
     function = handler.node.default_child
@@ -119,9 +133,7 @@ def _declare(stack: cdk.Stack, handler: lambda_.Function, deployments: Sequence[
         return  # a role given by the user (role=): its own policies are judged as they are
     cfn_role = role.node.default_child
     assert isinstance(cfn_role, iam.CfnRole)
-    by_logical_id = {
-        stack.resolve(stack.get_logical_id(c)): c for c in stack.node.find_all() if isinstance(c, cdk.CfnResource)
-    }
+    by_logical_id = resources_by_logical_id(stack, constructs)
     plan = _Plan()
     for deployment in deployments:
         custom = deployment.node.find_child("CustomResource").node.default_child

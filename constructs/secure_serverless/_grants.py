@@ -19,6 +19,7 @@ from constructs import IConstruct
 from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import actions_for
 
+from ._tree import is_cfn_resource, path_of
 from ._validation import ConfigurationError, Problems, has_reason
 
 #: Why a SecureBucket's key is shared by every function of the bucket (and CDK's deployment helper).
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from .secure_function import SecureFunction
 
 _OWNERS_ATTRIBUTE = "_secure_serverless_owners"
+_CFN_ATTRIBUTE = "_secure_serverless_cfn"
+_ROOT_ATTRIBUTE = "_secure_serverless_root"
 
 #: The kit classes this low layer must recognise, registered by the modules that define them
 #: (``secure_function`` registers "function", ``encryption_key`` registers "key"). Importing those
@@ -68,19 +71,26 @@ def via_services_condition(scope: IConstruct, services: Sequence[str]) -> dict[s
 
 
 def cfn_of(construct: IConstruct) -> cdk.CfnResource:
-    """The L1 resource of an L2 construct (its ``default_child``, followed through kit wrappers)."""
+    """The L1 resource of an L2 construct (its ``default_child``, followed through kit wrappers).
+
+    Found once per construct object: a construct's default child, once it has one, stays.
+    """
+    known = vars(construct).get(_CFN_ATTRIBUTE)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     child = construct.node.default_child
-    while child is not None and not isinstance(child, cdk.CfnResource) and child.node.default_child is not None:
+    while child is not None and not is_cfn_resource(child) and child.node.default_child is not None:
         child = child.node.default_child  # a kit construct over an L2 (SecureQueue -> sqs.Queue -> CfnQueue)
-    if not isinstance(child, cdk.CfnResource):
-        raise ConfigurationError(
-            construct.node.path,
-            [
-                f"{construct.node.path} is imported or has no CloudFormation resource of its own: a kit "
-                "function's perimeter can only name resources defined in the app; define it in a stack of the app"
-            ],
-        )
-    return child
+    if is_cfn_resource(child):
+        vars(construct)[_CFN_ATTRIBUTE] = child
+        return child
+    raise ConfigurationError(
+        construct.node.path,
+        [
+            f"{construct.node.path} is imported or has no CloudFormation resource of its own: a kit "
+            "function's perimeter can only name resources defined in the app; define it in a stack of the app"
+        ],
+    )
 
 
 def key_of(key: EncryptionKey | kms.IKey, problems: Problems | None = None, option: str = "key") -> kms.IKey:
@@ -101,7 +111,10 @@ def key_of(key: EncryptionKey | kms.IKey, problems: Problems | None = None, opti
 
 
 def _registry(scope: IConstruct) -> dict[str, dict[str, Any]]:
-    root = scope.node.root
+    root = vars(scope).get(_ROOT_ATTRIBUTE)
+    if root is None:  # a construct's root never changes: read once per construct object
+        root = scope.node.root
+        vars(scope)[_ROOT_ATTRIBUTE] = root
     registry: dict[str, dict[str, Any]] | None = getattr(root, _OWNERS_ATTRIBUTE, None)
     if registry is None:
         registry = {"owners": {}, "shares": {}}
@@ -118,7 +131,7 @@ def declare_owner(function: SecureFunction | None, *, resource: IConstruct, part
     if function is None:
         return
     owners = _registry(resource)["owners"]
-    slot = f"{resource.node.path}#{part}"
+    slot = f"{path_of(resource)}#{part}"
     owner = owners.get(slot)
     if owner is not None and owner is not function:
         raise ConfigurationError(
@@ -165,7 +178,7 @@ def claim_ownership(
     """
     registry = _registry(resource)
     owners, shares = registry["owners"], registry["shares"]
-    slot = f"{resource.node.path}#{part}"
+    slot = f"{path_of(resource)}#{part}"
     owner: SecureFunction | None = owners.get(slot)
     if share_reason is not None and not has_reason(share_reason):
         raise ConfigurationError(function.node.path, [_reason_problem(share_reason)])

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 
 from secure_serverless_checks.access_levels import PERIMETER_METADATA_KEY, actions_for
+
+from ._validation import is_token
 
 
 class PerimeterDeclaration:
@@ -23,11 +26,9 @@ class PerimeterDeclaration:
         self._wildcards: list[dict[str, Any]] = []
         self._control_plane: list[dict[str, Any]] = []
         self._function = function
-        self._write()
-
-    def _write(self) -> None:
-        # addMetadata replaces the value under the key: rewrite the whole record on each change.
-        self._function.add_metadata(PERIMETER_METADATA_KEY, self.to_metadata())
+        # One record, produced when the template is rendered (each synth), from what was declared by
+        # then: not rewritten on each change (two round trips to Node.js each time).
+        function.add_metadata(PERIMETER_METADATA_KEY, cdk.Lazy.uncached_any(_Record(self)))
 
     def declare(
         self,
@@ -57,20 +58,22 @@ class PerimeterDeclaration:
         if prefix is not None:
             entry["prefix"] = prefix
         self._reach.append(entry)
-        self._write()
         return actions
 
+    def _resolved(self, logical_id: str) -> Any:
+        """``get_logical_id`` gives the allocated id as text; a Stack subclass might give a token."""
+        return self._stack.resolve(logical_id) if is_token(logical_id) else logical_id
+
     def _entries_of(self, resource: cdk.CfnResource) -> list[dict[str, Any]]:
-        """The reach entries that name ``resource`` (logical ids are tokens until resolved)."""
-        wanted = self._stack.resolve(self._stack.get_logical_id(resource))
-        return [entry for entry in self._reach if self._stack.resolve(entry["resource"]) == wanted]
+        """The reach entries that name ``resource``."""
+        wanted = self._resolved(self._stack.get_logical_id(resource))
+        return [entry for entry in self._reach if self._resolved(entry["resource"]) == wanted]
 
     def mark_shared(self, resource: cdk.CfnResource, reason: str) -> None:
         """Record that a resource this function reaches is now reached by another function too."""
         for entry in self._entries_of(resource):
             entry["shared"] = True
             entry.setdefault("share_reason", reason)
-        self._write()
 
     def covers(self, resource: cdk.CfnResource, actions: tuple[str, ...]) -> bool:
         """True when the declared access levels on ``resource`` already include ``actions``."""
@@ -82,12 +85,10 @@ class PerimeterDeclaration:
     def explain_wildcard(self, *, actions: list[str], resource: str, reason: str) -> None:
         """Record a statement that must use a wildcard, with the reason also given to cdk-nag."""
         self._wildcards.append({"actions": sorted(actions), "resource": resource, "reason": reason})
-        self._write()
 
     def declare_control_plane(self, *, actions: list[str], resources: list[str], reason: str) -> None:
         """Record a control-plane reach: exact actions on exact resources (logical ids or ARNs)."""
         self._control_plane.append({"actions": sorted(actions), "resources": resources, "reason": reason})
-        self._write()
 
     def to_metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {
@@ -99,3 +100,14 @@ class PerimeterDeclaration:
         if self._control_plane:  # absent unless declared: templates without one stay unchanged
             metadata["control_plane"] = self._control_plane
         return metadata
+
+
+@jsii.implements(cdk.IAnyProducer)
+class _Record:
+    """Produces a declaration's record when CDK renders the template (one call from Node.js per synth)."""
+
+    def __init__(self, declaration: PerimeterDeclaration) -> None:
+        self._declaration = declaration
+
+    def produce(self, context: Any = None) -> Any:  # jsii passes no usable resolve context; none is needed
+        return self._declaration.to_metadata()

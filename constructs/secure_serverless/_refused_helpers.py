@@ -10,27 +10,33 @@
   (``s3:PutBucketPolicy``, control-plane reach). Keep the bucket (RETAIN, the kit's default) and
   empty it yourself before deleting a throwaway stack.
 
-The HelperPerimeters aspect (``register_compliance_checks``) calls ``refuse_undeclarable_helpers``
-once per stack; every such helper of the stack is named in one error.
+The kit's helper pass (``helper_perimeters``, registered by ``register_compliance_checks``) calls
+``refuse_undeclarable_helpers`` once per stack; every such helper of the stack is named in one error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from constructs import IConstruct
 
+from ._tree import is_cfn_resource, is_plain_resource
 from ._validation import ConfigurationError
 
 LOG_RETENTION_TYPE = "Custom::LogRetention"
 AUTO_DELETE_TYPE = "Custom::S3AutoDeleteObjects"
 
 
-def refuse_undeclarable_helpers(stack: cdk.Stack) -> None:
+def refuse_undeclarable_helpers(stack: cdk.Stack, constructs: Sequence[IConstruct] | None = None) -> None:
+    """Raise one error naming every such helper of ``stack`` (``constructs``: its ``node.find_all()``, if read)."""
     problems: list[str] = []
-    for construct in stack.node.find_all():
-        if not isinstance(construct, cdk.CfnResource):
+    for construct in stack.node.find_all() if constructs is None else constructs:
+        # both helpers are plain CfnResources (custom resources): a generated L1's type is fixed by its class
+        if not is_cfn_resource(construct) or not is_plain_resource(construct):
             continue
-        if construct.cfn_resource_type == LOG_RETENTION_TYPE:
+        kind = construct.cfn_resource_type
+        if kind == LOG_RETENTION_TYPE:
             owner = _grandparent(construct)
             problems.append(
                 f"{owner}: log_retention= adds CDK's LogRetention function, which creates the log group at run time "
@@ -39,7 +45,7 @@ def refuse_undeclarable_helpers(stack: cdk.Stack) -> None:
                 "log_group=logs.LogGroup(self, 'Logs', retention=logs.RetentionDays.ONE_YEAR, encryption_key=<key>) "
                 "(or use the kit's SecureFunction, whose log group is encrypted and retained)"
             )
-        elif construct.cfn_resource_type == AUTO_DELETE_TYPE:
+        elif kind == AUTO_DELETE_TYPE:
             owner = _grandparent(construct)
             problems.append(
                 f"{owner}: auto_delete_objects=True adds CDK's auto-delete function, which deletes every object of "

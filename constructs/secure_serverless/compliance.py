@@ -21,7 +21,7 @@ from ._acknowledge import acknowledge, acknowledge_all, iam5_action, iam5_resour
 from ._creation_traces import skip_empty_creation_traces
 from ._validation import MIN_REASON_LENGTH, has_reason
 from .cdk_compat import check_cdk_version
-from .helper_perimeters import HelperPerimeters
+from .helper_perimeters import declare_app_helper_perimeters, on_each_stack
 
 __all__ = [
     "DEFAULT_PACKS",
@@ -93,12 +93,13 @@ def register_compliance_checks(
 
         # Where aws-cdk-lib does not raise by itself (under the CDK CLI), the kit ends the process.
         plugins.append(PerimeterCheck(PerimeterGate(armed=not library_raises(app.node.try_get_context))))
-    else:
-        cdk.Aspects.of(app).add(_RecordPerimeterOff(perimeter_off_reason or ""))
+    else:  # in the helper pass below: one call per synth, not an aspect visiting every construct
+        on_each_stack(app, _RecordPerimeterOff(perimeter_off_reason or "").record)
     cdk.Validations.of(app).add_plugins(*plugins)
     # CDK's own helper functions (notifications handler, AwsCustomResource's provider) get a declared
     # perimeter limited to what their constructs configure; the check then proves them like any function.
-    cdk.Aspects.of(app).add(HelperPerimeters())
+    # One pass per stack at synth, from one construct's aspect (not an aspect visiting every construct).
+    declare_app_helper_perimeters(app)
 
 
 @jsii.implements(cdk.IAspect)
@@ -109,10 +110,12 @@ class _RecordPerimeterOff:
         self._reason = reason.strip()
 
     def visit(self, node: IConstruct) -> None:
-        if isinstance(node, cdk.Stack) and not any(
-            entry.type == PERIMETER_CHECK_OFF_KEY for entry in node.node.metadata
-        ):
-            node.node.add_metadata(PERIMETER_CHECK_OFF_KEY, self._reason)
+        if isinstance(node, cdk.Stack):
+            self.record(node)
+
+    def record(self, stack: cdk.Stack) -> None:
+        if not any(entry.type == PERIMETER_CHECK_OFF_KEY for entry in stack.node.metadata):
+            stack.node.add_metadata(PERIMETER_CHECK_OFF_KEY, self._reason)
 
 
 def synth_with_checks(app: cdk.App) -> ComplianceReport:

@@ -106,12 +106,13 @@ class ServiceDashboard(Construct):
 
     def add_web_acl(self, web_acl_name: str, *, rule_names: Sequence[str] = (), region: str | None = None) -> None:
         """Allowed and blocked requests of a regional web ACL, in total and per rule."""
+        region = region or cdk.Stack.of(self).region  # read once, not once per metric
 
         def metric(name: str, rule: str) -> cloudwatch.Metric:
             return cloudwatch.Metric(
                 namespace="AWS/WAFV2",
                 metric_name=name,
-                dimensions_map={"WebACL": web_acl_name, "Region": region or cdk.Stack.of(self).region, "Rule": rule},
+                dimensions_map={"WebACL": web_acl_name, "Region": region, "Rule": rule},
                 statistic=_SUM,
                 period=self.period,
                 label=f"{name} {rule}",

@@ -16,6 +16,7 @@ from secure_serverless_checks.access_levels import KMS_KEY, KeyAccess
 
 from ._cdk_grants import land_key_actions
 from ._grants import claim, kit_function_of, plain_grant, register_kit_type, via_services_condition
+from ._tree import path_of
 from ._validation import Problems
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class EncryptionKey(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         problems.check_range("pending_window_days", pending_window_days, 7, 30, "days")
         if alias is not None and (alias.startswith("alias/aws") or not alias.strip()):
             problems.add("alias", alias, "give a name of your own without the 'alias/' prefix (alias/aws* is reserved)")
@@ -77,7 +78,7 @@ class EncryptionKey(Construct):
         self.key = kms.Key(
             self,
             "Resource",
-            description=description or f"Secure Serverless Kit key for {self.node.path}",
+            description=description or f"Secure Serverless Kit key for {path_of(self)}",
             enable_key_rotation=True,
             pending_window=cdk.Duration.days(pending_window_days),
             removal_policy=removal_policy,
@@ -201,7 +202,7 @@ class EncryptionKey(Construct):
             actions = [str(action) for action in access_or_actions]
             return land_key_actions(grantee, self, actions) or self.key.grant(grantee, *actions)
         access = access_or_actions[0]
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         problems.check_choice("access", str(access), [level.value for level in KeyAccess])
         problems.raise_if_any()
         function = kit_function_of(grantee)

@@ -17,15 +17,18 @@ kit leaves that in place and the check refuses it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
 from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import HELPER_KEY, PERIMETER_METADATA_KEY
+
+from ._tree import is_cfn_resource, is_instance, resource_type, resources_by_logical_id
 
 #: The construct id CDK gives its notifications handler (aws-s3/lib/notifications-resource).
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
@@ -43,64 +46,167 @@ _PROVIDER_DLQ_REASON = (
 )
 
 
+#: The id of the childless construct that carries the kit's helper pass (one per app or stage).
+MARKER_ID = "SecureServerlessHelperPerimeters"
+
+
 def declare_helper_perimeters(scope: IConstruct) -> None:
     """Give CDK's helper functions in ``scope``'s stack a declared perimeter at synth (idempotent)."""
     stack = cdk.Stack.of(scope)
-    if getattr(stack, "_secure_serverless_helper_aspect", False):
-        return
-    stack._secure_serverless_helper_aspect = True  # type: ignore[attr-defined]
-    cdk.Aspects.of(stack).add(HelperPerimeters())
+    marker = _marker(cdk.Stage.of(stack) or stack.node.root)
+    if not any(known is stack for known in marker.stacks):
+        marker.stacks.append(stack)
+
+
+def on_each_stack(app: cdk.App, action: Callable[[cdk.Stack], None]) -> None:
+    """Call ``action(stack)`` for each stack of ``app`` in the same pass, once per synth (after its helpers).
+
+    The stacks are those of ``declare_app_helper_perimeters(app)``, which this implies.
+    """
+    marker = _marker(app)
+    marker.everything = True
+    marker.stack_actions.append(action)
+
+
+def declare_app_helper_perimeters(app: cdk.App) -> None:
+    """Give CDK's helper functions in every stack of ``app`` a declared perimeter at synth (idempotent).
+
+    What ``register_compliance_checks(app)`` calls: the stacks the app's own aspects reach (not those of
+    a nested ``cdk.Stage``, which CDK synthesizes with its own aspects), whenever they were created.
+    """
+    _marker(app).everything = True
+
+
+class _HelperMarker(Construct):
+    """A childless construct whose only aspect is ``HelperPerimeters``: CDK visits it once per synth.
+
+    An aspect added to an app or a stack visits every construct under it, and under jsii each visit is
+    a call from Node.js into Python (about 250 in the reference app). On this construct it is one call,
+    made at the same phase (before the app is prepared, so what the pass adds is prepared and rendered
+    like anything else); the pass then finds the stacks with one ``node.find_all()``, and removes the
+    marker, so neither the templates nor the assembly's tree show it.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        #: every stack of the scope (``declare_app_helper_perimeters``), else only ``stacks``
+        self.everything = False
+        self.stacks: list[cdk.Stack] = []
+        #: more work for each target stack (``on_each_stack``)
+        self.stack_actions: list[Callable[[cdk.Stack], None]] = []
+
+    def targets(self) -> list[cdk.Stack]:
+        """The stacks to declare, in construct-tree order, each with its nested stacks."""
+        stage = self.node.scope
+        assert stage is not None
+        if self.everything:
+            return _stacks_of_stage(stage)
+        found: list[cdk.Stack] = []
+        for stack in self.stacks:
+            found += [c for c in stack.node.find_all() if is_instance(c, cdk.Stack)]  # itself first
+        return found
+
+
+def _marker(scope: IConstruct) -> _HelperMarker:
+    existing = scope.node.try_find_child(MARKER_ID)
+    if isinstance(existing, _HelperMarker):
+        return existing
+    marker = _HelperMarker(cast(Construct, scope), MARKER_ID)
+    cdk.Aspects.of(marker).add(HelperPerimeters())
+    return marker
+
+
+def _stacks_of_stage(stage: IConstruct) -> list[cdk.Stack]:
+    """The stacks under ``stage`` that its own synthesis (and its aspects) reaches: not a nested stage's."""
+    found = stage.node.find_all()  # one request: the whole tree, each construct typed by jsii, in tree order
+    stacks = [c for c in found if is_instance(c, cdk.Stack)]
+    if not any(is_instance(c, cdk.Stage) for c in found[1:]):
+        return stacks
+    path = stage.node.path
+    return [s for s in stacks if (cdk.Stage.of(s) or s.node.root).node.path == path]
 
 
 @jsii.implements(cdk.IAspect)
 class HelperPerimeters:
-    """An aspect: each stack's CDK helper functions get their declared perimeter, once per stack.
+    """An aspect: CDK's helper functions get their declared perimeter, once per stack.
 
-    ``register_compliance_checks(app)`` adds it to the app; ``SecureBucket.add_event_notification``
-    to its stack (so the notifications handler is declared in an app without the checks too).
+    The kit adds it to one childless construct (``declare_app_helper_perimeters``, called by
+    ``register_compliance_checks(app)``; ``declare_helper_perimeters``, called by
+    ``SecureBucket.add_event_notification`` for its stack, so the notifications handler is declared in an
+    app without the checks too), which it visits once. Added to a stack or an app directly, it declares
+    each stack it visits, as it did when it was added that way.
     """
 
     def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, cdk.Stack) or getattr(node, "_secure_serverless_helpers_done", False):
-            return
-        node._secure_serverless_helpers_done = True  # type: ignore[attr-defined]
-        handler = node.node.try_find_child(NOTIFICATIONS_HANDLER_ID)
-        if handler is not None:
-            _declare_notifications_handler(node, handler)
-        provider = node.node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
-        if provider is not None:
-            _declare_custom_resource_provider(node, provider)
-        from ._bucket_deployment_helper import declare_bucket_deployment_handlers
-        from ._refused_helpers import refuse_undeclarable_helpers
+        if isinstance(node, _HelperMarker):
+            done: set[str] = set()
+            for stack in node.targets():
+                path = stack.node.path
+                if path not in done:
+                    done.add(path)
+                    declare_stack_helpers(stack)
+                    for action in node.stack_actions:
+                        action(stack)
+            scope = node.node.scope
+            if scope is not None:  # its work is done: it leaves no trace in the assembly's tree
+                scope.node.try_remove_child(node.node.id)
+        elif isinstance(node, cdk.Stack):
+            declare_stack_helpers(node)
 
-        refuse_undeclarable_helpers(node)
-        declare_bucket_deployment_handlers(node)
+
+def declare_stack_helpers(stack: cdk.Stack) -> None:
+    """Refuse the undeclarable helpers of ``stack`` and declare the others (once per stack)."""
+    if getattr(stack, "_secure_serverless_helpers_done", False):
+        return
+    stack._secure_serverless_helpers_done = True  # type: ignore[attr-defined]
+    from ._bucket_deployment_helper import declare_bucket_deployment_handlers
+    from ._refused_helpers import refuse_undeclarable_helpers
+
+    constructs = stack.node.find_all()  # one request for every pass below
+    node = stack.node
+    handler = node.try_find_child(NOTIFICATIONS_HANDLER_ID)
+    if handler is not None:
+        _declare_notifications_handler(stack, handler, constructs)
+    provider = node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
+    if provider is not None:
+        _declare_custom_resource_provider(stack, provider, constructs)
+        constructs = node.find_all()  # it may have added the provider's default policy
+    refuse_undeclarable_helpers(stack, constructs)
+    declare_bucket_deployment_handlers(stack, constructs)
 
 
-def _configured_buckets(stack: cdk.Stack, handler_function: cdk.CfnResource) -> list[IConstruct]:
-    """The buckets whose ``Custom::S3BucketNotifications`` resource this handler serves."""
+def _configured_buckets(constructs: Sequence[IConstruct]) -> list[IConstruct]:
+    """The buckets whose ``Custom::S3BucketNotifications`` resource the stack's handler serves.
+
+    Each is the scope of a ``Notifications`` construct whose default child is that resource.
+    """
     buckets = []
-    for construct in stack.node.find_all():
-        child = construct.node.default_child
+    for resource in constructs:
+        if not is_cfn_resource(resource) or resource_type(resource) != "Custom::S3BucketNotifications":
+            continue
+        notifications = resource.node.scope
+        if notifications is None or notifications.node.id != "Notifications":
+            continue
+        default = notifications.node.default_child
+        bucket = notifications.node.scope
         if (
-            construct.node.id == "Notifications"
-            and isinstance(child, cdk.CfnResource)
-            and child.cfn_resource_type == "Custom::S3BucketNotifications"
-            and construct.node.scope is not None
-            and hasattr(construct.node.scope, "bucket_arn")
+            default is not None
+            and default.node.path == resource.node.path
+            and bucket is not None
+            and hasattr(bucket, "bucket_arn")
         ):
-            buckets.append(construct.node.scope)
+            buckets.append(bucket)
     return buckets
 
 
-def _declare_notifications_handler(stack: cdk.Stack, handler: IConstruct) -> None:
+def _declare_notifications_handler(stack: cdk.Stack, handler: IConstruct, constructs: Sequence[IConstruct]) -> None:
     function = handler.node.default_child
     role = handler.node.try_find_child("Role")
     if not isinstance(function, cdk.CfnResource) or not isinstance(role, iam.Role):
         return  # a handler role given by the user (notifications_handler_role): its own policies are judged as is
     from ._grants import cfn_of
 
-    buckets = _configured_buckets(stack, function)
+    buckets = _configured_buckets(constructs)
     if not buckets:
         return
     # CDK (2.275) writes the handler's statements per bucket, on that bucket's ARN only
@@ -137,7 +243,7 @@ def _declare_notifications_handler(stack: cdk.Stack, handler: IConstruct) -> Non
     )
 
 
-def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct) -> None:
+def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct, constructs: Sequence[IConstruct]) -> None:
     """``AwsCustomResource``'s provider: the SDK calls' resources of every custom resource it serves.
 
     Each resource its ``CustomResourcePolicy`` names, when defined in the app, is declared with the
@@ -158,11 +264,9 @@ def _declare_custom_resource_provider(stack: cdk.Stack, provider: IConstruct) ->
         return
     cfn_role = role.node.default_child
     assert isinstance(cfn_role, iam.CfnRole)
-    served = [c for c in stack.node.find_all() if isinstance(c, custom_resources.AwsCustomResource)]
+    served = [c for c in constructs if is_instance(c, custom_resources.AwsCustomResource)]
     reach: list[dict[str, Any]] = []
-    by_logical_id = {
-        stack.resolve(stack.get_logical_id(c)): c for c in stack.node.find_all() if isinstance(c, cdk.CfnResource)
-    }
+    by_logical_id = resources_by_logical_id(stack, constructs)
     for custom in served:
         policy = custom.node.try_find_child("CustomResourcePolicy")
         if not isinstance(policy, iam.Policy):
@@ -206,7 +310,7 @@ def _entry_for(by_logical_id: dict[Any, cdk.CfnResource], resource: Any, actions
     """A reach entry for one resource of a custom resource's policy, when it is a resource of the stack."""
     logical_id = _referenced_logical_id(resource)
     target = by_logical_id.get(logical_id) if logical_id is not None else None
-    kind = access_levels.kind_of_type(target.cfn_resource_type) if target is not None else None
+    kind = access_levels.kind_of_type(resource_type(target)) if target is not None else None
     if kind is None or kind == access_levels.S3_PREFIX:
         return None
     wanted = {action.lower() for action in actions}

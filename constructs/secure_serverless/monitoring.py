@@ -24,6 +24,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
+from ._tree import node_of, path_of
 from ._validation import ConfigurationError, Problems, is_token
 from .compliance import acknowledge
 from .encryption_key import EncryptionKey
@@ -73,8 +74,8 @@ def watched_id(construct: IConstruct) -> str:
     ``Stack/Notes/Function/Resource`` -> ``NotesFunction``. Construct ids are a public contract,
     so the alarm ids (and logical ids) stay the same from one synth to the next.
     """
-    stack_path = cdk.Stack.of(construct).node.path
-    relative = construct.node.path.removeprefix(stack_path).strip("/")
+    stack_path = path_of(cdk.Stack.of(construct))
+    relative = path_of(construct).removeprefix(stack_path).strip("/")
     return "".join(_id_part(part) for part in relative.split("/") if part != "Resource")
 
 
@@ -108,7 +109,7 @@ class SecurityAlarms(Construct):
         encryption_key: EncryptionKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         if alarm_email is not None and not is_token(alarm_email) and not _EMAIL.match(alarm_email):
             problems.add("alarm_email", alarm_email, "use one e-mail address like 'security@example.com'")
         problems.raise_if_any()
@@ -116,7 +117,7 @@ class SecurityAlarms(Construct):
         stack = cdk.Stack.of(self)
         self.alarms: list[cloudwatch.Alarm] = []
         self.encryption_key = encryption_key or EncryptionKey(
-            self, "Key", description=f"Key of the security alarm topic {self.node.path}"
+            self, "Key", description=f"Key of the security alarm topic {path_of(self)}"
         )
         self.topic = sns.Topic(
             self,
@@ -212,9 +213,9 @@ class SecurityAlarms(Construct):
         threshold: float,
         description: str,
     ) -> cloudwatch.Alarm:
-        if self.node.try_find_child(construct_id) is not None:
+        if node_of(self).try_find_child(construct_id) is not None:
             raise ConfigurationError(
-                self.node.path,
+                path_of(self),
                 [
                     f"alarm id {construct_id!r} exists already: each construct is watched once; pass id_prefix to tell two apart"
                 ],
@@ -273,7 +274,7 @@ class SecurityAlarms(Construct):
             ``NotesApiProd``); the alarms are ``<prefix>ServerErrors`` and ``<prefix>ClientErrors``.
         """
         period = period or _DEFAULT_PERIOD
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         self._check_thresholds(
             problems, server_error_threshold=server_error_threshold, client_error_threshold=client_error_threshold
         )
@@ -335,7 +336,7 @@ class SecurityAlarms(Construct):
         if isinstance(function, SecureFunction):
             function = function.function
         period = period or _DEFAULT_PERIOD
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         self._check_thresholds(problems, error_threshold=error_threshold, throttle_threshold=throttle_threshold)
         self._check_period(problems, period)
         problems.raise_if_any()
@@ -378,7 +379,7 @@ class SecurityAlarms(Construct):
             ``<prefix>Messages``.
         """
         period = period or _DEFAULT_PERIOD
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         self._check_thresholds(problems, visible_messages_threshold=visible_messages_threshold)
         self._check_period(problems, period)
         problems.raise_if_any()
@@ -416,7 +417,7 @@ class SecurityAlarms(Construct):
         if isinstance(table, SecureTable):
             table = table.table
         period = period or _DEFAULT_PERIOD
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         self._check_thresholds(problems, throttle_threshold=throttle_threshold)
         self._check_period(problems, period)
         problems.raise_if_any()
@@ -460,7 +461,7 @@ class SecurityAlarms(Construct):
             ``<prefix>BlockedRequests``.
         """
         period = period or _DEFAULT_PERIOD
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         self._check_thresholds(problems, blocked_threshold=blocked_threshold)
         self._check_period(problems, period)
         if id_prefix is None and (not web_acl_name or is_token(web_acl_name)):
@@ -507,7 +508,7 @@ class SecurityAlarms(Construct):
             are ``<prefix>AccountTakeoverRisk`` and ``<prefix>CompromisedCredentialRisk``.
         """
         period = period or _DEFAULT_PERIOD
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         self._check_thresholds(problems, risk_threshold=risk_threshold)
         self._check_period(problems, period)
         problems.raise_if_any()

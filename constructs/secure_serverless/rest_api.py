@@ -29,6 +29,7 @@ from secure_serverless_checks.waf_limits import (
 
 from ._grants import kit_function_of
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
+from ._tree import is_instance, path_of
 from ._validation import Problems, has_reason, is_token, origin_problem
 from .cdk_compat import APIGATEWAY_EXACT_ACCESS_LOG_ARN, FEATURE_FLAGS
 from .compliance import acknowledge
@@ -192,7 +193,7 @@ class _EveryMethodAuthorized:
         stack = cdk.Stack.of(owner)
         errors: list[str] = []
         for child in owner.api.node.find_all():
-            if not isinstance(child, apigateway.Method):
+            if not is_instance(child, apigateway.Method):  # the class's MRO: no ABC walk per construct
                 continue
             cfn = child.node.default_child
             assert isinstance(cfn, apigateway.CfnMethod)
@@ -494,7 +495,7 @@ class SecureRestApi(Construct):
             Default: only the path parameters.
         """
         verb = method.upper() if isinstance(method, str) else method
-        problems = Problems(f"{self.node.path} {verb} {path}")
+        problems = Problems(f"{path_of(self)} {verb} {path}")
         problems.check_choice("method", verb, HTTP_METHODS)
         path_problems, path_parameters = _path_problems(path)
         for problem in path_problems:
@@ -547,7 +548,10 @@ class SecureRestApi(Construct):
             )
         problems.raise_if_any()
 
-        resource = self.api.root.resource_for_path(path)
+        root = vars(self).get("_api_root")
+        if root is None:  # the API's root resource never changes: read once, not once per route
+            root = self._api_root = self.api.root
+        resource = root.resource_for_path(path)
         parameters = {f"method.request.path.{name}": True for name in path_parameters}
         parameters.update(request_parameters or {})
         request_models = None

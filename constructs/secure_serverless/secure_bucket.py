@@ -16,6 +16,7 @@ from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import KeyAccess, PrefixAccess
 
 from ._grants import BUCKET_KEY_SHARE_REASON, cfn_of, claim, claim_ownership, key_of, owned_parts, plain_grant
+from ._tree import path_of
 from ._validation import ConfigurationError, Problems, origin_problem
 from .cdk_compat import FEATURE_FLAGS, S3_LOGS_USE_BUCKET_POLICY
 from .compliance import acknowledge, iam5_resource
@@ -71,7 +72,7 @@ class SecureBucket(s3.BucketBase):
         # disabled (bucket owner enforced). Set here so the construct works in any app, with or
         # without the recommended feature flags in its cdk.json.
         self.node.set_context(S3_LOGS_USE_BUCKET_POLICY, FEATURE_FLAGS[S3_LOGS_USE_BUCKET_POLICY])
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         problems.check_range("access_log_retention_days", access_log_retention_days, 1, 3650, "days")
         problems.check_range("noncurrent_version_expiration_days", noncurrent_version_expiration_days, 1, 3650, "days")
         for origin in cors_allowed_origins or []:
@@ -251,9 +252,9 @@ class SecureBucket(s3.BucketBase):
                 raise ConfigurationError(
                     receiver.node.path,
                     [
-                        f"the object events of prefix '{owned}' of {self.node.path} reach {receiver.node.path}, but "
+                        f"the object events of prefix '{owned}' of {path_of(self)} reach {receiver.node.path}, but "
                         f"the prefix belongs to {owner.node.path}: a cross-service path ({owner.node.path}'s data -> "
-                        f"{self.node.path}/{owned} -> {receiver.node.path}). If the other service really needs those "
+                        f"{path_of(self)}/{owned} -> {receiver.node.path}). If the other service really needs those "
                         f"events, declare the prefix shared where its owner is granted: bucket.grant_prefix(<owner>, "
                         f"prefix='{owned}', access=..., share_reason='<why>')"
                     ],
@@ -277,7 +278,7 @@ class SecureBucket(s3.BucketBase):
         :param prefix: a key prefix like ``"files/"`` (no leading slash, ends with ``/``, no ``*``).
         :param access: a ``PrefixAccess``: READ, WRITE, DELETE, READ_WRITE or READ_WRITE_DELETE.
         """
-        problems = Problems(f"{self.node.path}.grant_prefix")
+        problems = Problems(f"{path_of(self)}.grant_prefix")
         if not prefix or not prefix.endswith("/") or prefix.startswith("/") or "*" in prefix:
             problems.add("prefix", prefix, "use a key prefix like 'files/' (no leading slash, ends with '/', no '*')")
         problems.check_choice("access", str(access), [level.value for level in PrefixAccess])
@@ -325,7 +326,7 @@ class SecureBucket(s3.BucketBase):
                     function,
                     resource=self.bucket,
                     part=other_prefix,
-                    what=f"the prefix '{other_prefix}' of {self.node.path}",
+                    what=f"the prefix '{other_prefix}' of {path_of(self)}",
                     share_reason=share_reason,
                 )
         return claim_ownership(

@@ -19,7 +19,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -33,6 +32,7 @@ from ._grants import cfn_of, claim, key_of, kit_function_of, register_kit_type
 from ._log_retention import MINIMUM_LOG_RETENTION, checked_retention, record_short_retention
 from ._perimeter_intent import PerimeterDeclaration
 from ._perimeter_role import ForeignGrantValidation, PerimeterRole
+from ._tree import path_of
 from ._validation import Problems
 from .cdk_compat import lambda_runtime
 from .compliance import acknowledge, iam5_resource
@@ -178,7 +178,7 @@ class SecureFunction(lambda_.FunctionBase):
     ) -> None:
         super().__init__(scope, construct_id)
         timeout = timeout or cdk.Duration.seconds(10)
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         if not isinstance(invocation, Invocation):
             problems.add("invocation", invocation, "use Invocation.SYNCHRONOUS or Invocation.ASYNCHRONOUS")
         problems.check_range("memory_size", memory_size, 128, 10240, "MiB")
@@ -249,13 +249,13 @@ class SecureFunction(lambda_.FunctionBase):
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
-            description=f"Perimeter of {self.node.path}: exact actions on this function's own resources",
+            description=f"Perimeter of {path_of(self)}: exact actions on this function's own resources",
         )
         self._role = PerimeterRole(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {self.node.path} only: exact actions on exact ARNs",
+            description=f"Execution role of {path_of(self)} only: exact actions on exact ARNs",
             managed_policies=[self.policy],
         )
         self.role.use_kit_policy(self.policy)
@@ -306,7 +306,7 @@ class SecureFunction(lambda_.FunctionBase):
                 "checkov", {"skip": [{"id": "CKV_AWS_116", "comment": _SYNC_DLQ_REASON}]}
             )
         self.role.seal()
-        self.function.node.add_validation(ForeignGrantValidation(self.node.path, self.role))
+        self.function.node.add_validation(ForeignGrantValidation(path_of(self), self.role))
 
     # ------------------------------------------------------------------ IGrantable, IFunction
     @property
@@ -442,6 +442,8 @@ class SecureFunction(lambda_.FunctionBase):
             none (consuming another service's queue is then a synth error).
         :param options: ``lambda_event_sources.SqsEventSource`` options (batch_size, ...).
         """
+        from aws_cdk import aws_lambda_event_sources as event_sources  # only apps with event sources load it
+
         grant = self._produce_or_consume(queue, "consume", share_reason)
         with self.role.building():
             self.function.add_event_source(event_sources.SqsEventSource(queue, **options))
@@ -553,6 +555,8 @@ class SecureFunction(lambda_.FunctionBase):
             defaults to LATEST, ``retry_attempts`` to 3, and ``on_failure`` to this function's
             own encrypted queue ``StreamFailures`` (created once, the function may only send to it).
         """
+        from aws_cdk import aws_lambda_event_sources as event_sources  # only apps with event sources load it
+
         grant = table.grant_stream_read(self, share_reason=share_reason)
         options.setdefault("starting_position", lambda_.StartingPosition.LATEST)
         # Without a retry limit a failing batch is retried until its records expire (blocking the

@@ -16,6 +16,7 @@ from secure_serverless_checks import access_levels
 from secure_serverless_checks.access_levels import KeyAccess, TableAccess, actions_for
 
 from ._grants import cfn_of, claim, claim_ownership, declare_owner, key_of, kit_function_of, plain_grant
+from ._tree import path_of
 from ._validation import Problems
 from .encryption_key import EncryptionKey, owned_key
 
@@ -87,7 +88,7 @@ class SecureTable(dynamodb.TableBase):
         owner: SecureFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         problems.check_range("point_in_time_recovery_days", point_in_time_recovery_days, 1, 35, "days")
         names = [index.name for index in indexes]
         for name in sorted({n for n in names if names.count(n) > 1}):
@@ -122,7 +123,7 @@ class SecureTable(dynamodb.TableBase):
             self.table.add_global_secondary_index(
                 index_name=index.name, partition_key=index.partition_key, sort_key=index.sort_key
             )
-        declare_owner(owner, resource=self.table, what=f"the table {self.node.path}")
+        declare_owner(owner, resource=self.table, what=f"the table {path_of(self)}")
 
     # ------------------------------------------------------------------ dynamodb.ITable
     @property
@@ -188,7 +189,7 @@ class SecureTable(dynamodb.TableBase):
         access = access_or_actions[0]
         indexes: Sequence[str] | None = options.get("indexes")
         share_reason: str | None = options.get("share_reason")
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         problems.check_choice("access", str(access), [level.value for level in TableAccess])
         names = self.index_names if indexes is None else tuple(indexes)
         for name in names:
@@ -219,7 +220,7 @@ class SecureTable(dynamodb.TableBase):
         """
         stream_arn = self.table.table_stream_arn
         if stream_arn is None:
-            problems = Problems(self.node.path)
+            problems = Problems(path_of(self))
             problems.add("stream", None, "grant_stream_read needs the table's stream: pass stream=StreamViewType...")
             problems.raise_if_any()
         assert stream_arn is not None
@@ -249,7 +250,7 @@ class SecureTable(dynamodb.TableBase):
                 key_use=key_use,
             )
         reason = claim_ownership(
-            function, resource=self.table, what=f"the table {self.node.path}", share_reason=share_reason
+            function, resource=self.table, what=f"the table {path_of(self)}", share_reason=share_reason
         )
         grant = function.allow(
             kind=access_levels.DYNAMODB_TABLE,

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from secure_serverless_checks.access_levels import TableAccess
 
+from ._tree import path_of
 from ._validation import Problems
 from .encryption_key import EncryptionKey
 from .secure_function import Invocation, SecureFunction
@@ -104,7 +105,7 @@ class TableFunction(Construct):
         table_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         problems.check_choice("access", str(access), TABLE_ACCESS_LEVELS)
         function_kwargs = _options(problems, "function_options", function_options, SecureFunction)
         table_kwargs = _options(problems, "table_options", table_options, SecureTable)

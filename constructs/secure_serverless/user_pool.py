@@ -19,6 +19,7 @@ from constructs import Construct
 
 from secure_serverless_checks.access_levels import COGNITO_USER_POOL
 
+from ._tree import path_of
 from ._validation import Problems, is_token
 from .compliance import acknowledge
 
@@ -172,7 +173,7 @@ class SecureUserPool(Construct):
         access_token_validity = access_token_validity or _DEFAULT_TOKEN_VALIDITY
         id_token_validity = id_token_validity or _DEFAULT_TOKEN_VALIDITY
         refresh_token_validity = refresh_token_validity or _DEFAULT_REFRESH_TOKEN_VALIDITY
-        problems = Problems(self.node.path)
+        problems = Problems(path_of(self))
         problems.check_range("password_minimum_length", password_minimum_length, 8, 99, "characters")
         _check_enum(problems, "mfa", mfa, MFA_SETTINGS)
         _check_enum(problems, "feature_plan", feature_plan, FEATURE_PLANS)
@@ -269,7 +270,7 @@ class SecureUserPool(Construct):
         access_token_validity = access_token_validity or _DEFAULT_TOKEN_VALIDITY
         id_token_validity = id_token_validity or _DEFAULT_TOKEN_VALIDITY
         refresh_token_validity = refresh_token_validity or _DEFAULT_REFRESH_TOKEN_VALIDITY
-        problems = Problems(f"{self.node.path}/{construct_id}")
+        problems = Problems(f"{path_of(self)}/{construct_id}")
         _check_token_validity(
             problems, access=access_token_validity, id_token=id_token_validity, refresh=refresh_token_validity
         )

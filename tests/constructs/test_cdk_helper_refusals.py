@@ -21,7 +21,7 @@ from aws_cdk import aws_s3 as s3
 from cdk_support import new_app
 from secure_serverless import Invocation, PrefixAccess, SecureBucket, TableFunction
 from secure_serverless._validation import ConfigurationError
-from secure_serverless.helper_perimeters import HelperPerimeters
+from secure_serverless.helper_perimeters import declare_app_helper_perimeters
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 
@@ -36,12 +36,12 @@ def _synth(build: object) -> None:
     app = new_app()
     stack = cdk.Stack(app, "Helpers")
     build(stack)  # type: ignore[operator]
-    cdk.Aspects.of(app).add(HelperPerimeters())  # what register_compliance_checks(app) adds
+    declare_app_helper_perimeters(app)  # what register_compliance_checks(app) does
     app.synth()
 
 
 def _refusal(build: object) -> str:
-    """The kit's ConfigurationError, raised in the aspect (jsii hands it back as a RuntimeError with its text)."""
+    """The kit's ConfigurationError, raised in the helper pass (jsii hands it back as a RuntimeError with its text)."""
     with pytest.raises((ConfigurationError, RuntimeError)) as raised:
         _synth(build)
     message = str(raised.value)
