@@ -132,7 +132,7 @@ class SideProcess:
         if source is None or node is None or not SERVER.is_file():
             return None
         try:
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: S603 - our script, with the Node.js jsii runs
                 [node, *node_flags, str(SERVER), json.dumps(dict(source))],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -339,7 +339,7 @@ class CloudFormationValidation:
     def __init__(
         self,
         *,
-        cache: VerdictCache | None | str = "environment",
+        cache: VerdictCache | str | None = "environment",
         start: str = "auto",
         node_flags: tuple[str, ...] = (),
     ) -> None:
@@ -418,7 +418,8 @@ class CloudFormationValidation:
             for stack in stacks
         ]
         reports: list[dict[str, Any] | None] = [
-            self._cache.get(key, stack["templatePath"]) if self._cache else None for key, stack in zip(keys, stacks)
+            self._cache.get(key, stack["templatePath"]) if self._cache else None
+            for key, stack in zip(keys, stacks, strict=True)
         ]
         missing = [index for index, report in enumerate(reports) if report is None]
         if not missing:
@@ -437,7 +438,7 @@ class CloudFormationValidation:
         except SideProcessFailed as error:
             side.stop()
             return _failed(f"its side process (pid {side.pid}) failed: {error}", stacks)
-        for index, report in zip(missing, answered):
+        for index, report in zip(missing, answered, strict=True):
             if self._cache is not None:
                 self._cache.put(keys[index], report)
             reports[index] = report
@@ -451,7 +452,7 @@ class CloudFormationValidation:
     def _in_kernel(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         """CDK's plugin in the kernel, on the very context CDK gave: the built-in's verdict and cost."""
         self.used = "kernel"
-        report: Any = _kernel_plugin().validate(context)
+        report: cdk.PolicyValidationPluginReport = _kernel_plugin().validate(context)
         return report
 
 

@@ -167,7 +167,7 @@ class VerdictCache:
         if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("key") != key:
             return None
         report = entry.get("report")
-        if not valid_report(report) or entry.get("sha256") != _digest(report):
+        if report is None or not valid_report(report) or entry.get("sha256") != _digest(report):
             return None
         violations = [
             {
@@ -182,19 +182,22 @@ class VerdictCache:
 
     def put(self, key: str, report: Mapping[str, Any]) -> None:
         """Store ``report`` (one template's) under ``key``, atomically; a failure only skips the write."""
-        stored = {
-            "success": success_of(list(report["violations"])),
-            "violations": [
-                {
-                    **violation,
-                    "violatingResources": [
-                        {name: value for name, value in resource.items() if name != "templatePath"}
-                        for resource in violation["violatingResources"]
-                    ],
-                }
-                for violation in report["violations"]
-            ],
-        }
+        try:
+            stored = {
+                "success": success_of(list(report["violations"])),
+                "violations": [
+                    {
+                        **violation,
+                        "violatingResources": [
+                            {name: value for name, value in resource.items() if name != "templatePath"}
+                            for resource in violation["violatingResources"]
+                        ],
+                    }
+                    for violation in report["violations"]
+                ],
+            }
+        except (KeyError, TypeError, AttributeError):
+            return  # not the plugin's shape
         if not valid_report(stored):
             return  # a shape this module does not know: never cache what it could not check on reading
         entry = {"format": FORMAT, "key": key, "sha256": _digest(stored), "report": stored}
