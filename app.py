@@ -19,7 +19,8 @@ def main() -> None:
     # cached (docs/performance.md): the same plugin code and verdict as aws-cdk-lib's built-in.
     app = cdk.App(builtin_cloud_formation_validation=False)
     config = load_config(app.node)
-    register_compliance_checks(app, packs=config.profile.packs, cloudformation_validation="kit")  # regulated: all five packs
+    # regulated: all five packs
+    register_compliance_checks(app, packs=config.profile.packs, cloudformation_validation="kit")
     build_app(app, config)
     app.synth()
 
