@@ -174,7 +174,7 @@ def compare(*, pairs: int) -> list[Figure]:
         ),
         figure(
             "ratio_cpu",
-            "ours / peer: CPU seconds of Python + Node.js, each pair",
+            "ours / peer: CPU seconds of Python + Node.js, each round (verdict cache warm)",
             "ratio",
             [o.cpu / p.cpu for o, p in zip(ours, peer, strict=True)],
         ),
