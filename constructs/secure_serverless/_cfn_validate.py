@@ -405,7 +405,23 @@ class CloudFormationValidation:
         return None  # known only once the engine runs; CDK records the plugin without them
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        stacks = stack_templates(context)
+        # CDK turns an exception into a report with no violations, which the CDK CLI reads as a pass:
+        # whatever fails here fails the check instead.
+        stacks: list[dict[str, Any]] = []
+        try:
+            stacks = stack_templates(context)
+            return self._validate(context, stacks)
+        except Exception as error:  # every failure of the check is a failed check
+            if self._side is not None:
+                self._side.stop(unused=True)
+            if not stacks:
+                with contextlib.suppress(Exception):
+                    stacks = [{"stackConstructPath": None, "templatePath": p} for p in context.template_paths]
+            return _failed(f"{type(error).__name__}: {error}", stacks)
+
+    def _validate(
+        self, context: cdk.IPolicyValidationContext, stacks: list[dict[str, Any]]
+    ) -> cdk.PolicyValidationPluginReport:
         keys = [
             template_key(
                 template=Path(stack["templatePath"]).read_bytes(),

@@ -155,6 +155,26 @@ def test_a_side_process_that_dies_while_validating_fails_the_synth(tmp_path: Pat
     assert [c["constructPath"] for c in violation["violatingConstructs"]] == ["Clean"]
 
 
+def test_an_error_inside_the_check_fails_the_synth_on_every_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secure_serverless._cfn_validate as module
+
+    def unreadable(**_: Any) -> str:
+        raise OSError("the template vanished")
+
+    monkeypatch.setattr(module, "template_key", unreadable)
+    plugin = CloudFormationValidation(cache=None, start="on-miss")
+    app = build_clean_app(cdk.App(outdir=str(tmp_path), context={FLAG: True}, builtin_cloud_formation_validation=False))
+    cdk.Validations.of(app).add_plugins(plugin)
+    assert not _synth(app), "CDK would turn the exception into a report with no violation: a pass under the CLI"
+    (report,) = cfn_reports(tmp_path)
+    (violation,) = report["violations"]
+    assert violation["ruleName"] == CHECK_FAILED_RULE and "the template vanished" in violation["description"]
+    assert [c["constructPath"] for c in violation["violatingConstructs"]] == ["Clean"]
+    assert plugin.side_process is None
+
+
 def test_without_an_unpacked_aws_cdk_lib_the_kernel_runs_the_builtin_plugin(
     builtin: dict[bool, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
