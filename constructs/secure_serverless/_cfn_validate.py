@@ -334,6 +334,7 @@ class CloudFormationValidation:
     :param cache: the verdict cache; default: from the environment (``_cfn_validate_cache``).
     :param start: ``"auto"`` (default) starts the side process now unless the previous synth of this
         app found every template in the cache; ``"now"`` always; ``"on-miss"`` only when a template misses.
+    :param node_flags: extra Node.js flags for the side process. Default: none (V8 flags measured no gain).
     """
 
     def __init__(
@@ -442,6 +443,7 @@ class CloudFormationValidation:
             self.used = "cache"
             if self._side is not None:
                 self._side.stop(unused=True)  # every template hit: the engine is not needed
+                self._side, self._side_tried = None, False  # a later synth that misses starts another
             self._remember(keys)
             return to_struct(merge([report for report in reports if report is not None]))
         side = self._start_side()
