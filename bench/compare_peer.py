@@ -5,8 +5,10 @@ kit's, so it runs in its own virtual environment: ``build/bench-peer-venv/``, cr
 ``bench/peer/requirements.txt`` (exact versions) the first time, and again whenever that file
 changes. Both apps are synthesized the way ``cdk synth`` runs them (``python app.py`` in a fresh
 process, ``CDK_OUTDIR`` and cdk.json's context in the environment), with the same Node.js, in
-alternation (ours, peer, ours, peer, ...) so that a change in the machine's load hits both alike;
-each pair gives one ratio ours / peer.
+alternation so that a change in the machine's load hits both alike: each round runs ours with a
+warm verdict cache of the kit's CloudFormation validation (what a second synth of the app waits
+for), ours with no cache (a first synth: CDK's engine validates every template), then the peer, and
+gives one ratio ours / peer for each of the two.
 
 Both synths end after the same checks: ours registers AwsSolutions, Serverless and the perimeter
 check and passes them; the peer registers AwsSolutions and Serverless, which find violations, so
@@ -101,11 +103,14 @@ def _context_env(outdir: Path) -> dict[str, str]:
     return {"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(cdk_context())}
 
 
-def run_ours(outdir: Path) -> Run:
-    """``python app.py`` as ``cdk synth`` runs it (the kit's sources on PYTHONPATH as for any other child)."""
-    wall, cpu, _ = _run(
-        [sys.executable, "app.py"], env=child_environment(**_context_env(outdir)), what="the reference app"
-    )
+def run_ours(outdir: Path, *, verdict_cache: str = "off") -> Run:
+    """``python app.py`` as ``cdk synth`` runs it (the kit's sources on PYTHONPATH as for any other child).
+
+    ``verdict_cache``: the kit's CloudFormation validation cache (a directory, or ``off``: every template
+    is validated by the engine, as on a first synth).
+    """
+    env = child_environment(**_context_env(outdir), SECURE_SERVERLESS_CFN_VALIDATE_CACHE=verdict_cache)
+    wall, cpu, _ = _run([sys.executable, "app.py"], env=env, what="the reference app")
     return Run(wall, cpu, _resources(outdir), 0)
 
 
@@ -127,20 +132,26 @@ def _load() -> float:
 
 
 def compare(*, pairs: int) -> list[Figure]:
-    """``pairs`` alternating synths of ours and the peer (after one unmeasured warm-up of each)."""
+    """``pairs`` rounds of ours with a warm verdict cache, ours with none, and the peer, alternating
+    (after one unmeasured warm-up of each)."""
     python = ensure_venv()
     ours: list[Run] = []
+    cold: list[Run] = []
     peer: list[Run] = []
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as keep:
         base = Path(keep)
+        verdicts = base / "verdicts"
+        verdicts.mkdir(mode=0o700)
         # warm-up: the first synth of a new aws-cdk-lib extracts it into jsii's package cache, and
-        # the first run of new sources compiles them; neither is what a user waits for on each synth
-        run_ours(base / "warm-ours")
+        # the first run of new sources compiles them; neither is what a user waits for on each synth.
+        # Ours' warm-up also fills the verdict cache that its warm runs read (a second synth of the app).
+        run_ours(base / "warm-ours", verdict_cache=str(verdicts))
         run_peer(python, base / "warm-peer")
         for number in range(pairs):
             loads.append(_load())
-            ours.append(run_ours(base / f"ours{number}"))
+            ours.append(run_ours(base / f"ours{number}", verdict_cache=str(verdicts)))
+            cold.append(run_ours(base / f"cold{number}", verdict_cache="off"))
             peer.append(run_peer(python, base / f"peer{number}"))
 
     def figure(key: str, label: str, unit: str, values: list[float], note: str = "") -> Figure:
@@ -149,25 +160,45 @@ def compare(*, pairs: int) -> list[Figure]:
     return [
         figure(
             "ratio",
-            "ours / peer: synth wall time, each pair (ours, then the peer, alternating)",
+            "ours / peer: synth wall time, each round (ours warm, ours cold, the peer, alternating)",
             "ratio",
             [o.wall / p.wall for o, p in zip(ours, peer, strict=True)],
             note="below 1: ours is faster; the peer's synth ends at its ValidationFailed (every pack has run)",
         ),
         figure(
+            "ratio_cold",
+            "ours with no verdict cache (first synth) / peer: synth wall time, each round",
+            "ratio",
+            [o.wall / p.wall for o, p in zip(cold, peer, strict=True)],
+            note="ours validates every template with CDK's engine in its side process",
+        ),
+        figure(
             "ratio_cpu",
-            "ours / peer: CPU seconds of Python + Node.js, each pair",
+            "ours / peer: CPU seconds of Python + Node.js, each round (verdict cache warm)",
             "ratio",
             [o.cpu / p.cpu for o, p in zip(ours, peer, strict=True)],
         ),
-        figure("ours.wall", "ours: reference app synth (python app.py, every check)", "s", [o.wall for o in ours]),
+        figure(
+            "ratio_cpu_cold",
+            "ours with no verdict cache / peer: CPU seconds of Python + Node.js, each round",
+            "ratio",
+            [o.cpu / p.cpu for o, p in zip(cold, peer, strict=True)],
+        ),
+        figure(
+            "ours.wall",
+            "ours: reference app synth (python app.py, every check), verdict cache warm",
+            "s",
+            [o.wall for o in ours],
+        ),
+        figure("ours_cold.wall", "ours: the same with no verdict cache (first synth)", "s", [o.wall for o in cold]),
         figure(
             "peer.wall",
             "peer: AWS Solutions Constructs 2.105 app synth (AwsSolutions + Serverless packs)",
             "s",
             [p.wall for p in peer],
         ),
-        figure("ours.cpu", "ours: CPU seconds of Python + Node.js", "s", [o.cpu for o in ours]),
+        figure("ours.cpu", "ours: CPU seconds of Python + Node.js, verdict cache warm", "s", [o.cpu for o in ours]),
+        figure("ours_cold.cpu", "ours: CPU seconds with no verdict cache", "s", [o.cpu for o in cold]),
         figure("peer.cpu", "peer: CPU seconds of Python + Node.js", "s", [p.cpu for p in peer]),
         figure("ours.resources", "ours: resources in the templates", "count", [float(o.resources) for o in ours]),
         figure("peer.resources", "peer: resources in the templates", "count", [float(p.resources) for p in peer]),
@@ -177,5 +208,5 @@ def compare(*, pairs: int) -> list[Figure]:
             "count",
             [float(p.violations) for p in peer],
         ),
-        figure("load", "machine load average (1 min) at the start of each pair", "load", loads),
+        figure("load", "machine load average (1 min) at the start of each round", "load", loads),
     ]

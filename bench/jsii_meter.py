@@ -9,7 +9,9 @@ measures:
 - each policy-validation plugin's ``validate`` (cdk-nag packs, the perimeter check), by wrapping
   the plugins registered with ``Validations.of(app).add_plugins``;
 - CDK's built-in CloudFormation validation: its engine is started here, timed, and registered
-  explicitly, which CDK treats exactly like its own default instance (one engine per app).
+  explicitly, which CDK treats exactly like its own default instance (one engine per app), unless
+  the app turned the built-in off (``cdk.App(builtin_cloud_formation_validation=False)``, as the
+  reference app does when the kit runs the check: its plugin is then timed like any other).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def _callback_name(callback: Any) -> str:
 
 
 _installed = False
+_BUILTIN_OFF: dict[int, bool] = {}  # id(app) -> the app turned CDK's built-in CloudFormation validation off
 
 
 def install() -> Meter:
@@ -108,11 +111,19 @@ def install() -> Meter:
 
     cdk.Validations.add_plugins = add_plugins  # type: ignore[method-assign]
 
+    original_init = cdk.App.__init__
+
+    def init(self: cdk.App, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        _BUILTIN_OFF[id(self)] = kwargs.get("builtin_cloud_formation_validation") is False
+
+    cdk.App.__init__ = init  # type: ignore[method-assign]
+
     original_synth = cdk.App.synth
 
     def synth(self: cdk.App, *args: Any, **kwargs: Any) -> Any:
         METER.synth_called = time.perf_counter()
-        if os.environ.get("CDK_VALIDATION") != "false":
+        if os.environ.get("CDK_VALIDATION") != "false" and not _BUILTIN_OFF.get(id(self), False):
             if METER.cfn_engine is None:  # one engine per process, as CDK's own default instance
                 started = time.perf_counter()
                 METER.cfn_engine = cdk.CloudFormationValidatePlugin()

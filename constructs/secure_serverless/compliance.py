@@ -7,6 +7,7 @@ cdk-nag 3 runs as CDK validation plugins: a violation makes ``app.synth()`` rais
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,6 +62,7 @@ def register_compliance_checks(
     packs: Sequence[str] = DEFAULT_PACKS,
     perimeter: bool = True,
     perimeter_off_reason: str | None = None,
+    cloudformation_validation: str = "builtin",
 ) -> None:
     """Register cdk-nag packs and the perimeter check on ``app``: any finding then fails ``app.synth()``.
 
@@ -70,8 +72,22 @@ def register_compliance_checks(
         ``cdk deploy`` as under ``python app.py``, and no acknowledgment silences it. Default: True.
     :param perimeter_off_reason: required with ``perimeter=False``; recorded in each stack's
         metadata as ``SecureServerless::PerimeterCheckOff``. Default: none.
+    :param cloudformation_validation: who runs CDK's CloudFormation validation (aws-cdk-lib's
+        ``CloudFormationValidatePlugin``, whose errors fail the synth under the feature flag
+        ``@aws-cdk/core:validateAgainstDefaultRules``). ``"builtin"``: aws-cdk-lib, inside the jsii
+        kernel at ``app.synth()``, as any CDK app. ``"kit"``: the kit runs the same plugin code in a side
+        Node.js process started now, while the constructs are built, and caches each template's verdict
+        (docs/performance.md); the app must then be built with
+        ``cdk.App(builtin_cloud_formation_validation=False)``, or both run. Same rules, same verdict;
+        ``CDK_VALIDATION=false`` turns either off. Default: ``"builtin"``.
     """
     check_cdk_version()
+    if cloudformation_validation not in ("builtin", "kit"):
+        raise ValueError(
+            f"cloudformation_validation={cloudformation_validation!r}: choose 'builtin' (aws-cdk-lib runs it) or "
+            "'kit' (the kit runs the same check off the synth's critical path, with "
+            "cdk.App(builtin_cloud_formation_validation=False))"
+        )
     unknown = [name for name in packs if name not in _PACK_CLASSES]
     if unknown:
         raise ValueError(f"packs={unknown!r}: unknown cdk-nag pack; choose from {sorted(_PACK_CLASSES)}")
@@ -95,6 +111,10 @@ def register_compliance_checks(
         plugins.append(PerimeterCheck(PerimeterGate(armed=not library_raises(app.node.try_get_context))))
     else:  # in the helper pass below: one call per synth, not an aspect visiting every construct
         on_each_stack(app, _RecordPerimeterOff(perimeter_off_reason or "").record)
+    if cloudformation_validation == "kit" and os.environ.get("CDK_VALIDATION") != "false":
+        from ._cfn_validate import CloudFormationValidation
+
+        plugins.append(CloudFormationValidation())  # starts the engine now, beside the construct building
     cdk.Validations.of(app).add_plugins(*plugins)
     # CDK's own helper functions (notifications handler, AwsCustomResource's provider) get a declared
     # perimeter limited to what their constructs configure; the check then proves them like any function.
