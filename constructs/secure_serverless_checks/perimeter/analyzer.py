@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from secure_serverless_checks import cfn_intrinsics
@@ -137,8 +138,8 @@ class _RowBuilder:
             resource,
             self.kind,
             "; ".join(self.access),
-            tuple(sorted(self.actions, key=_case_folded)),
-            tuple(sorted(self.conditions)),
+            _sorted_actions(tuple(self.actions)),
+            tuple(sorted(self.conditions)) if self.conditions else (),
             tuple(self.sources),
             tuple(self.reasons),
         )
@@ -566,6 +567,11 @@ def _case_folded(action: str) -> tuple[str, str]:
     """Sort key of an action: case-insensitive first (IAM's order), then exact, so that two spellings of
     one action (``s3:GetObject``, ``S3:getobject``) always come out in the same order, whatever the hash seed."""
     return action.lower(), action
+
+
+@lru_cache(maxsize=4096)  # the rows of an assembly's functions hold the same few lists of actions
+def _sorted_actions(actions: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(actions, key=_case_folded))
 
 
 def _order(violation: Violation) -> tuple[str, ...]:

@@ -18,7 +18,6 @@ Borrowing an identity is the same: the grants of every role the function may ass
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import json
 import re
@@ -87,7 +86,7 @@ def borrowed_grants(
             continue
         for grant in user_grants(assembly, policies, item.user):
             source = f"access key {item.key[1] if item.key else '?'} in {item.where} -> {grant.source}"
-            grants.append(dataclasses.replace(grant, source=source))
+            grants.append(grant._replace(source=source))
     return grants
 
 
@@ -246,7 +245,7 @@ def assumed_role_grants(policies: PolicyIndex, role: ResourceKey, grants: list[G
         seen.add(other)
         via = f"{chain}sts:AssumeRole of {other[1]} ({grant.source}) -> "
         for borrowed in policies.grants[other]:
-            found.append(dataclasses.replace(borrowed, source=via + borrowed.source))
+            found.append(borrowed._replace(source=via + borrowed.source))
             pending.append((borrowed, via))
     return found
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from secure_serverless_checks.access_levels import (
     DYNAMODB_TABLE,
@@ -37,8 +37,7 @@ RECORDABLE_WILDCARD_RESOURCES = frozenset({"*", NETWORK_INTERFACES_WILDCARD})
 _INTRINSIC = re.compile(r"\$\{(AWS::[A-Za-z]+)\}")
 
 
-@dataclass(frozen=True)
-class ReachEntry:
+class ReachEntry(NamedTuple):
     """One declared resource: its kind, logical id, access level and the level's exact actions."""
 
     kind: str

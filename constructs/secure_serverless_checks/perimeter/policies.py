@@ -52,8 +52,7 @@ _PRINCIPAL_ARN_KEYS = frozenset({"aws:principalarn"})
 _NARROWING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     """What one Allow statement gives one role on one resource.
 
     ``actions`` are as written; with ``not_action`` they are the statement's ``NotAction`` (the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .rules import Rule
 
@@ -49,8 +49,7 @@ class Violation:
         )
 
 
-@dataclass(frozen=True)
-class ReachRow:
+class ReachRow(NamedTuple):
     """What a function can do on one resource, and what it declared for it.
 
     ``access`` is the declared access level, "undeclared", "wildcard", or "recorded wildcard"

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from secure_serverless_checks.cfn_intrinsics import referenced_logical_id
 
@@ -26,8 +25,7 @@ from .template import IAM_ROLE, TemplateIndex
 TargetStatus = Literal["resource", "wildcard", "external", "unresolved"]
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """What one ``Resource`` entry names.
 
     ``resource``: a resource (``logical_id`` + ``suffix``) of the template ``template``;
