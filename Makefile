@@ -92,10 +92,10 @@ docs: setup ## build the construct reference from the docstrings (pdoc) into bui
 	@echo "Open build/reference/index.html"
 
 bench: setup ## measure synth phases, cost per service, local start-up, perimeter, handlers; table, JSON, plot in build/bench/
-	$(PY) -m bench $(BENCH_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m bench $(BENCH_ARGS)
 
 bench-docs: setup ## make bench, then write its table and plot into docs/performance.md
-	$(PY) -m bench --docs $(BENCH_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m bench --docs $(BENCH_ARGS)
 
 local: setup ## run the stack on loopback, no AWS account: deploy, run every scenario, exit (0 = all as expected; PROFILE=regulated)
 	$(PY) -m localmode demo --profile $(PROFILE)
