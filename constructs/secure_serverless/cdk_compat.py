@@ -22,6 +22,11 @@ What depends on the version, and what the kit does about it:
   in its cdk.json. One exists only from 2.274 (``APIGATEWAY_EXACT_ACCESS_LOG_ARN``): below it the
   API's access-log destination is the log group's ``Arn`` attribute (with ``:*``), the one
   template difference ``make compat`` found at the floor (``renders_exact_access_log_arn``).
+- **The kit's CloudFormation validation** (``register_compliance_checks(cloudformation_validation="kit")``)
+  replaces CDK's built-in one, which an app can turn off only from 2.275
+  (``cdk.App(builtin_cloud_formation_validation=False)``; ``BUILTIN_VALIDATION_OFF_SINCE``). Below it
+  both would run, so ``"kit"`` is refused with the fix (``kit_validation_supported``); ``"builtin"``,
+  the default, works on every supported version.
 - **A version the kit has not seen** (a minor above ``NEWEST_TESTED_CDK``): the kit builds as usual
   and warns once (``UntestedCdkVersionWarning``), because nothing it knows is wrong yet; run your
   tests and cdk-nag, and report a break (README, "Supported CDK versions"). A new major (3.x) is
@@ -31,6 +36,7 @@ What depends on the version, and what the kit does about it:
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 import warnings
 from collections.abc import Iterable
@@ -52,6 +58,9 @@ S3_LOGS_USE_BUCKET_POLICY: Final = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPol
 #: the same log group, but CloudFormation drift detection then reports the stage as modified).
 APIGATEWAY_EXACT_ACCESS_LOG_ARN: Final = "@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard"
 APIGATEWAY_EXACT_ACCESS_LOG_ARN_SINCE: Final = (2, 274, 0)
+#: The first aws-cdk-lib whose ``cdk.App`` takes ``builtin_cloud_formation_validation`` (older ones
+#: always register the built-in CloudFormationValidatePlugin).
+BUILTIN_VALIDATION_OFF_SINCE: Final = (2, 275, 0)
 FEATURE_FLAGS: Final = {S3_LOGS_USE_BUCKET_POLICY: True, APIGATEWAY_EXACT_ACCESS_LOG_ARN: True}
 
 _ISSUES = (
@@ -85,6 +94,28 @@ def installed_cdk_version() -> tuple[int, int, int]:
 
 def _text(version: tuple[int, ...]) -> str:
     return ".".join(str(part) for part in version)
+
+
+def kit_validation_supported(app_class: type | None = None) -> bool:
+    """Whether ``app_class`` (default: the installed ``cdk.App``) can turn CDK's built-in CloudFormation
+    validation off, read from its generated Python signature (no round trip to Node.js)."""
+    if app_class is None:
+        import aws_cdk as cdk
+
+        app_class = cdk.App
+    return "builtin_cloud_formation_validation" in inspect.signature(app_class.__init__).parameters
+
+
+def require_kit_validation(app_class: type | None = None) -> None:
+    """Raise, naming both fixes, where the kit's CloudFormation validation would run beside the built-in."""
+    if not kit_validation_supported(app_class):
+        raise UnsupportedCdkVersionError(
+            f"cloudformation_validation='kit' needs aws-cdk-lib {_text(BUILTIN_VALIDATION_OFF_SINCE)} or newer "
+            f"(you have {_text(installed_cdk_version())}): older releases cannot turn CDK's built-in CloudFormation "
+            "validation off (cdk.App(builtin_cloud_formation_validation=False)), so both would run. Use "
+            "cloudformation_validation='builtin' (the default; the same rules and verdict), or upgrade: "
+            f"pip install 'aws-cdk-lib>={_text(BUILTIN_VALIDATION_OFF_SINCE)},<3'"
+        )
 
 
 def check_cdk_version(version: tuple[int, int, int] | None = None) -> None:

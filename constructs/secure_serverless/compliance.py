@@ -21,7 +21,7 @@ from secure_serverless_checks._nag_report import ComplianceReport, Finding, read
 from ._acknowledge import acknowledge, acknowledge_all, iam5_action, iam5_resource
 from ._creation_traces import skip_empty_creation_traces
 from ._validation import MIN_REASON_LENGTH, has_reason
-from .cdk_compat import check_cdk_version
+from .cdk_compat import check_cdk_version, require_kit_validation
 from .helper_perimeters import declare_app_helper_perimeters, on_each_stack
 
 __all__ = [
@@ -78,7 +78,8 @@ def register_compliance_checks(
         kernel at ``app.synth()``, as any CDK app. ``"kit"``: the kit runs the same plugin code in a side
         Node.js process started now, while the constructs are built, and caches each template's verdict
         (docs/performance.md); the app must then be built with
-        ``cdk.App(builtin_cloud_formation_validation=False)``, or both run. Same rules, same verdict;
+        ``cdk.App(builtin_cloud_formation_validation=False)``, or both run (aws-cdk-lib 2.275 or newer: older
+        releases cannot turn the built-in off, and "kit" is refused there). Same rules, same verdict;
         ``CDK_VALIDATION=false`` turns either off. Default: ``"builtin"``.
     """
     check_cdk_version()
@@ -88,6 +89,8 @@ def register_compliance_checks(
             "'kit' (the kit runs the same check off the synth's critical path, with "
             "cdk.App(builtin_cloud_formation_validation=False))"
         )
+    if cloudformation_validation == "kit":
+        require_kit_validation()
     unknown = [name for name in packs if name not in _PACK_CLASSES]
     if unknown:
         raise ValueError(f"packs={unknown!r}: unknown cdk-nag pack; choose from {sorted(_PACK_CLASSES)}")

@@ -142,6 +142,47 @@ def test_registering_the_checks_on_an_unsupported_cdk_fails_at_once(monkeypatch:
         register_compliance_checks(new_app())
 
 
+def test_the_kit_validation_is_offered_exactly_where_cdk_can_turn_the_builtin_off() -> None:
+    """Read from the installed binding's signature; the constant agrees with it at the floor and at the pin
+    (``make compat`` runs this module on aws-cdk-lib 2.271, the reference app on 2.275)."""
+    supported = cdk_compat.kit_validation_supported()
+    assert supported == (cdk_compat.installed_cdk_version() >= cdk_compat.BUILTIN_VALIDATION_OFF_SINCE)
+
+    class OldApp:  # the shape of cdk.App before 2.275: no such keyword
+        def __init__(self, *, outdir: str | None = None, context: dict[str, object] | None = None) -> None: ...
+
+    assert not cdk_compat.kit_validation_supported(OldApp)
+
+
+def test_the_kit_validation_on_a_cdk_that_cannot_turn_the_builtin_off_is_refused_naming_both_fixes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cdk_compat, "kit_validation_supported", lambda app_class=None: False)
+    monkeypatch.setattr(cdk_compat, "installed_cdk_version", lambda: (2, 271, 0))
+    with pytest.raises(UnsupportedCdkVersionError) as raised:
+        register_compliance_checks(new_app(), cloudformation_validation="kit")
+    message = str(raised.value)
+    assert "needs aws-cdk-lib 2.275.0 or newer (you have 2.271.0)" in message
+    assert "cloudformation_validation='builtin'" in message
+    assert "pip install 'aws-cdk-lib>=2.275.0,<3'" in message
+
+
+def test_the_installed_cdk_either_takes_the_kit_validation_or_refuses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever aws-cdk-lib this run has, registering "kit" either works or names the fix."""
+    monkeypatch.setenv("CDK_VALIDATION", "false")  # the version check still runs; no side process is started
+    app = cdk.App(**({"builtin_cloud_formation_validation": False} if cdk_compat.kit_validation_supported() else {}))
+    if cdk_compat.kit_validation_supported():
+        register_compliance_checks(
+            app,
+            cloudformation_validation="kit",
+            perimeter=False,
+            perimeter_off_reason="a bare app: nothing to prove, only the registration",
+        )
+    else:
+        with pytest.raises(UnsupportedCdkVersionError, match="cloudformation_validation='builtin'"):
+            register_compliance_checks(app, cloudformation_validation="kit")
+
+
 def test_the_access_log_flag_is_honoured_from_2_274_only() -> None:
     assert cdk_compat.renders_exact_access_log_arn((2, 274, 0))
     assert not cdk_compat.renders_exact_access_log_arn((2, 273, 9))
