@@ -36,7 +36,6 @@ What depends on the version, and what the kit does about it:
 from __future__ import annotations
 
 import functools
-import inspect
 import re
 import warnings
 from collections.abc import Iterable
@@ -96,19 +95,16 @@ def _text(version: tuple[int, ...]) -> str:
     return ".".join(str(part) for part in version)
 
 
-def kit_validation_supported(app_class: type | None = None) -> bool:
-    """Whether ``app_class`` (default: the installed ``cdk.App``) can turn CDK's built-in CloudFormation
-    validation off, read from its generated Python signature (no round trip to Node.js)."""
-    if app_class is None:
-        import aws_cdk as cdk
-
-        app_class = cdk.App
-    return "builtin_cloud_formation_validation" in inspect.signature(app_class.__init__).parameters
+def kit_validation_supported(version: tuple[int, int, int] | None = None) -> bool:
+    """Whether aws-cdk-lib ``version`` (default: the installed one) can turn CDK's built-in CloudFormation
+    validation off, so the kit's may replace it (tests/constructs/test_cdk_compat.py checks the constant
+    against the installed binding's ``cdk.AppProps``)."""
+    return (installed_cdk_version() if version is None else version) >= BUILTIN_VALIDATION_OFF_SINCE
 
 
-def require_kit_validation(app_class: type | None = None) -> None:
+def require_kit_validation() -> None:
     """Raise, naming both fixes, where the kit's CloudFormation validation would run beside the built-in."""
-    if not kit_validation_supported(app_class):
+    if not kit_validation_supported():
         raise UnsupportedCdkVersionError(
             f"cloudformation_validation='kit' needs aws-cdk-lib {_text(BUILTIN_VALIDATION_OFF_SINCE)} or newer "
             f"(you have {_text(installed_cdk_version())}): older releases cannot turn CDK's built-in CloudFormation "

@@ -5,6 +5,7 @@ These run in `make compat` too, against the wheel beside the oldest and the newe
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
 import warnings
@@ -143,21 +144,17 @@ def test_registering_the_checks_on_an_unsupported_cdk_fails_at_once(monkeypatch:
 
 
 def test_the_kit_validation_is_offered_exactly_where_cdk_can_turn_the_builtin_off() -> None:
-    """Read from the installed binding's signature; the constant agrees with it at the floor and at the pin
-    (``make compat`` runs this module on aws-cdk-lib 2.271, the reference app on 2.275)."""
-    supported = cdk_compat.kit_validation_supported()
-    assert supported == (cdk_compat.installed_cdk_version() >= cdk_compat.BUILTIN_VALIDATION_OFF_SINCE)
-
-    class OldApp:  # the shape of cdk.App before 2.275: no such keyword
-        def __init__(self, *, outdir: str | None = None, context: dict[str, object] | None = None) -> None: ...
-
-    assert not cdk_compat.kit_validation_supported(OldApp)
+    """The version constant agrees with the installed binding: ``cdk.AppProps`` takes the option from
+    2.275 (``make compat`` runs this module on aws-cdk-lib 2.271, the reference app on 2.275)."""
+    has_option = "builtin_cloud_formation_validation" in inspect.signature(cdk.AppProps.__init__).parameters
+    assert cdk_compat.kit_validation_supported() == has_option
+    assert cdk_compat.kit_validation_supported((2, 275, 0))
+    assert not cdk_compat.kit_validation_supported((2, 274, 9))
 
 
 def test_the_kit_validation_on_a_cdk_that_cannot_turn_the_builtin_off_is_refused_naming_both_fixes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cdk_compat, "kit_validation_supported", lambda app_class=None: False)
     monkeypatch.setattr(cdk_compat, "installed_cdk_version", lambda: (2, 271, 0))
     with pytest.raises(UnsupportedCdkVersionError) as raised:
         register_compliance_checks(new_app(), cloudformation_validation="kit")
