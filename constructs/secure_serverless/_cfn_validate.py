@@ -56,9 +56,11 @@ PREFIX = "@@secure-serverless-cfn-validate "
 VALIDATE_AGAINST_DEFAULT_RULES = "@aws-cdk/core:validateAgainstDefaultRules"
 #: Node.js flags of the side process (space-separated), instead of DEFAULT_NODE_FLAGS.
 ENV_NODE_FLAGS = "SECURE_SERVERLESS_CFN_VALIDATE_NODE_FLAGS"
-#: V8 compiles the engine's WebAssembly with its baseline compiler only: on 2 busy cores a cold synth
-#: took 1 CPU s and 4 s of wall time less (docs/performance.md); the code and the verdict are the same.
-DEFAULT_NODE_FLAGS = ("--liftoff-only",)
+#: V8 compiles the engine's WebAssembly with its baseline compiler only (on 2 busy cores a cold synth
+#: took 1 CPU s and 4 s of wall time less), and runs no helper threads of its own (concurrent compiling
+#: and garbage collection took the second core from the synth: about 1.5 CPU s and 0.5-1 s of wall
+#: time less per cold synth on 2 quiet cores; docs/performance.md). The code and the verdict are the same.
+DEFAULT_NODE_FLAGS = ("--liftoff-only", "--single-threaded")
 _UNKNOWN_ACCOUNT = "unknown-account"
 _UNKNOWN_REGION = "unknown-region"
 

@@ -380,14 +380,16 @@ def test_the_engine_source_follows_jsii(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert os.path.basename(source["tarball"]) == f"aws-cdk-lib@{source['version']}.jsii.tgz"
 
 
-def test_the_side_process_node_flags_default_to_liftoff_and_follow_the_environment(
+def test_the_side_process_node_flags_default_to_liftoff_single_threaded_and_follow_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from secure_serverless._cfn_validate import DEFAULT_NODE_FLAGS, ENV_NODE_FLAGS
 
     monkeypatch.delenv(ENV_NODE_FLAGS, raising=False)
     assert (
-        CloudFormationValidation(cache=None, start="on-miss")._node_flags == DEFAULT_NODE_FLAGS == ("--liftoff-only",)
+        CloudFormationValidation(cache=None, start="on-miss")._node_flags
+        == DEFAULT_NODE_FLAGS
+        == ("--liftoff-only", "--single-threaded")
     )
     monkeypatch.setenv(ENV_NODE_FLAGS, "")
     assert CloudFormationValidation(cache=None, start="on-miss")._node_flags == ()
