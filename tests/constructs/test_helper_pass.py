@@ -57,8 +57,8 @@ def visits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield seen
 
 
-def _helpers(stack: cdk.Stack) -> None:
-    """Every helper the pass declares: notifications handler, BucketDeployment, AwsCustomResource provider."""
+def _notified_bucket(stack: cdk.Stack) -> None:
+    """A kit bucket whose prefix notifies a kit function: CDK's notifications handler is the helper."""
     thumbs = TableFunction(
         stack, "Thumbs", code=CODE, handler="index.handler", partition_key=PK, invocation=Invocation.ASYNCHRONOUS
     )
@@ -69,6 +69,11 @@ def _helpers(stack: cdk.Stack) -> None:
     images.add_event_notification(
         s3.EventType.OBJECT_CREATED, s3n.LambdaDestination(thumbs.function), s3.NotificationKeyFilter(prefix="images/")
     )
+
+
+def _helpers(stack: cdk.Stack) -> None:
+    """Every helper the pass declares: notifications handler, BucketDeployment, AwsCustomResource provider."""
+    _notified_bucket(stack)
     site = SecureBucket(stack, "Site")
     s3_deployment.BucketDeployment(
         stack,
@@ -179,16 +184,7 @@ def test_a_nested_stage_gets_its_own_pass_from_the_bucket(tmp_path: Path, visits
     declare_app_helper_perimeters(app)
     stage = cdk.Stage(app, "Prod")
     stack = cdk.Stack(stage, "Media")
-    thumbs = TableFunction(
-        stack, "Thumbs", code=CODE, handler="index.handler", partition_key=PK, invocation=Invocation.ASYNCHRONOUS
-    )
-    images = SecureBucket(stack, "Images")
-    images.grant_prefix(thumbs.function, prefix="images/", access=PrefixAccess.READ)
-    from aws_cdk import aws_s3_notifications as s3n
-
-    images.add_event_notification(
-        s3.EventType.OBJECT_CREATED, s3n.LambdaDestination(thumbs.function), s3.NotificationKeyFilter(prefix="images/")
-    )
+    _notified_bucket(stack)
     assembly = app.synth()
     template = assembly.get_nested_assembly(stage.artifact_id).get_stack_by_name(stack.stack_name).template
     (declared,) = _declared(template).values()
