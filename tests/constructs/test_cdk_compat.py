@@ -167,8 +167,9 @@ def test_the_kit_validation_on_a_cdk_that_cannot_turn_the_builtin_off_is_refused
 def test_the_installed_cdk_either_takes_the_kit_validation_or_refuses_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever aws-cdk-lib this run has, registering "kit" either works or names the fix."""
     monkeypatch.setenv("CDK_VALIDATION", "false")  # the version check still runs; no side process is started
-    app = cdk.App(**({"builtin_cloud_formation_validation": False} if cdk_compat.kit_validation_supported() else {}))
-    if cdk_compat.kit_validation_supported():
+    supported = cdk_compat.kit_validation_supported()
+    app = cdk.App(**({"builtin_cloud_formation_validation": False} if supported else {}))
+    if supported:
         register_compliance_checks(
             app,
             cloudformation_validation="kit",

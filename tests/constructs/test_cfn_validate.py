@@ -18,7 +18,14 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from cfn_validate_support import FLAG, build_clean_app, build_flawed_app, cfn_reports, comparable
+from cfn_validate_support import (
+    FLAG,
+    build_clean_app,
+    build_flawed_app,
+    cfn_reports,
+    comparable,
+    needs_kit_validation,
+)
 
 from secure_serverless._cfn_validate import CHECK_FAILED_RULE, CloudFormationValidation, engine_source, merge
 from secure_serverless._cfn_validate_cache import (
@@ -29,13 +36,8 @@ from secure_serverless._cfn_validate_cache import (
     template_key,
     valid_report,
 )
-from secure_serverless.cdk_compat import kit_validation_supported
 
-pytestmark = pytest.mark.skipif(
-    not kit_validation_supported(),
-    reason="the kit's CloudFormation validation needs aws-cdk-lib 2.275+ (cdk.App(builtin_cloud_formation_validation=False)); "
-    "older releases refuse it (test_cdk_compat.py)",
-)
+pytestmark = needs_kit_validation
 
 
 def _synth(app: cdk.App) -> bool:

@@ -15,14 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cfn_validate_support import needs_kit_validation
 
-from secure_serverless.cdk_compat import kit_validation_supported
-
-pytestmark = pytest.mark.skipif(
-    not kit_validation_supported(),
-    reason="the kit's CloudFormation validation needs aws-cdk-lib 2.275+ (cdk.App(builtin_cloud_formation_validation=False)); "
-    "older releases refuse it (test_cdk_compat.py)",
-)
+pytestmark = needs_kit_validation
 
 
 ROOT = Path(__file__).resolve().parents[2]
