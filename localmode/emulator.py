@@ -179,6 +179,9 @@ def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the emula
     iam_patch.apply_cognito_resource_aware()
     if patch:
         iam_patch.apply()
+    from localmode import moto_startup
+
+    moto_startup.apply()  # JSON templates read as JSON, KMS keys' RSA pair made on first use
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)

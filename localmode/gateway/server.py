@@ -179,8 +179,12 @@ class LocalGatewayServer:
         self.base_url = f"http://{shown}:{self.port}"
         #: The stage's URL with a trailing slash, like CDK's ``RestApi.url``.
         self.url = f"{self.base_url}/{api.stage_name}/"
+        # shutdown() waits for the serving loop's next poll: 50 ms, not socketserver's 0.5 s per stop
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"local-gateway-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"local-gateway-{self.port}",
+            daemon=True,
         )
         self._thread.start()
 
