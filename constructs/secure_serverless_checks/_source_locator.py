@@ -57,22 +57,16 @@ class ConstructSourceIndex:
             self._index(file)
 
     def _index(self, file: Path) -> None:
-        try:
-            tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
-        except (OSError, UnicodeDecodeError, SyntaxError):
-            return  # not this tool's job to report unreadable sources: the location is just not found
+        calls = _calls_of(file)
+        if not calls:
+            return
         relative = relative_uri(file, self._base)
         in_kit = file.resolve().is_relative_to(_KIT_PACKAGE)
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            construct_id = _construct_id(node)
+        for line, construct_id, first in calls:
             if construct_id is not None:
-                self._sites[construct_id].append(SourceLine(relative, node.lineno, construct_id, in_kit=in_kit))
-            first = _first_string_argument(node)
+                self._sites[construct_id].append(SourceLine(relative, line, construct_id, in_kit=in_kit))
             if first is not None:
-                site = SourceLine(relative, node.lineno, first, "first-argument", in_kit)
-                self._first_argument_sites[first].append(site)
+                self._first_argument_sites[first].append(SourceLine(relative, line, first, "first-argument", in_kit))
 
     def locate(self, construct_path: str) -> SourceLine | None:
         """The creation site of the deepest id of ``construct_path`` that one call alone uses (app code first)."""
@@ -90,6 +84,29 @@ class ConstructSourceIndex:
             if len(sites) == 1:
                 return sites[0]
         return None
+
+
+#: (line, Kind(scope, "Id") id, helper("Id") id) of each call with a string-literal id, per file version
+_Calls = tuple[tuple[int, str | None, str | None], ...]
+_CALLS: dict[tuple[str, int, int], _Calls] = {}
+
+
+def _calls_of(file: Path) -> _Calls:
+    """The id-bearing calls of ``file``, parsed once per version of the file (path, mtime, size) per process."""
+    try:
+        stat = file.stat()
+        key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key not in _CALLS:
+            tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+            _CALLS[key] = tuple(
+                (node.lineno, _construct_id(node), _first_string_argument(node))
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and (_construct_id(node) is not None or _first_string_argument(node) is not None)
+            )
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return ()  # not this tool's job to report unreadable sources: the location is just not found
+    return _CALLS[key]
 
 
 def _construct_id(node: ast.Call) -> str | None:

@@ -57,3 +57,14 @@ def test_an_id_the_kit_creates_is_not_matched_by_an_unrelated_first_argument(tmp
     """``template.get("Policy")`` is not a creation: the kit creates "Policy" (twice), so nothing is reported."""
     assert index(tmp_path).locate("Stack/Unknown/Policy/Resource") is not None  # alone, the loose form matches
     assert index(tmp_path / "with-kit", ROOT / "constructs").locate("Stack/Unknown/Policy/Resource") is None
+
+
+def test_a_changed_file_is_read_again_in_the_same_process(tmp_path: Path) -> None:
+    # each file's calls are parsed once per version (path, mtime, size): an edit is never missed
+    assert index(tmp_path).locate("Stack/Invoices") is None
+    source = tmp_path / "app" / "stack.py"
+    source.write_text(APP.replace('"Payments"', '"Invoices"') + "\n\n")
+
+    site = ConstructSourceIndex([tmp_path], base=tmp_path).locate("Stack/Invoices")
+
+    assert site is not None and (site.file, site.line, site.form) == ("app/stack.py", 5, "first-argument")
