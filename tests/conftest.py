@@ -34,7 +34,7 @@ if (_LOCAL_NODE / "node").exists() and str(_LOCAL_NODE) not in os.environ.get("P
 
 # Every jsii kernel of the run (the workers' own and each CDK app a test starts, which inherit the
 # environment) runs that Node.js with two V8 flags that change how it compiles, never what it does
-# (tests/bin/node-lean): about 20 % of the run's CPU time on 2 cores (docs/performance.md, "Round 5").
+# (tests/bin/node-lean): about a sixth of the run's time on 2 cores (docs/performance.md, "Fifth round").
 # A JSII_NODE of your own is kept; KIT_TEST_PLAIN_NODE=1 runs Node.js as a user's shell does.
 if os.environ.get("KIT_TEST_PLAIN_NODE") != "1":
     os.environ.setdefault("JSII_NODE", str(Path(__file__).parent / "bin" / "node-lean"))

@@ -98,12 +98,12 @@ def _calls_of(file: Path) -> _Calls:
         key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size)
         if key not in _CALLS:
             tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
-            _CALLS[key] = tuple(
+            calls = (
                 (node.lineno, _construct_id(node), _first_string_argument(node))
                 for node in ast.walk(tree)
                 if isinstance(node, ast.Call)
-                and (_construct_id(node) is not None or _first_string_argument(node) is not None)
             )
+            _CALLS[key] = tuple(call for call in calls if call[1] is not None or call[2] is not None)
     except (OSError, UnicodeDecodeError, SyntaxError):
         return ()  # not this tool's job to report unreadable sources: the location is just not found
     return _CALLS[key]
